@@ -1,0 +1,75 @@
+#!/bin/sh
+# Installs the Debian packages a make target needs, and only the missing ones.
+# Usage: scripts/install-deps.sh build|check|demo|bench|fuzz
+# Each package is listed with the reason it is needed, printed when installed.
+set -eu
+
+target=${1:-build}
+
+build_pkgs="
+gcc:C_compiler
+meson:build_system
+ninja-build:build_system
+pkg-config:finding_libraries
+libxml2-dev:filter_and_binding_XML
+libnftables-dev:applying_nftables_rules
+libjson-c-dev:control_protocol
+libmnl-dev:rtnetlink_link_events
+libuv1-dev:daemon_event_loop
+libsqlite3-dev:daemon_state
+libpcap-dev:IP_address_learning_capture
+libsystemd-dev:sd_notify_for_systemd
+python3:test_result_summary
+"
+check_pkgs="
+libcmocka-dev:unit_tests
+nftables:integration_tests_inspect_rules
+iproute2:integration_tests_build_namespaces
+dnsmasq-base:integration_tests_real_DHCP_server
+udhcpc:integration_tests_real_DHCP_client
+busybox:integration_tests_arping_and_tools
+iputils-ping:integration_tests_ping
+"
+fuzz_pkgs="
+clang:libFuzzer_targets
+libclang-rt-14-dev:libFuzzer_runtime
+"
+
+case "$target" in
+build) want="$build_pkgs" ;;
+check|demo) want="$build_pkgs $check_pkgs" ;;
+bench) want="$build_pkgs $check_pkgs" ;;
+fuzz) want="$build_pkgs $check_pkgs $fuzz_pkgs" ;;
+*) echo "install-deps: unknown target '$target' (build, check, demo, bench, fuzz)" >&2; exit 2 ;;
+esac
+
+missing=""
+for entry in $want; do
+	pkg=${entry%%:*}
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $entry"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "vifguard needs these Debian packages for 'make $target', and installing them needs root:" >&2
+	for entry in $missing; do
+		echo "  ${entry%%:*} (for $(echo "${entry#*:}" | tr _ ' '))" >&2
+	done
+	echo "run 'make $target' as root, or: sudo apt-get install$(for e in $missing; do printf ' %s' "${e%%:*}"; done)" >&2
+	exit 1
+fi
+
+echo "installing missing Debian packages for 'make $target':"
+pkgs=""
+for entry in $missing; do
+	echo "  ${entry%%:*} (for $(echo "${entry#*:}" | tr _ ' '))"
+	pkgs="$pkgs ${entry%%:*}"
+done
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+echo "installed:$pkgs"

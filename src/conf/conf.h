@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * XML <-> model for libvirt's <filter> and <filterbinding> documents
+ * (libxml2, entity expansion and network access off). Parsing validates
+ * every value with libvirt's rules; a rejected document yields no object and
+ * one diagnostic per problem, each "FILE:LINE: <element attr='value'>: what
+ * is wrong (what is accepted)". Where libvirt silently accepts nonsense the
+ * document is accepted the same way and a warning is reported.
+ * Formatting prints exactly what libvirt's formatter prints.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "filter/filter.h"
+#include "util/err.h"
+
+enum conf_severity {
+	CONF_ERROR,
+	CONF_WARNING,
+};
+
+/* Receives each diagnostic; msg already starts with "FILE:LINE: ". */
+typedef void (*conf_report_fn)(void *userdata, enum conf_severity severity, const char *msg);
+
+struct conf_diag {
+	conf_report_fn report; /* may be NULL: diagnostics are only counted */
+	void *userdata;
+	unsigned n_errors;
+	unsigned n_warnings;
+	struct err first_error; /* the first error reported, for callers that want one message */
+};
+
+enum conf_doc_kind {
+	CONF_DOC_FILTER,
+	CONF_DOC_BINDING,
+};
+
+/*
+ * Parses one document from memory; name is the file name used in messages.
+ * On success exactly one of *ret_filter / *ret_binding is set (caller owns
+ * it) according to the root element, and *ret_kind says which. Returns 0,
+ * -EINVAL for a rejected document (diagnostics reported), -ENOMEM.
+ */
+int conf_parse_mem(const char *buf, size_t len, const char *name, struct conf_diag *diag,
+		   enum conf_doc_kind *ret_kind, struct filter **ret_filter,
+		   struct binding **ret_binding);
+
+/* Same, reading path; -errno with a diagnostic when the file cannot be read. */
+int conf_parse_file(const char *path, struct conf_diag *diag, enum conf_doc_kind *ret_kind,
+		    struct filter **ret_filter, struct binding **ret_binding);
+
+/* Parses a document that must be a <filter> (resp. <filterbinding>); -EINVAL otherwise. */
+int conf_filter_parse_file(const char *path, struct conf_diag *diag, struct filter **ret);
+int conf_binding_parse_file(const char *path, struct conf_diag *diag, struct binding **ret);
+
+/* libvirt's canonical XML, ending with a newline. Caller frees; NULL on -ENOMEM. */
+char *conf_filter_format(const struct filter *f);
+char *conf_binding_format(const struct binding *b);
+
+/* Text of a variable reference as libvirt prints it, without the '$'. Caller frees. */
+char *conf_var_ref_format(const struct filter_var_ref *ref);

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Sends hand-made Ethernet frames and counts the ones that arrive, for the
+integration tests. Every frame carries a tag in its payload so a receiver
+counts only the frames of one test step.
+
+  frames.py send IFACE KIND --tag TAG [--count N] [field options]
+  frames.py count IFACE SECONDS --tag TAG     (prints the number of frames seen)
+
+KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype).
+"""
+import argparse
+import ipaddress
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 0x0003
+
+
+def mac(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def udp(sport, dport, payload):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def ipv4(src, dst, proto, payload):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0,
+                      ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def ipv6(src, dst, nxt, payload):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nxt, 64,
+                       ipaddress.IPv6Address(src).packed,
+                       ipaddress.IPv6Address(dst).packed) + payload
+
+
+def arp(op, sha, spa, tha, tpa):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac(sha),
+                       ipaddress.IPv4Address(spa).packed, mac(tha),
+                       ipaddress.IPv4Address(tpa).packed)
+
+
+def build(a):
+    tag = a.tag.encode()
+    if a.kind in ("arp", "rarp"):
+        body = arp(a.op, a.arp_smac or a.smac, a.sip, a.arp_dmac, a.dip) + tag
+        etype = 0x0806 if a.kind == "arp" else 0x8035
+    elif a.kind == "ipv4":
+        body = ipv4(a.sip, a.dip, 17, udp(a.sport, a.dport, tag))
+        etype = 0x0800
+    elif a.kind == "ipv6":
+        body = ipv6(a.sip6, a.dip6, 17, udp(a.sport, a.dport, tag))
+        etype = 0x86DD
+    else:
+        body = tag
+        etype = int(a.ethertype, 0)
+    frame = mac(a.dmac) + mac(a.smac) + struct.pack("!H", etype) + body
+    return frame + b"\0" * max(0, 60 - len(frame))
+
+
+def cmd_send(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    frame = build(a)
+    for _ in range(a.count):
+        s.send(frame)
+        time.sleep(0.001)
+
+
+def cmd_count(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((a.iface, 0))
+    tag = a.tag.encode()
+    seen = 0
+    print("ready", file=sys.stderr, flush=True)
+    end = time.monotonic() + a.seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        data, addr = s.recvfrom(65535)
+        if addr[2] == socket.PACKET_OUTGOING:
+            continue
+        if tag in data:
+            seen += 1
+    print(seen)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("send")
+    s.add_argument("iface")
+    s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "raw"])
+    s.add_argument("--tag", required=True)
+    s.add_argument("--count", type=int, default=1)
+    s.add_argument("--smac", required=True)
+    s.add_argument("--dmac", default="ff:ff:ff:ff:ff:ff")
+    s.add_argument("--sip", default="0.0.0.0")
+    s.add_argument("--dip", default="0.0.0.0")
+    s.add_argument("--sip6", default="fe80::1")
+    s.add_argument("--dip6", default="ff02::1")
+    s.add_argument("--sport", type=int, default=40000)
+    s.add_argument("--dport", type=int, default=40000)
+    s.add_argument("--op", type=int, default=1)
+    s.add_argument("--arp-smac")
+    s.add_argument("--arp-dmac", default="00:00:00:00:00:00")
+    s.add_argument("--ethertype", default="0x88b5")
+    c = sub.add_parser("count")
+    c.add_argument("iface")
+    c.add_argument("seconds", type=float)
+    c.add_argument("--tag", required=True)
+    a = p.parse_args()
+    cmd_send(a) if a.cmd == "send" else cmd_count(a)
+
+
+if __name__ == "__main__":
+    main()

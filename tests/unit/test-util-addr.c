@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "util/addr.h"
+
+static void test_mac_parse_short_octets(void **state)
+{
+	uint8_t mac[MAC_LEN];
+	char text[MAC_TEXT_MAX];
+
+	assert_int_equal(mac_parse("1:2:3:a:B:ff", mac), 0);
+	mac_format(mac, text);
+	assert_string_equal(text, "01:02:03:0a:0b:ff");
+}
+
+static void test_mac_parse_rejects(void **state)
+{
+	uint8_t mac[MAC_LEN] = { 9, 9, 9, 9, 9, 9 };
+	const uint8_t untouched[MAC_LEN] = { 9, 9, 9, 9, 9, 9 };
+	const char *bad[] = { "", "1:2:3:4:5", "1:2:3:4:5:6:7", "123:2:3:4:5:6", "g:2:3:4:5:6",
+			      "1:2:3:4:5:6 ", "1-2-3-4-5-6" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mac_parse(bad[i], mac), -EINVAL);
+	assert_memory_equal(mac, untouched, MAC_LEN);
+}
+
+static void test_mask_prefix(void **state)
+{
+	const uint8_t m24[4] = { 255, 255, 255, 0 }, hole[4] = { 255, 255, 255, 127 },
+		      m0[4] = { 0 }, m32[4] = { 255, 255, 255, 255 };
+
+	assert_int_equal(mask_prefix_len(m24, 4), 24);
+	assert_int_equal(mask_prefix_len(m0, 4), 0);
+	assert_int_equal(mask_prefix_len(m32, 4), 32);
+	assert_int_equal(mask_prefix_len(hole, 4), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mac_parse_short_octets),
+		cmocka_unit_test(test_mac_parse_rejects),
+		cmocka_unit_test(test_mask_prefix),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
