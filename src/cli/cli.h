@@ -35,3 +35,6 @@ void cli_diag_init(struct conf_diag *diag);
 int cmd_validate(int argc, char **argv);
 int cmd_format(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_remove(int argc, char **argv);

@@ -34,6 +34,35 @@ static const char format_usage[] =
 	"addresses and masks normalised, attributes in libvirt's order.\n"
 	"FILE may be '-' for standard input.\n";
 
+static const char explain_usage[] =
+	"Usage: vifguardctl explain [OPTIONS] BINDING\n"
+	"\n"
+	"Prints the nftables statements that binding BINDING (a libvirt <filterbinding>\n"
+	"file) would add: the shared template of its filter tree, created once for all\n"
+	"ports bound to the same filters, and the port's own set elements. Changes nothing.\n"
+	"\n"
+	"  -F, --filter-dir DIR   also load filters from DIR, after the built-in ones (repeatable;\n"
+	"                         a libvirt /etc/libvirt/nwfilter works as it is)\n"
+	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n";
+
+static const char apply_usage[] =
+	"Usage: vifguardctl apply [OPTIONS] BINDING\n"
+	"\n"
+	"Binds a port directly, without the daemon: compiles BINDING and applies it in one\n"
+	"nftables transaction (the port gets all of its rules or none). Applying a binding\n"
+	"for a port that is already bound replaces its rules in the same transaction.\n"
+	"What was applied is recorded in STATE_DIR/ports/PORT for 'remove'.\n"
+	"\n"
+	"  -F, --filter-dir DIR   also load filters from DIR (repeatable)\n"
+	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n"
+	"  -S, --state-dir DIR    where port records live (default $VIFGUARD_STATE_DIR or /run/vifguard)\n";
+
+static const char remove_usage[] =
+	"Usage: vifguardctl remove [--state-dir DIR] PORT\n"
+	"\n"
+	"Removes what 'apply' added for PORT, in one transaction; traffic of the port is\n"
+	"unfiltered afterwards. The shared template goes too when no other port uses it.\n";
+
 static const char help_usage[] = "Usage: vifguardctl help [COMMAND]\n"
 				 "\n"
 				 "Lists the commands, or prints the full help of COMMAND.\n";
@@ -42,6 +71,9 @@ const struct cli_command cli_commands[] = {
 	{ "validate", cmd_validate, "check filter and binding XML files", validate_usage },
 	{ "format", cmd_format, "print a filter or binding in libvirt's canonical form",
 	  format_usage },
+	{ "explain", cmd_explain, "print the nftables rules a binding would add", explain_usage },
+	{ "apply", cmd_apply, "bind a port directly, without the daemon", apply_usage },
+	{ "remove", cmd_remove, "remove what apply added for a port", remove_usage },
 	{ "help", cmd_help, "show the commands, or the help of one", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -28,15 +28,23 @@ int err_set(struct err *err, int code, const char *fmt, ...)
 
 int err_prefix(struct err *err, const char *fmt, ...)
 {
-	char prefix[ERR_MSG_MAX], joined[ERR_MSG_MAX];
+	char joined[ERR_MSG_MAX];
 	va_list ap;
+	int n;
 
 	if (!err)
 		return 0;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	n = vsnprintf(joined, sizeof(joined), fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s%s", prefix, err->msg);
+	if (n < 0)
+		return err->code;
+	if ((size_t)n < sizeof(joined) - 1) {
+		size_t room = sizeof(joined) - 1 - (size_t)n, len = strnlen(err->msg, room);
+
+		memcpy(joined + n, err->msg, len);
+		joined[(size_t)n + len] = '\0';
+	}
 	memcpy(err->msg, joined, sizeof(err->msg));
 	return err->code;
 }

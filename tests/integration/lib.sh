@@ -127,11 +127,13 @@ frames_pass() {
 	tx=$1 rx=$2 kind=$3
 	shift 3
 	tag="t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+	rm -f "$TMPD/ready" "$TMPD/count"
 	in_ns "$rx" python3 "$FRAMES" count eth0 1.5 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
 	pid=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
+	# send only once the receiver's socket is bound, or a drop test could pass by accident
+	for _ in $(seq 50); do
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
-		sleep 0.1
+		sleep 0.05
 	done
 	in_ns "$tx" python3 "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@"
 	wait "$pid"

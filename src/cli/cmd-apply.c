@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vifguardctl apply / remove: bind a port directly, without the daemon.
+ * What the kernel holds for each port is recorded in the state directory
+ * (one file per port, written atomically), so remove takes away exactly
+ * what apply added.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/offline.h"
+#include "fw/apply.h"
+#include "util/cleanup.h"
+
+static int record_path(const struct cli_filters *cf, const char *port, char **ret)
+{
+	return asprintf(ret, "%s/ports/%s", cli_state_dir(cf), port) < 0 ? -ENOMEM : 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	_cleanup_free_ char *copy = strdup(dir);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(copy, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int read_record(const char *path, struct fw_record **ret, struct err *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (!f)
+		return -errno;
+	n = getdelim(&text, &size, '\0', f);
+	if (n < 0)
+		return err_set(err, -EIO, "%s: cannot read", path);
+	return fw_record_parse(text, ret, err);
+}
+
+static int write_record(const char *path, const struct fw_record *rec)
+{
+	_cleanup_free_ char *text = fw_record_format(rec), *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len;
+
+	if (!text || asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 || rename(tmp, path) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r ? r : -EIO;
+	}
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_FILTERS_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
+	_cleanup_(fw_record_freep) struct fw_record *old = NULL, *rec = NULL;
+	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct cli_filters cf = { 0 };
+	struct err err = { 0 };
+	int opt, r, exit_code = 0;
+
+	while ((opt = getopt_long(argc, argv, "+F:p:S:h", options, NULL)) != -1) {
+		if (cli_filters_option(&cf, opt, optarg, "apply", &exit_code)) {
+			if (exit_code)
+				return exit_code;
+			continue;
+		}
+		if (opt == 'h')
+			return cli_print_help("apply");
+		return cli_usage_error("apply", "invalid option");
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("apply", "apply takes exactly one BINDING file");
+	if (cli_compile_binding(&cf, argv[optind], &p) < 0)
+		return CLI_EXIT_FAILURE;
+	if (if_nametoindex(p->port) == 0) {
+		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);
+		return CLI_EXIT_FAILURE;
+	}
+	if (record_path(&cf, p->port, &path) < 0 || fw_open(&ctx, &err) < 0) {
+		cli_error("%s", err.msg[0] ? err.msg : "out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	r = read_record(path, &old, &err);
+	if (r < 0 && r != -ENOENT) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	r = mkdir_p(strrchr(path, '/') ? strndupa(path, (size_t)(strrchr(path, '/') - path)) : ".");
+	if (r < 0) {
+		cli_error("cannot create the state directory for %s: %s", path, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	if (fw_apply_port(ctx, p, old, &rec, &err) < 0) {
+		cli_error("cannot apply: %s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	r = write_record(path, rec);
+	if (r < 0) {
+		/* the rules are in place; without the record, remove would not find them */
+		cli_error("port %s is bound, but its record %s could not be written: %s", p->port,
+			  path, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	printf("port %s: %s (template %s, %u elements)\n", p->port, old ? "replaced" : "bound",
+	       p->template_id, p->n_elements);
+	return CLI_EXIT_OK;
+}
+
+int cmd_remove(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct cli_filters cf = { 0 };
+	struct err err = { 0 };
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "+S:h", options, NULL)) != -1) {
+		if (opt == 'S')
+			cf.state_dir = optarg;
+		else if (opt == 'h')
+			return cli_print_help("remove");
+		else
+			return cli_usage_error("remove", "invalid option");
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("remove", "remove takes exactly one PORT");
+	if (record_path(&cf, argv[optind], &path) < 0)
+		return CLI_EXIT_FAILURE;
+	r = read_record(path, &rec, &err);
+	if (r == -ENOENT) {
+		cli_error("port %s is not bound (no record %s)", argv[optind], path);
+		return CLI_EXIT_FAILURE;
+	}
+	if (r < 0 || fw_open(&ctx, &err) < 0 || fw_remove_port(ctx, rec, &err) < 0) {
+		cli_error("cannot remove port %s: %s", argv[optind], err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	if (unlink(path) < 0)
+		cli_error("warning: port %s removed, but %s: %s", argv[optind], path,
+			  strerror(errno));
+	printf("port %s: removed\n", argv[optind]);
+	return CLI_EXIT_OK;
+}

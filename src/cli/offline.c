@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Offline binding compilation for vifguardctl: the same filter loading,
+ * instantiation and compilation the daemon does, run in the CLI process.
+ */
+#include "cli/offline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "conf/load.h"
+#include "config.h"
+#include "filter/instantiate.h"
+#include "util/cleanup.h"
+
+int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const char *command,
+		       int *ret_exit)
+{
+	switch (opt) {
+	case 'F':
+		if (cf->n_dirs >= CLI_FILTER_DIRS_MAX) {
+			*ret_exit = cli_usage_error(command, "at most %d --filter-dir options",
+						    CLI_FILTER_DIRS_MAX);
+			return 1;
+		}
+		cf->dirs[cf->n_dirs++] = arg;
+		return 1;
+	case 'p':
+		if (!strchr(arg, '=') || arg[0] == '=' ||
+		    cf->n_params >= (int)(sizeof(cf->params) / sizeof(cf->params[0]))) {
+			*ret_exit = cli_usage_error(command, "--param takes NAME=VALUE, got '%s'",
+						    arg);
+			return 1;
+		}
+		cf->params[cf->n_params++] = arg;
+		return 1;
+	case 'S':
+		cf->state_dir = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *cli_state_dir(const struct cli_filters *cf)
+{
+	const char *env = getenv("VIFGUARD_STATE_DIR");
+
+	if (cf->state_dir)
+		return cf->state_dir;
+	return env && *env ? env : VIFGUARD_STATE_DIR;
+}
+
+static int load_filters(const struct cli_filters *cf, struct filter_set *set)
+{
+	struct conf_diag diag;
+	int bad;
+
+	cli_diag_init(&diag);
+	bad = conf_load_dir(conf_builtin_dir(), set, &diag);
+	for (int i = 0; i < cf->n_dirs && bad >= 0; i++) {
+		int r = conf_load_dir(cf->dirs[i], set, &diag);
+
+		bad = r < 0 ? r : bad + r;
+	}
+	if (bad != 0) {
+		cli_error("cannot load the filters (see the messages above)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_params(const struct cli_filters *cf, struct binding *b)
+{
+	for (int i = 0; i < cf->n_params; i++) {
+		_cleanup_free_ char *name = strdup(cf->params[i]);
+		char *value;
+
+		if (!name)
+			return -ENOMEM;
+		value = strchr(name, '=');
+		*value++ = '\0';
+		if (filter_params_add(&b->ref.params, name, value) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void explain_missing(const struct instance *inst, const struct binding *b)
+{
+	_cleanup_free_ char *text = instance_missing_format(inst, true);
+
+	cli_error("port %s: %s", b->portdev, text ? text : "variables are missing");
+	if (instance_is_missing(inst, "IP") && inst->n_missing == 1)
+		fprintf(stderr, "hint: the daemon learns IP from the VM's traffic; offline, give it "
+				"with --param IP=ADDRESS\n");
+}
+
+int cli_compile_binding(const struct cli_filters *cf, const char *file, struct fw_port **ret)
+{
+	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
+	_cleanup_(binding_freep) struct binding *b = NULL;
+	_cleanup_(instance_freep) struct instance *inst = NULL;
+	struct conf_diag diag;
+	struct err err = { 0 };
+	int r;
+
+	if (!set)
+		return -ENOMEM;
+	r = load_filters(cf, set);
+	if (r < 0)
+		return r;
+	cli_diag_init(&diag);
+	r = conf_binding_parse_file(file, &diag, &b);
+	if (r < 0)
+		return r;
+	if (add_params(cf, b) < 0)
+		return -ENOMEM;
+	r = filter_instantiate(set, b, &inst, &err);
+	if (r < 0) {
+		cli_error("%s: %s", file, err.msg);
+		return r;
+	}
+	if (!instance_is_complete(inst)) {
+		explain_missing(inst, b);
+		return -EINVAL;
+	}
+	r = fw_compile(inst, b->portdev, ret, &err);
+	if (r < 0)
+		cli_error("%s: %s", file, err.msg);
+	return r;
+}

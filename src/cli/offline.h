@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What explain, apply and remove share: filters, a binding, its compiled form. */
+#pragma once
+
+#include "filter/filterset.h"
+#include "fw/compile.h"
+
+#define CLI_FILTER_DIRS_MAX 16
+
+struct cli_filters {
+	const char *dirs[CLI_FILTER_DIRS_MAX];
+	int n_dirs;
+	const char *params[64]; /* NAME=VALUE from --param */
+	int n_params;
+	const char *state_dir;
+};
+
+/* Handles the options shared by explain and apply; returns 1 when opt was one of them. */
+int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const char *command,
+		       int *ret_exit);
+#define CLI_FILTERS_OPTIONS                                                                        \
+	{ "filter-dir", required_argument, NULL, 'F' }, { "param", required_argument, NULL, 'p' }, \
+	{                                                                                          \
+		"state-dir", required_argument, NULL, 'S'                                          \
+	}
+
+/*
+ * Loads the filters, parses the binding file, adds --param values and
+ * compiles it. Prints what is wrong on stderr. Returns 0 or -errno.
+ */
+int cli_compile_binding(const struct cli_filters *cf, const char *file, struct fw_port **ret);
+
+/* The directory of the port records ($VIFGUARD_STATE_DIR/ports by default). */
+const char *cli_state_dir(const struct cli_filters *cf);

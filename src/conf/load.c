@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Filter directories -> filter set. */
+#include "conf/load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "util/cleanup.h"
+
+static bool has_xml_suffix(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 4 && strcmp(name + len - 4, ".xml") == 0;
+}
+
+static void report(struct conf_diag *diag, enum conf_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct conf_diag *diag, enum conf_severity sev, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sev == CONF_ERROR) {
+		diag->n_errors++;
+		if (diag->first_error.code == 0)
+			err_set(&diag->first_error, -EINVAL, "%s", msg);
+	} else {
+		diag->n_warnings++;
+	}
+	if (diag->report)
+		diag->report(diag->userdata, sev, msg);
+}
+
+static int load_file(const char *path, const char *file_name, struct filter_set *set,
+		     struct conf_diag *diag)
+{
+	_cleanup_(filter_freep) struct filter *f = NULL;
+	size_t stem = strlen(file_name) - strlen(".xml");
+	int r;
+
+	r = conf_filter_parse_file(path, diag, &f);
+	if (r < 0)
+		return r;
+	/* libvirt requires <name>.xml; a mismatch is confusing but harmless */
+	if (strlen(f->name) != stem || strncmp(f->name, file_name, stem) != 0)
+		report(diag, CONF_WARNING, "%s: filter '%s' is not in a file named %s.xml", path,
+		       f->name, f->name);
+	r = filter_set_add(set, f, NULL);
+	if (r < 0) {
+		report(diag, CONF_ERROR, "%s: cannot add filter '%s': %s", path, f->name,
+		       strerror(-r));
+		return r;
+	}
+	TAKE_PTR(f);
+	return 0;
+}
+
+int conf_load_dir(const char *dir, struct filter_set *set, struct conf_diag *diag)
+{
+	struct dirent **names;
+	int n, bad = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		int r = -errno;
+
+		report(diag, CONF_ERROR, "%s: cannot read filter directory: %s", dir, strerror(-r));
+		return r;
+	}
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL;
+
+		if (has_xml_suffix(names[i]->d_name)) {
+			if (asprintf(&path, "%s/%s", dir, names[i]->d_name) < 0)
+				path = NULL;
+			if (!path || load_file(path, names[i]->d_name, set, diag) < 0)
+				bad++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return bad;
+}
+
+const char *conf_builtin_dir(void)
+{
+	const char *env = getenv("VIFGUARD_FILTER_DIR");
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	if (stat(VIFGUARD_FILTER_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+		return VIFGUARD_FILTER_DIR;
+	return VIFGUARD_SOURCE_FILTER_DIR;
+}

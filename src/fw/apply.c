@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libnftables in process. Every change to a port is one buffer handed to
+ * nft_run_cmd_from_buffer, which the kernel commits as one batch. Templates
+ * are shared: this context remembers which ones it knows to exist, asks the
+ * kernel once about others, and removes a template by trying to: the
+ * kernel refuses to delete a chain that a dispatch element still jumps to
+ * (EBUSY), and then the whole removal is rolled back, leaving it in use.
+ */
+#include "fw/apply.h"
+
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#define KNOWN_TEMPLATES_MAX 256
+
+struct fw_ctx {
+	struct nft_ctx *nft;
+	bool has_base;
+	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
+	size_t n_known;
+};
+
+int fw_open(struct fw_ctx **ret, struct err *err)
+{
+	struct fw_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return err_set(err, -ENOMEM, "out of memory");
+	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx->nft) {
+		free(ctx);
+		return err_set(err, -ENOMEM, "cannot create an nftables context");
+	}
+	if (nft_ctx_buffer_output(ctx->nft) < 0 || nft_ctx_buffer_error(ctx->nft) < 0) {
+		nft_ctx_free(ctx->nft);
+		free(ctx);
+		return err_set(err, -ENOMEM, "cannot set up nftables output buffers");
+	}
+	*ret = ctx;
+	return 0;
+}
+
+struct fw_ctx *fw_close(struct fw_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	for (size_t i = 0; i < ctx->n_known; i++)
+		free(ctx->known[i]);
+	nft_ctx_free(ctx->nft);
+	free(ctx);
+	return NULL;
+}
+
+/* nft's error text, on one line, without its trailing newline. */
+static void nft_message(struct fw_ctx *ctx, char *out, size_t size)
+{
+	const char *msg = nft_ctx_get_error_buffer(ctx->nft);
+	size_t n = 0;
+
+	for (; msg && *msg && n + 1 < size; msg++)
+		out[n++] = *msg == '\n' ? ' ' : *msg;
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+static int run(struct fw_ctx *ctx, const char *text, char *msg, size_t size)
+{
+	int r = nft_run_cmd_from_buffer(ctx->nft, text);
+
+	if (msg)
+		nft_message(ctx, msg, size);
+	/* drain both buffers so the next command starts clean */
+	(void)nft_ctx_get_output_buffer(ctx->nft);
+	(void)nft_ctx_get_error_buffer(ctx->nft);
+	return r == 0 ? 0 : -EIO;
+}
+
+int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err)
+{
+	char msg[ERR_MSG_MAX / 2];
+
+	if (run(ctx, statements, msg, sizeof(msg)) < 0)
+		return err_set(err, -EIO, "nft: %s", msg[0] ? msg : "transaction failed");
+	return 0;
+}
+
+static bool is_known(const struct fw_ctx *ctx, const char *id)
+{
+	for (size_t i = 0; i < ctx->n_known; i++)
+		if (strcmp(ctx->known[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void remember(struct fw_ctx *ctx, const char *id, bool exists)
+{
+	for (size_t i = 0; i < ctx->n_known; i++) {
+		if (strcmp(ctx->known[i], id) != 0)
+			continue;
+		if (!exists) {
+			free(ctx->known[i]);
+			ctx->known[i] = ctx->known[--ctx->n_known];
+		}
+		return;
+	}
+	if (exists && ctx->n_known < KNOWN_TEMPLATES_MAX) {
+		char *copy = strdup(id);
+
+		if (copy)
+			ctx->known[ctx->n_known++] = copy;
+	}
+}
+
+static bool template_exists(struct fw_ctx *ctx, const char *id)
+{
+	char cmd[128];
+
+	if (is_known(ctx, id))
+		return true;
+	snprintf(cmd, sizeof(cmd), "list chain bridge " FW_TABLE " %s-o", id);
+	if (run(ctx, cmd, NULL, 0) < 0)
+		return false;
+	remember(ctx, id, true);
+	return true;
+}
+
+static int record_new(const struct fw_port *p, struct fw_record **ret)
+{
+	struct fw_record *rec = calloc(1, sizeof(*rec));
+
+	if (!rec)
+		return -ENOMEM;
+	rec->port = strdup(p->port);
+	rec->template_id = strdup(p->template_id);
+	rec->template_del = strdup(p->template_del);
+	rec->elements_del = strdup(p->elements_del);
+	if (!rec->port || !rec->template_id || !rec->template_del || !rec->elements_del) {
+		fw_record_free(rec);
+		return -ENOMEM;
+	}
+	*ret = rec;
+	return 0;
+}
+
+/* Removes a template no port jumps to any more; in use, the kernel refuses and nothing changes. */
+static void collect_template(struct fw_ctx *ctx, const char *id, const char *template_del)
+{
+	if (run(ctx, template_del, NULL, 0) == 0)
+		remember(ctx, id, false);
+}
+
+int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		  struct fw_record **ret_record, struct err *err)
+{
+	bool has_template = template_exists(ctx, p->template_id);
+	char msg[ERR_MSG_MAX / 2];
+	struct strbuf tx;
+	int r;
+
+	strbuf_init(&tx);
+	if (!ctx->has_base)
+		strbuf_add(&tx, fw_base_add());
+	if (old)
+		strbuf_add(&tx, old->elements_del);
+	if (!has_template)
+		strbuf_add(&tx, p->template_add);
+	strbuf_add(&tx, p->elements_add);
+	if (strbuf_error(&tx) < 0) {
+		strbuf_fini(&tx);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	r = run(ctx, tx.buf, msg, sizeof(msg));
+	strbuf_fini(&tx);
+	if (r < 0)
+		return err_set(err, r, "port %s: nft: %s", p->port,
+			       msg[0] ? msg : "transaction failed");
+	ctx->has_base = true;
+	remember(ctx, p->template_id, true);
+	if (old && strcmp(old->template_id, p->template_id) != 0)
+		collect_template(ctx, old->template_id, old->template_del);
+	if (ret_record && record_new(p, ret_record) < 0)
+		return err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, struct err *err)
+{
+	char msg[ERR_MSG_MAX / 2];
+
+	if (run(ctx, rec->elements_del, msg, sizeof(msg)) < 0)
+		return err_set(err, -EIO, "port %s: nft: %s", rec->port,
+			       msg[0] ? msg : "transaction failed");
+	collect_template(ctx, rec->template_id, rec->template_del);
+	return 0;
+}
+
+struct fw_record *fw_record_free(struct fw_record *rec)
+{
+	if (!rec)
+		return NULL;
+	free(rec->port);
+	free(rec->template_id);
+	free(rec->template_del);
+	free(rec->elements_del);
+	free(rec);
+	return NULL;
+}
+
+#define RECORD_MAGIC	 "# vifguard port record 1\n"
+#define RECORD_ELEMENTS	 "# elements\n"
+#define RECORD_TEMPLATE	 "# template\n"
+
+char *fw_record_format(const struct fw_record *rec)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, RECORD_MAGIC "port %s\ntemplate %s\n" RECORD_ELEMENTS "%s" RECORD_TEMPLATE
+				      "%s",
+		    rec->port, rec->template_id, rec->elements_del, rec->template_del);
+	return strbuf_steal(&sb);
+}
+
+static char *dup_line_value(const char *text, const char *key)
+{
+	const char *p = strstr(text, key), *end;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	end = strchr(p, '\n');
+	return end ? strndup(p, (size_t)(end - p)) : NULL;
+}
+
+int fw_record_parse(const char *text, struct fw_record **ret, struct err *err)
+{
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	const char *el, *tpl;
+
+	if (strncmp(text, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0)
+		return err_set(err, -EINVAL, "not a vifguard port record");
+	el = strstr(text, RECORD_ELEMENTS);
+	tpl = el ? strstr(el, RECORD_TEMPLATE) : NULL;
+	if (!tpl)
+		return err_set(err, -EINVAL, "port record without elements or template");
+	rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return err_set(err, -ENOMEM, "out of memory");
+	rec->port = dup_line_value(text, "\nport ");
+	rec->template_id = dup_line_value(text, "\ntemplate ");
+	el += strlen(RECORD_ELEMENTS);
+	rec->elements_del = strndup(el, (size_t)(tpl - el));
+	rec->template_del = strdup(tpl + strlen(RECORD_TEMPLATE));
+	if (!rec->port || !rec->template_id || !rec->elements_del || !rec->template_del)
+		return err_set(err, -EINVAL, "incomplete port record");
+	*ret = TAKE_PTR(rec);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Applies compiled ports to the kernel through libnftables (the only
+ * libnftables user). Each call is one nftables transaction: a port gets
+ * all of its rules or none, and a failure leaves the kernel as it was.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "fw/compile.h"
+#include "util/err.h"
+
+struct fw_ctx;
+
+/* What the kernel holds for one port: enough to remove it again. */
+struct fw_record {
+	char *port;	    /* owned */
+	char *template_id;  /* owned */
+	char *template_del; /* owned */
+	char *elements_del; /* owned */
+};
+
+int fw_open(struct fw_ctx **ret, struct err *err);
+struct fw_ctx *fw_close(struct fw_ctx *ctx);
+
+/*
+ * Adds port p, or replaces what old (may be NULL) put there, in one
+ * transaction; the old template is removed afterwards when no port uses it
+ * any more. On success *ret_record (may be NULL) describes the new state;
+ * caller frees. -errno with "port P: nft: <nft's message>" on failure.
+ */
+int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		  struct fw_record **ret_record, struct err *err);
+
+/* Removes a port's elements, and its template when no other port uses it. */
+int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, struct err *err);
+
+/* Runs arbitrary nft statements as one transaction (tests and tools). */
+int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);
+
+struct fw_record *fw_record_free(struct fw_record *rec);
+/* Text form for a state file; caller frees. fw_record_parse reads it back. */
+char *fw_record_format(const struct fw_record *rec);
+int fw_record_parse(const char *text, struct fw_record **ret, struct err *err);
+
+static inline void fw_closep(struct fw_ctx **ctx)
+{
+	*ctx = fw_close(*ctx);
+}
+
+static inline void fw_record_freep(struct fw_record **rec)
+{
+	*rec = fw_record_free(*rec);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Concrete rules -> nftables text (pure).
+ *
+ * Layout (docs/design.md has the picture): one bridge table "vifguard" with
+ * two base chains that dispatch a frame by its port with one verdict-map
+ * lookup (iifname for frames from the VM, oifname for frames to it). A
+ * port jumps into the chains of its *template*: the compiled form of its
+ * filter tree with every variable replaced by a lookup in a set keyed by
+ * the port (iifname . ip saddr @set). Ports bound to the same filter tree
+ * share one template, so binding a port adds only map and set elements: its
+ * cost does not grow with the number of ports, and neither does the cost of
+ * a packet. The template's name is a hash of its text.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "filter/instantiate.h"
+#include "util/err.h"
+
+#define FW_TABLE "vifguard"
+
+/* The compiled form of one port. All text is nft syntax, one statement per line. */
+struct fw_port {
+	char *port;	     /* owned: the port (interface) name */
+	char *template_id;   /* owned: "t" + hex hash of the template */
+	char *template_add;  /* owned: creates the template's sets, chains and rules */
+	char *template_del;  /* owned: removes them again */
+	char *elements_add;  /* owned: the port's dispatch and set elements */
+	char *elements_del;  /* owned: deletes exactly those elements */
+	unsigned n_rules;    /* rules in the template */
+	unsigned n_elements; /* set elements of the port */
+};
+
+/* Statements that create the base table (idempotent: safe to run again). */
+const char *fw_base_add(void);
+/* Statements that remove everything vifguard made in the kernel. */
+const char *fw_base_del(void);
+
+/*
+ * Compiles a complete instance for port. Returns 0 and *ret (caller frees
+ * with fw_port_free); -EINVAL when a value of a variable does not fit the
+ * attribute it is used in, or the rule cannot be expressed in nftables (the
+ * message names the port, the filter, the attribute and the value);
+ * -ENOMEM.
+ */
+int fw_compile(const struct instance *inst, const char *port, struct fw_port **ret,
+	       struct err *err);
+
+struct fw_port *fw_port_free(struct fw_port *p);
+
+static inline void fw_port_freep(struct fw_port **p)
+{
+	*p = fw_port_free(*p);
+}
