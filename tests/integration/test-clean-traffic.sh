@@ -36,13 +36,13 @@ sleep 0.3
 expect_eq "TCP: vm1 opens a connection to the gateway" "tcp-ok" \
 	"$(in_ns "$VM1" busybox timeout 3 busybox nc "$GW_IP" 8080 </dev/null 2>/dev/null)"
 
-in_ns "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \
+ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \
 	--dhcp-range=10.77.0.100,10.77.0.150,60 --dhcp-host="$VM1_MAC,$VM1_IP" \
-	--leasefile-ro >"$TMPD/dnsmasq.log" 2>&1 &
+	--leasefile-ro --no-ping >"$TMPD/dnsmasq.log" 2>&1 &
 server=$!
 sleep 0.5
 in_ns "$VM1" ip addr flush dev eth0
-UDHCPC_LOG="$TMPD/lease" in_ns "$VM1" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 4 -T 1 \
+UDHCPC_LOG="$TMPD/lease" in_ns "$VM1" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 6 -T 1 \
 	-s "$UDHCPC_SCRIPT" >"$TMPD/udhcpc.log" 2>&1
 expect_eq "DHCP: vm1 gets its lease from the server through the filter" "bound $VM1_IP" \
 	"$(cat "$TMPD/lease" 2>/dev/null)"
@@ -79,17 +79,17 @@ expect_eq "unbound peer: vm2's forged frames still reach the gateway" 3 \
 	"$(frames_pass "$VM2" "$GW" raw --smac 52:54:00:00:00:98)"
 
 # --- libvirt semantics: a VM may run a DHCP server from its own address
-in_ns "$VM1" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \
-	--dhcp-range=10.77.0.160,10.77.0.170,60 --leasefile-ro >"$TMPD/dnsmasq1.log" 2>&1 &
+ip netns exec "$VM1" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \
+	--dhcp-range=10.77.0.160,10.77.0.170,60 --leasefile-ro --no-ping >"$TMPD/dnsmasq1.log" 2>&1 &
 server=$!
 sleep 0.5
 rm -f "$TMPD/lease"
-UDHCPC_LOG="$TMPD/lease" in_ns "$VM2" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 4 -T 1 \
-	-s "$UDHCPC_SCRIPT" >/dev/null 2>&1
+UDHCPC_LOG="$TMPD/lease" in_ns "$VM2" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 6 -T 1 \
+	-s "$UDHCPC_SCRIPT" >"$TMPD/udhcpc2.log" 2>&1
 case "$(cat "$TMPD/lease" 2>/dev/null)" in
 "bound 10.77.0.16"*) ok "clean-traffic lets vm1 serve DHCP from its own address (as libvirt)" ;;
 *) not_ok "clean-traffic lets vm1 serve DHCP from its own address (as libvirt)"
-	sed 's/^/# /' "$TMPD/dnsmasq1.log" ;;
+	sed 's/^/# /' "$TMPD/dnsmasq1.log" "$TMPD/udhcpc2.log" ;;
 esac
 kill "$server" 2>/dev/null
 wait "$server" 2>/dev/null
