@@ -5,6 +5,7 @@
  * (one file per port, written atomically), so remove takes away exactly
  * what apply added.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -78,6 +79,43 @@ static int write_record(const char *path, const struct fw_record *rec)
 	return 0;
 }
 
+/* The port's id from its record, or the smallest id no other record uses. */
+static int choose_port_id(const struct cli_filters *cf, const char *port, unsigned *ret_id)
+{
+	static uint8_t used[0x10000 / 8];
+	_cleanup_free_ char *dir = NULL;
+	struct dirent **names;
+	unsigned own = 0;
+	int n;
+
+	if (asprintf(&dir, "%s/ports", cli_state_dir(cf)) < 0)
+		return -ENOMEM;
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+		_cleanup_free_ char *path = NULL;
+		struct err err = { 0 };
+
+		if (names[i]->d_name[0] != '.' && asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
+		    read_record(path, &rec, &err) >= 0 && rec->port_id) {
+			used[rec->port_id / 8] |= (uint8_t)(1u << (rec->port_id % 8));
+			if (strcmp(rec->port, port) == 0)
+				own = rec->port_id;
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	for (unsigned id = own ? own : 1; id <= 0xffff; id++) {
+		if (id == own || !(used[id / 8] & (1u << (id % 8)))) {
+			*ret_id = id;
+			return 0;
+		}
+	}
+	cli_error("no free port id: 65535 ports with stateful rules are bound");
+	return -ENOSPC;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -105,7 +143,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
-	if (cli_compile_binding(&cf, argv[optind], &p) < 0)
+	if (cli_compile_binding(&cf, argv[optind], choose_port_id, &p) < 0)
 		return CLI_EXIT_FAILURE;
 	if (if_nametoindex(p->port) == 0) {
 		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);

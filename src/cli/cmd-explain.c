@@ -30,12 +30,13 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("explain", "explain takes exactly one BINDING file");
-	if (cli_compile_binding(&cf, argv[optind], &p) < 0)
+	if (cli_compile_binding(&cf, argv[optind], NULL, &p) < 0)
 		return CLI_EXIT_FAILURE;
 	printf("# port %s: template %s, %u rules shared by every port bound to the same filters\n"
-	       "# created once, with the base table:\n%s%s"
+	       "# created once, with the base tables:\n%s%s%s"
 	       "# the port's own elements (%u):\n%s",
-	       p->port, p->template_id, p->n_rules, fw_base_add(), p->template_add, p->n_elements,
+	       p->port, p->template_id, p->n_rules, fw_base_add(),
+	       p->needs_inet ? fw_base_inet_add() : "", p->template_add, p->n_elements,
 	       p->elements_add);
 	return CLI_EXIT_OK;
 }

@@ -99,8 +99,10 @@ static void explain_missing(const struct instance *inst, const struct binding *b
 				"with --param IP=ADDRESS\n");
 }
 
-int cli_compile_binding(const struct cli_filters *cf, const char *file, struct fw_port **ret)
+int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
+			struct fw_port **ret)
 {
+	unsigned port_id = 1;
 	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
 	_cleanup_(binding_freep) struct binding *b = NULL;
 	_cleanup_(instance_freep) struct instance *inst = NULL;
@@ -128,7 +130,9 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, struct f
 		explain_missing(inst, b);
 		return -EINVAL;
 	}
-	r = fw_compile(inst, b->portdev, ret, &err);
+	if (choose_id && (r = choose_id(cf, b->portdev, &port_id)) < 0)
+		return r;
+	r = fw_compile(inst, b->portdev, port_id, ret, &err);
 	if (r < 0)
 		cli_error("%s: %s", file, err.msg);
 	return r;

@@ -23,6 +23,7 @@
 struct fw_ctx {
 	struct nft_ctx *nft;
 	bool has_base;
+	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
 };
@@ -139,6 +140,7 @@ static int record_new(const struct fw_port *p, struct fw_record **ret)
 	if (!rec)
 		return -ENOMEM;
 	rec->port = strdup(p->port);
+	rec->port_id = p->needs_inet ? p->port_id : 0;
 	rec->template_id = strdup(p->template_id);
 	rec->template_del = strdup(p->template_del);
 	rec->elements_del = strdup(p->elements_del);
@@ -168,6 +170,8 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	strbuf_init(&tx);
 	if (!ctx->has_base)
 		strbuf_add(&tx, fw_base_add());
+	if (p->needs_inet && !ctx->has_inet_base)
+		strbuf_add(&tx, fw_base_inet_add());
 	if (old)
 		strbuf_add(&tx, old->elements_del);
 	if (!has_template)
@@ -183,6 +187,7 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 		return err_set(err, r, "port %s: nft: %s", p->port,
 			       msg[0] ? msg : "transaction failed");
 	ctx->has_base = true;
+	ctx->has_inet_base |= p->needs_inet;
 	remember(ctx, p->template_id, true);
 	if (old && strcmp(old->template_id, p->template_id) != 0)
 		collect_template(ctx, old->template_id, old->template_del);
@@ -223,9 +228,10 @@ char *fw_record_format(const struct fw_record *rec)
 	struct strbuf sb;
 
 	strbuf_init(&sb);
-	strbuf_addf(&sb, RECORD_MAGIC "port %s\ntemplate %s\n" RECORD_ELEMENTS "%s" RECORD_TEMPLATE
-				      "%s",
-		    rec->port, rec->template_id, rec->elements_del, rec->template_del);
+	strbuf_addf(&sb,
+		    RECORD_MAGIC "port %s\nid %u\ntemplate %s\n" RECORD_ELEMENTS "%s" RECORD_TEMPLATE
+				 "%s",
+		    rec->port, rec->port_id, rec->template_id, rec->elements_del, rec->template_del);
 	return strbuf_steal(&sb);
 }
 
@@ -256,6 +262,15 @@ int fw_record_parse(const char *text, struct fw_record **ret, struct err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	rec->port = dup_line_value(text, "\nport ");
 	rec->template_id = dup_line_value(text, "\ntemplate ");
+	{
+		_cleanup_free_ char *id = dup_line_value(text, "\nid ");
+		char *end = NULL;
+		unsigned long v = id ? strtoul(id, &end, 10) : 0;
+
+		if (!id || !end || *end || v > 0xffff)
+			return err_set(err, -EINVAL, "port record with a bad id");
+		rec->port_id = (unsigned)v;
+	}
 	el += strlen(RECORD_ELEMENTS);
 	rec->elements_del = strndup(el, (size_t)(tpl - el));
 	rec->template_del = strdup(tpl + strlen(RECORD_TEMPLATE));

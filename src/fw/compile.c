@@ -33,24 +33,55 @@
 /* Stands for the template's name until the text is complete and can be hashed. */
 #define TPL "\x01"
 
+/*
+ * Where a rule can go. The two bridge sides hold the layer-2 rules; the
+ * three inet sides the stateful ones, as libvirt's iptables chains FI
+ * (forwarded from the VM), FO (forwarded to the VM) and HI (from the VM to
+ * the host). In the inet table the port is known only by the packet mark
+ * the bridge table set: the in-port's id in the high 16 bits, the
+ * out-port's in the low 16 bits.
+ */
 enum side {
 	SIDE_OUT, /* frames from the VM */
 	SIDE_IN,  /* frames to the VM */
+	SIDE_FI,
+	SIDE_FO,
+	SIDE_HI,
+	SIDE__MAX,
 };
 
-static const char *const side_letter[] = { [SIDE_OUT] = "o", [SIDE_IN] = "i" };
-static const char *const side_port_selector[] = { [SIDE_OUT] = "iifname", [SIDE_IN] = "oifname" };
+#define SIDE_L2_MAX 2
+
+static const struct {
+	const char *family, *letter, *key, *key_typeof;
+} sides[SIDE__MAX] = {
+	[SIDE_OUT] = { "bridge", "o", "iifname", "iifname" },
+	[SIDE_IN] = { "bridge", "i", "oifname", "oifname" },
+	[SIDE_FI] = { "inet", "fi", "meta mark & 0xffff0000", "meta mark" },
+	[SIDE_FO] = { "inet", "fo", "meta mark & 0x0000ffff", "meta mark" },
+	[SIDE_HI] = { "inet", "hi", "meta mark & 0xffff0000", "meta mark" },
+};
 
 struct builder {
 	const struct instance *inst;
 	const char *port;
+	unsigned port_id;
 	struct err *err;
 	struct strbuf sets, chains, rules, tail, del;
 	struct strbuf elements_add, elements_del;
-	unsigned n_sets[2];
-	unsigned n_rules, n_elements;
-	bool *has_chain[2]; /* per side, per instance chain: the chain has rules there */
-	bool *made_chain[2];
+	unsigned n_sets;
+	unsigned n_rules, n_elements, n_dispatch;
+	bool has_l3;
+	bool *has_chain[SIDE_L2_MAX]; /* per side, per instance chain: the chain has rules there */
+	bool *made_chain[SIDE_L2_MAX];
+};
+
+/* How a stateful rule is emitted on one inet side (libvirt's iptablesCreateRuleInstance). */
+struct l3_plan {
+	bool is_swapped; /* source and destination exchanged: the side sees the reply direction */
+	bool has_mac;	 /* -m mac --mac-source only where the packet leaves the VM as written */
+	unsigned state;	 /* FILTER_STATE_* bits to match, 0 for none */
+	const char *direction; /* ct direction, or NULL */
 };
 
 static void builder_fini(struct builder *b)
@@ -62,7 +93,7 @@ static void builder_fini(struct builder *b)
 	strbuf_fini(&b->del);
 	strbuf_fini(&b->elements_add);
 	strbuf_fini(&b->elements_del);
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < SIDE_L2_MAX; s++) {
 		free(b->has_chain[s]);
 		free(b->made_chain[s]);
 	}
@@ -71,7 +102,7 @@ static void builder_fini(struct builder *b)
 /* nft identifiers take [A-Za-z0-9_-]; libvirt chain names may also hold '.' and ':'. */
 static void add_chain_name(struct strbuf *sb, enum side side, const char *chain)
 {
-	strbuf_addf(sb, TPL "-%s", side_letter[side]);
+	strbuf_addf(sb, TPL "-%s", sides[side].letter);
 	if (!chain)
 		return;
 	strbuf_addc(sb, '-');
@@ -95,22 +126,68 @@ static bool rule_on_side(const struct filter_rule *r, enum side side)
 	return (side == SIDE_OUT) == (r->direction == FILTER_DIR_OUT);
 }
 
+/*
+ * libvirt's placement of a stateful rule, from its iptables driver and
+ * test data: FI and HI see the packet as an "out" rule is written, FO as
+ * an "in" rule is written; the other sides see the reply direction with
+ * source and destination swapped. Accepting rules match the connection
+ * state that makes a reply pass; explicit states, connection limits and
+ * ICMP types only apply on the sides of the rule's own direction.
+ * Returns false when the rule is not emitted on this side at all.
+ */
+static bool l3_plan(const struct filter_rule *r, enum side side, struct l3_plan *plan)
+{
+	bool is_in = r->direction != FILTER_DIR_OUT, is_inout = r->direction == FILTER_DIR_INOUT;
+	bool is_own = side == SIDE_FO ? is_in : r->direction != FILTER_DIR_IN;
+	bool is_icmp_typed = (r->proto == FILTER_PROTO_ICMP || r->proto == FILTER_PROTO_ICMPV6) &&
+			     r->attrs[FILTER_ATTR_ICMP_TYPE].is_set;
+	const struct filter_attr *mac = &r->attrs[FILTER_ATTR_SRCMACADDR];
+	bool has_limit = r->attrs[FILTER_ATTR_CONNLIMIT_ABOVE].is_set;
+
+	*plan = (struct l3_plan){ .is_swapped = side == SIDE_FO ? !is_in : is_in };
+	plan->has_mac = !plan->is_swapped;
+	/* a negated MAC match cannot be dropped on the reverse side: that would widen the rule */
+	if (plan->is_swapped && mac->is_set && mac->is_negated)
+		return false;
+	if ((is_icmp_typed && (is_inout || !is_own)) || (has_limit && !is_own))
+		return false;
+	if (!r->statematch)
+		return true;
+	if (r->attrs[FILTER_ATTR_STATE].is_set) {
+		unsigned state = r->attrs[FILTER_ATTR_STATE].u.num;
+
+		plan->state = state & FILTER_STATE_NONE ? 0 : state;
+		return is_own;
+	}
+	if (r->action != FILTER_ACTION_ACCEPT || is_inout || has_limit)
+		return true;
+	if (is_icmp_typed) {
+		plan->state = FILTER_STATE_NEW | FILTER_STATE_ESTABLISHED;
+		return true;
+	}
+	plan->state = is_own ? FILTER_STATE_NEW | FILTER_STATE_ESTABLISHED : FILTER_STATE_ESTABLISHED;
+	plan->direction = is_own ? "original" : "reply";
+	return true;
+}
+
 static bool swaps(const struct filter_rule *r, enum side side)
 {
 	return r->direction == FILTER_DIR_INOUT && side == SIDE_OUT;
 }
 
-static const char *verdict(enum filter_action action)
+static const char *verdict(enum filter_action action, enum side side)
 {
 	switch (action) {
 	case FILTER_ACTION_ACCEPT:
-		return "accept";
+		/* libvirt: accept on FI/HI is RETURN, so the FO rules of the peer still apply */
+		return side == SIDE_FI || side == SIDE_HI ? "return" : "accept";
+	case FILTER_ACTION_REJECT:
+		return side >= SIDE_L2_MAX ? "reject" : "drop";
 	case FILTER_ACTION_RETURN:
 		return "return";
 	case FILTER_ACTION_CONTINUE:
 		return "continue";
 	case FILTER_ACTION_DROP:
-	case FILTER_ACTION_REJECT:
 	default:
 		return "drop";
 	}
@@ -226,22 +303,29 @@ static int check_set_field(struct builder *b, const struct instance_rule *ir,
 	return 0;
 }
 
-static int declare_set(struct builder *b, enum side side, struct set_plan *plan)
+static void declare_set(struct builder *b, enum side side, struct set_plan *plan)
 {
-	snprintf(plan->name, sizeof(plan->name), TPL "-%s%u", side_letter[side],
-		 b->n_sets[side]++);
-	strbuf_addf(&b->sets, "add set bridge " FW_TABLE " %s { typeof %s", plan->name,
-		    side_port_selector[side]);
+	snprintf(plan->name, sizeof(plan->name), TPL "-%s%u", sides[side].letter, b->n_sets++);
+	strbuf_addf(&b->sets, "add set %s " FW_TABLE " %s { typeof %s", sides[side].family,
+		    plan->name, sides[side].key_typeof);
 	for (size_t i = 0; i < plan->n; i++)
 		strbuf_addf(&b->sets, " . %s", plan->fields[i].f->selector);
 	strbuf_addf(&b->sets, "; %s}\n", plan->is_interval ? "flags interval; " : "");
-	strbuf_addf(&b->del, "delete set bridge " FW_TABLE " %s\n", plan->name);
-	strbuf_addf(&b->rules, "%s", side_port_selector[side]);
+	strbuf_addf(&b->del, "delete set %s " FW_TABLE " %s\n", sides[side].family, plan->name);
+	strbuf_addf(&b->rules, "%s", sides[side].key);
 	for (size_t i = 0; i < plan->n; i++)
 		strbuf_addf(&b->rules, " . %s", plan->fields[i].f->selector);
 	strbuf_addf(&b->rules, " %s@%s ", plan->fields[0].value->is_negated ? "!= " : "",
 		    plan->name);
-	return 0;
+}
+
+/* The port's key in a side's sets: its name on the bridge, its id in the mark in inet. */
+static void add_port_key(struct builder *b, enum side side, struct strbuf *sb)
+{
+	if (side < SIDE_L2_MAX)
+		strbuf_addf(sb, "\"%s\"", b->port);
+	else
+		strbuf_addf(sb, "0x%08x", side == SIDE_FO ? b->port_id : b->port_id << 16);
 }
 
 /* Parses the value of a variable attribute in combination k into out. */
@@ -291,7 +375,7 @@ static int element_field(struct builder *b, const struct instance_rule *ir,
 
 /* Adds the port's elements of one set: one per combination, duplicates folded. */
 static int add_elements(struct builder *b, const struct instance_rule *ir,
-			const struct expansion *e, const struct set_plan *plan)
+			const struct expansion *e, enum side side, const struct set_plan *plan)
 {
 	struct strbuf all, el;
 	unsigned n = 0;
@@ -308,7 +392,7 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 	}
 	for (size_t k = 0; k < e->n_combinations && r >= 0; k++) {
 		strbuf_reset(&el);
-		strbuf_addf(&el, "\"%s\"", b->port);
+		add_port_key(b, side, &el);
 		for (size_t i = 0; i < plan->n && r >= 0; i++) {
 			strbuf_add(&el, " . ");
 			r = element_field(b, ir, e, k, &plan->fields[i], &el);
@@ -327,10 +411,10 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 		n++;
 	}
 	if (r >= 0) {
-		strbuf_addf(&b->elements_add, "add element bridge " FW_TABLE " %s { %s }\n",
-			    plan->name, all.buf);
-		strbuf_addf(&b->elements_del, "delete element bridge " FW_TABLE " %s { %s }\n",
-			    plan->name, all.buf);
+		strbuf_addf(&b->elements_add, "add element %s " FW_TABLE " %s { %s }\n",
+			    sides[side].family, plan->name, all.buf);
+		strbuf_addf(&b->elements_del, "delete element %s " FW_TABLE " %s { %s }\n",
+			    sides[side].family, plan->name, all.buf);
 		b->n_elements += n;
 	}
 out:
@@ -339,27 +423,117 @@ out:
 	return r;
 }
 
+static void add_tcp_flags(struct strbuf *sb, uint8_t bits)
+{
+	static const char *const names[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
+	bool is_first = true;
+
+	if (!bits) {
+		strbuf_add(sb, "0x0");
+		return;
+	}
+	strbuf_addc(sb, '(');
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		strbuf_addf(sb, "%s%s", is_first ? "" : "|", names[i]);
+		is_first = false;
+	}
+	strbuf_addc(sb, ')');
+}
+
+static void add_state(struct strbuf *sb, unsigned state)
+{
+	static const char *const names[] = { "new", "established", "related", "invalid" };
+	bool is_first = true;
+
+	strbuf_add(sb, "ct state ");
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!(state & (1u << i)))
+			continue;
+		strbuf_addf(sb, "%s%s", is_first ? "" : ",", names[i]);
+		is_first = false;
+	}
+	strbuf_addc(sb, ' ');
+}
+
+/* The matches only stateful rules have, after the field matches (libvirt's order). */
+static int add_l3_extras(struct builder *b, const struct instance_rule *ir, enum side side,
+			 const struct l3_plan *plan)
+{
+	const struct filter_attr *a = ir->rule->attrs;
+
+	if (a[FILTER_ATTR_IPSET].is_set)
+		return compile_error(b, ir, "ipset matches have no nftables equivalent here");
+	if (a[FILTER_ATTR_TCP_FLAGS].is_set) {
+		strbuf_add(&b->rules, "tcp flags & ");
+		add_tcp_flags(&b->rules, a[FILTER_ATTR_TCP_FLAGS].u.tcp_flags.mask);
+		strbuf_addf(&b->rules, " %s ", a[FILTER_ATTR_TCP_FLAGS].is_negated ? "!=" : "==");
+		add_tcp_flags(&b->rules, a[FILTER_ATTR_TCP_FLAGS].u.tcp_flags.flags);
+		strbuf_addc(&b->rules, ' ');
+	}
+	if (a[FILTER_ATTR_TCP_OPTION].is_set)
+		strbuf_addf(&b->rules, "tcp option %u %s ", a[FILTER_ATTR_TCP_OPTION].u.num,
+			    a[FILTER_ATTR_TCP_OPTION].is_negated ? "missing" : "exists");
+	if (plan->state)
+		add_state(&b->rules, plan->state);
+	if (plan->direction)
+		strbuf_addf(&b->rules, "ct direction %s ", plan->direction);
+	if (a[FILTER_ATTR_CONNLIMIT_ABOVE].is_set) {
+		/* iptables' connlimit counts per source address; per port too, as sets are shared */
+		const char *saddr = filter_proto_info[ir->rule->proto].is_ipv6 ? "ip6 saddr" : "ip saddr";
+		char name[64];
+
+		snprintf(name, sizeof(name), TPL "-%s%u", sides[side].letter, b->n_sets++);
+		strbuf_addf(&b->sets,
+			    "add set inet " FW_TABLE " %s { typeof meta mark . %s; flags dynamic; }\n",
+			    name, saddr);
+		strbuf_addf(&b->del, "delete set inet " FW_TABLE " %s\n", name);
+		strbuf_addf(&b->rules, "add @%s { %s . %s ct count %s%u } ", name, sides[side].key,
+			    saddr, a[FILTER_ATTR_CONNLIMIT_ABOVE].is_negated ? "" : "over ",
+			    a[FILTER_ATTR_CONNLIMIT_ABOVE].u.num);
+	}
+	return 0;
+}
+
+static void add_comment(struct strbuf *sb, const struct filter_attr *comment)
+{
+	/* nft comments are double-quoted and at most 128 bytes */
+	size_t n = 0;
+
+	if (!comment->is_set || !comment->str)
+		return;
+	strbuf_add(sb, " comment \"");
+	for (const char *p = comment->str; *p && n < 127; p++, n++)
+		strbuf_addc(sb, *p == '"' ? '\'' : (*p == '\\' || (unsigned char)*p < 0x20) ? ' ' : *p);
+	strbuf_addc(sb, '"');
+}
+
 static int emit_rule_on_side(struct builder *b, size_t index, enum side side,
 			     const struct expansion *e)
 {
 	const struct instance_rule *ir = &b->inst->rules[index];
 	const struct filter_rule *r = ir->rule;
-	const struct fw_proto_fields *pf = fw_l2_fields(r->proto);
+	const struct fw_proto_fields *pf = fw_proto_fields(r->proto);
 	struct set_plan plans[2] = { 0 }; /* [0]: plain fields, [1]: negated fields */
+	bool is_l3 = side >= SIDE_L2_MAX;
+	struct l3_plan l3 = { .is_swapped = swaps(r, side), .has_mac = true };
 	int ret;
 
+	if (is_l3 && !l3_plan(r, side, &l3))
+		return 0;
 	if (r->attrs[FILTER_ATTR_GRATUITOUS].is_set && r->attrs[FILTER_ATTR_GRATUITOUS].u.boolean)
 		return compile_error(b, ir, "gratuitous='true' (sender IP equal to target IP) "
 					    "cannot be expressed in nftables");
-	strbuf_add(&b->rules, "add rule bridge " FW_TABLE " ");
-	add_chain_name(&b->rules, side, is_root(ir->chain) ? NULL : ir->chain);
+	strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", sides[side].family);
+	add_chain_name(&b->rules, side, is_l3 || is_root(ir->chain) ? NULL : ir->chain);
 	strbuf_addc(&b->rules, ' ');
 	if (pf->implied)
 		strbuf_addf(&b->rules, "%s ", pf->implied);
 	for (size_t i = 0; i < pf->n_fields; i++) {
-		struct side_field sf = side_field(r, &pf->fields[i], swaps(r, side));
+		struct side_field sf = side_field(r, &pf->fields[i], l3.is_swapped);
 
-		if (!sf.value->is_set)
+		if (!sf.value->is_set || (is_l3 && sf.f->attr == FILTER_ATTR_SRCMACADDR && !l3.has_mac))
 			continue;
 		if (!field_is_var(&sf)) {
 			ret = add_inline_match(b, ir, &sf);
@@ -377,11 +551,16 @@ static int emit_rule_on_side(struct builder *b, size_t index, enum side side,
 		if (!plans[p].n)
 			continue;
 		declare_set(b, side, &plans[p]);
-		ret = add_elements(b, ir, e, &plans[p]);
+		ret = add_elements(b, ir, e, side, &plans[p]);
 		if (ret < 0)
 			return ret;
 	}
-	strbuf_addf(&b->rules, "%s\n", verdict(r->action));
+	if (is_l3 && (ret = add_l3_extras(b, ir, side, &l3)) < 0)
+		return ret;
+	strbuf_add(&b->rules, verdict(r->action, side));
+	if (is_l3)
+		add_comment(&b->rules, &r->attrs[FILTER_ATTR_COMMENT]);
+	strbuf_addc(&b->rules, '\n');
 	b->n_rules++;
 	return 0;
 }
@@ -471,17 +650,27 @@ static int emit_rule(struct builder *b, size_t i)
 	r = instance_rule_expand(b->inst, i, &e, b->err);
 	if (r < 0)
 		return err_prefix(b->err, "port %s: filter '%s': ", b->port, ir->filter->name);
-	for (int s = 0; s < 2; s++) {
-		if (!rule_on_side(ir->rule, s))
-			continue;
-		r = emit_rule_on_side(b, i, s, e);
-		if (r < 0)
-			return r;
+	if (filter_proto_info[ir->rule->proto].layer == FILTER_LAYER_L3) {
+		for (enum side s = SIDE_FI; s <= SIDE_HI && r >= 0; s++)
+			r = emit_rule_on_side(b, i, s, e);
+		return r;
 	}
-	return 0;
+	for (enum side s = SIDE_OUT; s < SIDE_L2_MAX && r >= 0; s++)
+		if (rule_on_side(ir->rule, s))
+			r = emit_rule_on_side(b, i, s, e);
+	return r;
 }
 
-static int build_l2(struct builder *b)
+static void add_root_chains(struct builder *b, enum side first, enum side last)
+{
+	for (enum side s = first; s <= last; s++) {
+		strbuf_addf(&b->chains, "add chain %s " FW_TABLE " ", sides[s].family);
+		add_chain_name(&b->chains, s, NULL);
+		strbuf_addc(&b->chains, '\n');
+	}
+}
+
+static int build(struct builder *b)
 {
 	const struct instance *inst = b->inst;
 	size_t next_chain = 0;
@@ -490,18 +679,23 @@ static int build_l2(struct builder *b)
 	r = plan_chains(b);
 	if (r < 0)
 		return r;
-	for (int s = 0; s < 2; s++) {
-		strbuf_add(&b->chains, "add chain bridge " FW_TABLE " ");
-		add_chain_name(&b->chains, s, NULL);
-		strbuf_addc(&b->chains, '\n');
+	add_root_chains(b, SIDE_OUT, SIDE_IN);
+	for (size_t i = 0; i < inst->n_rules; i++)
+		if (filter_proto_info[inst->rules[i].rule->proto].layer == FILTER_LAYER_L3)
+			b->has_l3 = true;
+	if (b->has_l3) {
+		if (b->port_id == 0 || b->port_id > 0xffff)
+			return err_set(b->err, -EINVAL,
+				       "port %s: stateful rules need a port id from 1 to 65535",
+				       b->port);
+		add_root_chains(b, SIDE_FI, SIDE_HI);
 	}
 	for (size_t i = 0; i < inst->n_rules; i++) {
 		const struct instance_rule *ir = &inst->rules[i];
 
-		if (filter_proto_info[ir->rule->proto].layer != FILTER_LAYER_L2)
-			return compile_error(b, ir, "layer-3 rules are not supported yet");
-		/* §7.2: a chain's jump goes before the first rule whose priority reaches it */
-		while (next_chain < inst->n_chains && inst->chains[next_chain].priority <= ir->priority)
+		/* §7.2: a chain's jump goes before the first L2 rule whose priority reaches it */
+		while (filter_proto_info[ir->rule->proto].layer == FILTER_LAYER_L2 &&
+		       next_chain < inst->n_chains && inst->chains[next_chain].priority <= ir->priority)
 			make_chain(b, next_chain++);
 		r = emit_rule(b, i);
 		if (r < 0)
@@ -575,6 +769,47 @@ static bool is_port_name(const char *port)
 	return true;
 }
 
+/*
+ * The port's entries in the dispatch maps; with stateful rules also its id
+ * in the mark: the in-port map, and the bits of the out-port id, each a
+ * set the bridge forward chain ORs into the mark (nftables cannot OR a
+ * looked-up value into the mark, and sixteen lookups keep it O(1)).
+ */
+static void add_dispatch(struct builder *b, struct strbuf *sb, const char *verb)
+{
+	bool is_add = strcmp(verb, "add") == 0;
+
+	b->n_dispatch = 0;
+	for (enum side s = SIDE_OUT; s <= (b->has_l3 ? SIDE_HI : SIDE_IN); s++) {
+		static const char *const maps[] = { "out-ports", "in-ports", "fi-ports", "fo-ports",
+						    "hi-ports" };
+
+		strbuf_addf(sb, "%s element %s " FW_TABLE " %s { ", verb, sides[s].family, maps[s]);
+		add_port_key(b, s, sb);
+		if (is_add) {
+			strbuf_add(sb, " : jump ");
+			add_chain_name(sb, s, NULL);
+		}
+		strbuf_add(sb, " }\n");
+		b->n_dispatch++;
+	}
+	if (!b->has_l3)
+		return;
+	strbuf_addf(sb, "%s element bridge " FW_TABLE " l3-in-ids { \"%s\"", verb, b->port);
+	if (is_add)
+		strbuf_addf(sb, " : 0x%08x", b->port_id << 16);
+	strbuf_addf(sb, " }\n%s element bridge " FW_TABLE " l3-out-ports { \"%s\" }\n", verb,
+		    b->port);
+	b->n_dispatch += 2;
+	for (unsigned bit = 0; bit < 16; bit++) {
+		if (!(b->port_id & (1u << bit)))
+			continue;
+		strbuf_addf(sb, "%s element bridge " FW_TABLE " l3-out-bit%u { \"%s\" }\n", verb,
+			    bit, b->port);
+		b->n_dispatch++;
+	}
+}
+
 static int finish(struct builder *b, struct fw_port *p)
 {
 	struct strbuf tpl, del, dispatch;
@@ -586,12 +821,7 @@ static int finish(struct builder *b, struct fw_port *p)
 	strbuf_addf(&tpl, "%s%s%s", b->sets.buf ? b->sets.buf : "", b->chains.buf,
 		    b->rules.buf ? b->rules.buf : "");
 	add_template_del(b, &del);
-	for (int s = 0; s < 2; s++) {
-		strbuf_addf(&dispatch, "add element bridge " FW_TABLE " %s-ports { \"%s\" : jump ",
-			    s == SIDE_OUT ? "out" : "in", b->port);
-		add_chain_name(&dispatch, s, NULL);
-		strbuf_add(&dispatch, " }\n");
-	}
+	add_dispatch(b, &dispatch, "add");
 	if (strbuf_error(&tpl) < 0 || strbuf_error(&del) < 0 || strbuf_error(&dispatch) < 0)
 		goto oom;
 	snprintf(id, sizeof(id), "t%016llx", (unsigned long long)hash_text(tpl.buf));
@@ -602,12 +832,12 @@ static int finish(struct builder *b, struct fw_port *p)
 	strbuf_add(&dispatch, b->elements_add.buf ? b->elements_add.buf : "");
 	p->elements_add = replace_placeholder(dispatch.buf, id);
 	strbuf_reset(&dispatch);
-	strbuf_addf(&dispatch, "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
-			       "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n%s",
-		    b->port, b->port, b->elements_del.buf ? b->elements_del.buf : "");
+	add_dispatch(b, &dispatch, "delete");
+	strbuf_add(&dispatch, b->elements_del.buf ? b->elements_del.buf : "");
 	p->elements_del = replace_placeholder(dispatch.buf, id);
 	p->n_rules = b->n_rules;
-	p->n_elements = b->n_elements + 2;
+	p->n_elements = b->n_elements + b->n_dispatch;
+	p->needs_inet = b->has_l3;
 	strbuf_fini(&tpl);
 	strbuf_fini(&del);
 	strbuf_fini(&dispatch);
@@ -622,11 +852,11 @@ oom:
 	return err_set(b->err, -ENOMEM, "out of memory");
 }
 
-int fw_compile(const struct instance *inst, const char *port, struct fw_port **ret,
-	       struct err *err)
+int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
+	       struct fw_port **ret, struct err *err)
 {
 	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
-	struct builder b = { .inst = inst, .port = port, .err = err };
+	struct builder b = { .inst = inst, .port = port, .port_id = port_id, .err = err };
 	int r;
 
 	if (!is_port_name(port))
@@ -641,7 +871,8 @@ int fw_compile(const struct instance *inst, const char *port, struct fw_port **r
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->port = strdup(port)))
 		return err_set(err, -ENOMEM, "out of memory");
-	r = build_l2(&b);
+	p->port_id = port_id;
+	r = build(&b);
 	if (r >= 0)
 		r = finish(&b, p);
 	builder_fini(&b);
@@ -669,24 +900,75 @@ const char *fw_base_add(void)
 {
 	/*
 	 * Priorities of ebtables' nat table, where libvirt puts its rules:
-	 * before the bridge decides (prerouting -300) and after (postrouting 300).
-	 * Re-adding the dispatch rules is atomic with the flush, so running
-	 * this again never opens a gap.
+	 * before the bridge decides (prerouting -300) and after (postrouting
+	 * 300); the forward chain marks the out-port before br_netfilter (-1)
+	 * hands the packet to the inet hooks. Re-adding the rules is atomic with
+	 * the flush, so running this again never opens a gap.
 	 */
-	return "add table bridge " FW_TABLE "\n"
-	       "add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
-	       "add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
-	       "add chain bridge " FW_TABLE
-	       " prerouting { type filter hook prerouting priority -300; policy accept; }\n"
-	       "add chain bridge " FW_TABLE
-	       " postrouting { type filter hook postrouting priority 300; policy accept; }\n"
-	       "flush chain bridge " FW_TABLE " prerouting\n"
-	       "flush chain bridge " FW_TABLE " postrouting\n"
-	       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
-	       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n";
+	static char text[4096];
+
+	if (!text[0]) {
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		strbuf_add(&sb,
+			   "add table bridge " FW_TABLE "\n"
+			   "add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
+			   "add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
+			   "add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
+			   "add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
+		for (int bit = 0; bit < 16; bit++)
+			strbuf_addf(&sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
+				    bit);
+		strbuf_add(&sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
+				"priority -300; policy accept; }\n"
+				"add chain bridge " FW_TABLE " forward { type filter hook forward "
+				"priority -200; policy accept; }\n"
+				"add chain bridge " FW_TABLE " postrouting { type filter hook "
+				"postrouting priority 300; policy accept; }\n"
+				"add chain bridge " FW_TABLE " set-out-mark\n"
+				"flush chain bridge " FW_TABLE " prerouting\n"
+				"flush chain bridge " FW_TABLE " forward\n"
+				"flush chain bridge " FW_TABLE " postrouting\n"
+				"flush chain bridge " FW_TABLE " set-out-mark\n"
+				"add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
+				"@l3-in-ids\n"
+				"add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+				"add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
+				"set-out-mark\n"
+				"add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
+				"add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
+				"0xffff0000\n");
+		for (int bit = 0; bit < 16; bit++)
+			strbuf_addf(&sb,
+				    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
+				    "meta mark set meta mark | 0x%04x\n",
+				    bit, 1u << bit);
+		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text))
+			memcpy(text, sb.buf, sb.len + 1);
+		strbuf_fini(&sb);
+	}
+	return text;
+}
+
+const char *fw_base_inet_add(void)
+{
+	return "add table inet " FW_TABLE "\n"
+	       "add map inet " FW_TABLE " fi-ports { type mark : verdict; }\n"
+	       "add map inet " FW_TABLE " fo-ports { type mark : verdict; }\n"
+	       "add map inet " FW_TABLE " hi-ports { type mark : verdict; }\n"
+	       "add chain inet " FW_TABLE
+	       " forward { type filter hook forward priority -10; policy accept; }\n"
+	       "add chain inet " FW_TABLE
+	       " input { type filter hook input priority -10; policy accept; }\n"
+	       "flush chain inet " FW_TABLE " forward\n"
+	       "flush chain inet " FW_TABLE " input\n"
+	       "add rule inet " FW_TABLE " forward meta mark & 0xffff0000 vmap @fi-ports\n"
+	       "add rule inet " FW_TABLE " forward meta mark & 0x0000ffff vmap @fo-ports\n"
+	       "add rule inet " FW_TABLE " input meta mark & 0xffff0000 vmap @hi-ports\n";
 }
 
 const char *fw_base_del(void)
 {
-	return "delete table bridge " FW_TABLE "\n";
+	return "delete table bridge " FW_TABLE "\ndelete table inet " FW_TABLE "\n";
 }

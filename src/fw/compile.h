@@ -24,29 +24,35 @@
 /* The compiled form of one port. All text is nft syntax, one statement per line. */
 struct fw_port {
 	char *port;	     /* owned: the port (interface) name */
+	unsigned port_id;    /* its id in the packet mark (stateful rules only) */
 	char *template_id;   /* owned: "t" + hex hash of the template */
 	char *template_add;  /* owned: creates the template's sets, chains and rules */
 	char *template_del;  /* owned: removes them again */
 	char *elements_add;  /* owned: the port's dispatch and set elements */
 	char *elements_del;  /* owned: deletes exactly those elements */
+	bool needs_inet;     /* has stateful rules: needs fw_base_inet_add() */
 	unsigned n_rules;    /* rules in the template */
 	unsigned n_elements; /* set elements of the port */
 };
 
-/* Statements that create the base table (idempotent: safe to run again). */
+/* Statements that create the base bridge table (idempotent: safe to run again). */
 const char *fw_base_add(void);
+/* The same for the inet table of stateful rules; only needed by ports that have them. */
+const char *fw_base_inet_add(void);
 /* Statements that remove everything vifguard made in the kernel. */
 const char *fw_base_del(void);
 
 /*
- * Compiles a complete instance for port. Returns 0 and *ret (caller frees
+ * Compiles a complete instance for port. port_id (1-65535, unique among
+ * bound ports) identifies the port in the packet mark; it is only used,
+ * and only required, when the filters have stateful (layer 3/4) rules. Returns 0 and *ret (caller frees
  * with fw_port_free); -EINVAL when a value of a variable does not fit the
  * attribute it is used in, or the rule cannot be expressed in nftables (the
  * message names the port, the filter, the attribute and the value);
  * -ENOMEM.
  */
-int fw_compile(const struct instance *inst, const char *port, struct fw_port **ret,
-	       struct err *err);
+int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
+	       struct fw_port **ret, struct err *err);
 
 struct fw_port *fw_port_free(struct fw_port *p);
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/addr.h"
 
@@ -89,8 +90,60 @@ static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
 				       RANGE("icmpv6 code", ICMP_CODE, ICMP_CODEEND, NUM)) },
 };
 
-const struct fw_proto_fields *fw_l2_fields(enum filter_proto proto)
+#define L3_V4(proto, ...)                                                                          \
+	{                                                                                          \
+		.implied = "meta nfproto ipv4" proto,                                              \
+		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),                                     \
+		       MASKED("ip saddr", SRCIPADDR, SRCIPMASK, IPV4),                             \
+		       MASKED("ip daddr", DSTIPADDR, DSTIPMASK, IPV4),                             \
+		       RANGE("ip saddr", SRCIPFROM, SRCIPTO, IPV4),                                \
+		       RANGE("ip daddr", DSTIPFROM, DSTIPTO, IPV4), SINGLE("ip dscp", DSCP, NUM),  \
+		       ##__VA_ARGS__)                                                              \
+	}
+#define L3_V6(proto, ...)                                                                          \
+	{                                                                                          \
+		.implied = "meta nfproto ipv6" proto,                                              \
+		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),                                     \
+		       MASKED("ip6 saddr", SRCIPADDR, SRCIPMASK, IPV6),                            \
+		       MASKED("ip6 daddr", DSTIPADDR, DSTIPMASK, IPV6),                            \
+		       RANGE("ip6 saddr", SRCIPFROM, SRCIPTO, IPV6),                               \
+		       RANGE("ip6 daddr", DSTIPFROM, DSTIPTO, IPV6), SINGLE("ip6 dscp", DSCP, NUM), \
+		       ##__VA_ARGS__)                                                              \
+	}
+#define L3_PORTS                                                                                   \
+	RANGE("th sport", SRCPORTSTART, SRCPORTEND, NUM), RANGE("th dport", DSTPORTSTART, DSTPORTEND, NUM)
+
+/*
+ * The iptables-like group, for the inet table. The ether saddr field is
+ * only emitted on chains that see the packet as the rule was written
+ * (libvirt emits -m mac --mac-source only there); compile.c decides.
+ */
+static const struct fw_proto_fields l3_fields[FILTER_PROTO__MAX] = {
+	[FILTER_PROTO_TCP] = L3_V4(" meta l4proto tcp", L3_PORTS),
+	[FILTER_PROTO_UDP] = L3_V4(" meta l4proto udp", L3_PORTS),
+	[FILTER_PROTO_SCTP] = L3_V4(" meta l4proto sctp", L3_PORTS),
+	[FILTER_PROTO_UDPLITE] = L3_V4(" meta l4proto udplite"),
+	[FILTER_PROTO_ESP] = L3_V4(" meta l4proto esp"),
+	[FILTER_PROTO_AH] = L3_V4(" meta l4proto ah"),
+	[FILTER_PROTO_ICMP] = L3_V4(" meta l4proto icmp", SINGLE("icmp type", ICMP_TYPE, NUM),
+				    SINGLE("icmp code", ICMP_CODE, NUM)),
+	[FILTER_PROTO_IGMP] = L3_V4(" meta l4proto igmp"),
+	[FILTER_PROTO_ALL] = L3_V4(""),
+	[FILTER_PROTO_TCP_IPV6] = L3_V6(" meta l4proto tcp", L3_PORTS),
+	[FILTER_PROTO_UDP_IPV6] = L3_V6(" meta l4proto udp", L3_PORTS),
+	[FILTER_PROTO_SCTP_IPV6] = L3_V6(" meta l4proto sctp", L3_PORTS),
+	[FILTER_PROTO_UDPLITE_IPV6] = L3_V6(" meta l4proto udplite"),
+	[FILTER_PROTO_ESP_IPV6] = L3_V6(" meta l4proto esp"),
+	[FILTER_PROTO_AH_IPV6] = L3_V6(" meta l4proto ah"),
+	[FILTER_PROTO_ICMPV6] = L3_V6(" meta l4proto ipv6-icmp", SINGLE("icmpv6 type", ICMP_TYPE, NUM),
+				      SINGLE("icmpv6 code", ICMP_CODE, NUM)),
+	[FILTER_PROTO_ALL_IPV6] = L3_V6(""),
+};
+
+const struct fw_proto_fields *fw_proto_fields(enum filter_proto proto)
 {
+	if (filter_proto_info[proto].layer == FILTER_LAYER_L3)
+		return &l3_fields[proto];
 	return &l2_fields[proto];
 }
 
@@ -200,6 +253,17 @@ static void format_mac(struct strbuf *sb, const struct fw_field *f, const uint8_
 	}
 }
 
+static void format_ip_text(struct strbuf *sb, const struct fw_field *f, const uint8_t *ip)
+{
+	char text[IP_TEXT_MAX];
+
+	if (f->format == FW_FORMAT_IPV6)
+		ipv6_format(ip, text);
+	else
+		ipv4_format(ip, text);
+	strbuf_add(sb, text);
+}
+
 static void format_ip(struct strbuf *sb, const struct fw_field *f, const uint8_t *ip,
 		      unsigned prefix)
 {
@@ -243,7 +307,19 @@ int fw_field_format(struct strbuf *sb, const struct fw_field *f, const struct fi
 	case FW_FORMAT_IPV4:
 	case FW_FORMAT_RAW_IPV4:
 	case FW_FORMAT_IPV6:
-		format_ip(sb, f, value->u.ip, mask_prefix(f, partner));
+		if (f->partner_kind != FW_PARTNER_RANGE) {
+			format_ip(sb, f, value->u.ip, mask_prefix(f, partner));
+			return 0;
+		}
+		format_ip_text(sb, f, value->u.ip);
+		if (has_partner) {
+			if (memcmp(partner->u.ip, value->u.ip, 16) < 0) {
+				*ret_why = "the range ends before it starts";
+				return -EINVAL;
+			}
+			strbuf_addc(sb, '-');
+			format_ip_text(sb, f, partner->u.ip);
+		}
 		return 0;
 	case FW_FORMAT_NUM:
 	case FW_FORMAT_HEX16:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * How each attribute of a layer-2 protocol element becomes an nftables
+ * How each attribute of a protocol element becomes an nftables
  * match: the selector expression, the attribute that holds the value, the
  * one that holds its mask or range end, and how a value is printed. One
  * table per protocol, shared by the inline matches of a template and by
@@ -43,8 +43,8 @@ struct fw_proto_fields {
 	struct fw_field fields[FW_FIELDS_MAX];
 };
 
-/* The fields of a layer-2 protocol; every L2 protocol has an entry. */
-const struct fw_proto_fields *fw_l2_fields(enum filter_proto proto);
+/* The fields of a protocol: its bridge (L2) or inet (L3) selectors. */
+const struct fw_proto_fields *fw_proto_fields(enum filter_proto proto);
 
 /* The attribute that holds attr's value when source and destination swap. */
 enum filter_attr_id fw_attr_swapped(enum filter_attr_id attr);

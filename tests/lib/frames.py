@@ -4,9 +4,13 @@ integration tests. Every frame carries a tag in its payload so a receiver
 counts only the frames of one test step.
 
   frames.py send IFACE KIND --tag TAG [--count N] [field options]
-  frames.py count IFACE SECONDS --tag TAG     (prints the number of frames seen)
+  frames.py count IFACE SECONDS --tag TAG [--want N]
+                                  (prints the number of frames seen; with --want
+                                   it stops early once N frames have been seen)
 
 KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype).
+--proto sets the IPv4 protocol / IPv6 next header (default 17, UDP); the
+payload stays a UDP-shaped header plus the tag whatever the number says.
 """
 import argparse
 import ipaddress
@@ -61,10 +65,10 @@ def build(a):
         body = arp(a.op, a.arp_smac or a.smac, a.sip, a.arp_dmac, a.dip) + tag
         etype = 0x0806 if a.kind == "arp" else 0x8035
     elif a.kind == "ipv4":
-        body = ipv4(a.sip, a.dip, 17, udp(a.sport, a.dport, tag))
+        body = ipv4(a.sip, a.dip, a.proto, udp(a.sport, a.dport, tag))
         etype = 0x0800
     elif a.kind == "ipv6":
-        body = ipv6(a.sip6, a.dip6, 17, udp(a.sport, a.dport, tag))
+        body = ipv6(a.sip6, a.dip6, a.proto, udp(a.sport, a.dport, tag))
         etype = 0x86DD
     else:
         body = tag
@@ -101,6 +105,8 @@ def cmd_count(a):
             continue
         if tag in data:
             seen += 1
+            if a.want and seen >= a.want:
+                break
     print(seen)
 
 
@@ -120,6 +126,7 @@ def main():
     s.add_argument("--dip6", default="ff02::1")
     s.add_argument("--sport", type=int, default=40000)
     s.add_argument("--dport", type=int, default=40000)
+    s.add_argument("--proto", type=int, default=17)
     s.add_argument("--op", type=int, default=1)
     s.add_argument("--arp-smac")
     s.add_argument("--arp-dmac", default="00:00:00:00:00:00")
@@ -128,6 +135,7 @@ def main():
     c.add_argument("iface")
     c.add_argument("seconds", type=float)
     c.add_argument("--tag", required=True)
+    c.add_argument("--want", type=int, default=0)
     a = p.parse_args()
     cmd_send(a) if a.cmd == "send" else cmd_count(a)
 

@@ -107,7 +107,9 @@ static void run_case(void **state)
 		assert_true(diag.n_errors > 0);
 		assert_null(f);
 		assert_null(b);
-		print_message("# %s", m.text);
+		/* Show why, as TAP comments: one "# " per line. */
+		for (char *line = strtok(m.text, "\n"); line; line = strtok(NULL, "\n"))
+			print_message("# %s\n", line);
 		return;
 	}
 	if (r < 0)
