@@ -74,7 +74,7 @@ static int owner_parse(struct conf_ctx *c, const xmlNode *owner, struct binding 
 	if (!uuid) {
 		conf_error(c, owner, NULL, NULL, "missing <uuid>");
 		ret = -EINVAL;
-	} else if (conf_uuid_parse(utext ? utext : "", b->owner_uuid) < 0) {
+	} else if (filter_uuid_parse(utext ? utext : "", b->owner_uuid) < 0) {
 		conf_error(c, uuid, NULL, utext ? utext : "",
 			   "malformed UUID (accepted: 32 hex digits, optionally as 8-4-4-4-12)");
 		ret = -EINVAL;

@@ -56,7 +56,7 @@ static size_t proto_attrs_append(struct strbuf *sb, const struct filter_rule *r,
 		if (!a->is_set || a->is_negated != negated)
 			continue;
 		strbuf_reset(&value);
-		conf_value_format(&value, d, a);
+		filter_value_format(&value, d, a);
 		attr_append(sb, filter_attr_names[d->id], value.buf ? value.buf : "");
 		n++;
 	}
@@ -131,7 +131,7 @@ char *conf_filter_format(const struct filter *f)
 	attr_append(&sb, "chain", f->chain ? f->chain : "root");
 	if (chain_priority_shown(f))
 		strbuf_addf(&sb, " priority='%d'", f->chain_priority);
-	conf_uuid_format(f->uuid, uuid);
+	filter_uuid_format(f->uuid, uuid);
 	strbuf_addf(&sb, ">\n  <uuid>%s</uuid>\n", uuid);
 	for (size_t i = 0; i < f->n_entries; i++) {
 		const struct filter_entry *e = &f->entries[i];
@@ -153,7 +153,7 @@ char *conf_binding_format(const struct binding *b)
 	strbuf_init(&sb);
 	strbuf_add(&sb, "<filterbinding>\n  <owner>\n    <name>");
 	conf_escape(&sb, b->owner_name ? b->owner_name : "");
-	conf_uuid_format(b->owner_uuid, uuid);
+	filter_uuid_format(b->owner_uuid, uuid);
 	strbuf_addf(&sb, "</name>\n    <uuid>%s</uuid>\n  </owner>\n  <portdev", uuid);
 	attr_append(&sb, "name", b->portdev ? b->portdev : "");
 	strbuf_add(&sb, "/>\n");
@@ -167,4 +167,39 @@ char *conf_binding_format(const struct binding *b)
 	params_append(&sb, &b->ref, "  ");
 	strbuf_add(&sb, "</filterbinding>\n");
 	return strbuf_steal(&sb);
+}
+
+void conf_escape(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			strbuf_add(sb, "&lt;");
+			break;
+		case '>':
+			strbuf_add(sb, "&gt;");
+			break;
+		case '&':
+			strbuf_add(sb, "&amp;");
+			break;
+		case '\'':
+			strbuf_add(sb, "&apos;");
+			break;
+		case '"':
+			strbuf_add(sb, "&quot;");
+			break;
+		/* Raw, these would be normalised to spaces (or \n) when parsed back. */
+		case '\t':
+			strbuf_add(sb, "&#9;");
+			break;
+		case '\n':
+			strbuf_add(sb, "&#10;");
+			break;
+		case '\r':
+			strbuf_add(sb, "&#13;");
+			break;
+		default:
+			strbuf_addc(sb, *s);
+		}
+	}
 }

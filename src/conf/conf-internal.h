@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Shared by the conf/ files only. conf-value.c turns attribute text into
- * model values and back (pure, no libxml2); conf-rule.c parses <rule>;
+ * Shared by the conf/ files only. conf-rule.c parses <rule>;
  * conf.c parses documents; conf-format.c prints them.
  */
 #pragma once
@@ -10,6 +9,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
+#include "filter/value.h"
 #include "filter/filter.h"
 #include "util/strbuf.h"
 
@@ -42,29 +42,8 @@ int conf_binding_parse(struct conf_ctx *c, const xmlNode *root, struct binding *
 /* Parses <filterref> children into ref (which must be zeroed); 0, -EINVAL, -ENOMEM. */
 int conf_ref_parse(struct conf_ctx *c, const xmlNode *node, struct filter_ref *ref);
 
-/*
- * Parses text as an attribute of type d into *ret (zeroed first). On -EINVAL
- * *ret_why is a static "what is wrong (what is accepted)". On success
- * *ret_warn may be set when libvirt's lenient conversion changed the value.
- * Values starting with '$' are variable references. -ENOMEM possible.
- */
-int conf_value_parse(const struct filter_attr_desc *d, const char *text, struct filter_attr *ret,
-		     const char **ret_why, const char **ret_warn);
-/* Parses what follows '$'; -EINVAL with *ret_why; *ret_warn when trailing text was ignored. */
-int conf_var_ref_parse(const char *text, struct filter_var_ref *ret, const char **ret_why,
-		       const char **ret_warn);
-/* Appends the value as libvirt prints it (not XML-escaped). */
-void conf_value_format(struct strbuf *sb, const struct filter_attr_desc *d,
-		       const struct filter_attr *a);
-
 /* Appends s escaped for an attribute or text: the five specials and \t \n \r as references. */
 void conf_escape(struct strbuf *sb, const char *s);
-
-int conf_uuid_parse(const char *text, uint8_t ret[16]);
-void conf_uuid_format(const uint8_t uuid[16], char out[37]);
-
-/* Names: [A-Za-z0-9_]+ (variables, parameters). */
-bool conf_is_var_name(const char *s);
 
 static inline void xml_freep(void *p)
 {

@@ -92,7 +92,8 @@ static void rule_fixup(struct conf_ctx *c, const xmlNode *elem, struct filter_ru
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		conf_value_format(&sb, filter_proto_attr(r->proto, FILTER_ATTR_IPSETFLAGS), flags);
+		filter_value_format(&sb, filter_proto_attr(r->proto, FILTER_ATTR_IPSETFLAGS),
+				    flags);
 		conf_warn(c, elem, "ipsetflags", sb.buf ? sb.buf : "",
 			  "ipsetflags without ipset, ignored");
 		strbuf_fini(&sb);
@@ -146,7 +147,7 @@ static int proto_attr_parse(struct conf_ctx *c, const xmlNode *elem, const xmlAt
 		conf_warn(c, elem, name, value ? value : "", "unknown attribute, ignored");
 		return 0;
 	}
-	k = conf_value_parse(d, value ? value : "", &a, &why, &warn);
+	k = filter_value_parse_attr(d, value ? value : "", &a, &why, &warn);
 	if (k == -ENOMEM)
 		return k;
 	if (k < 0) {
@@ -210,7 +211,7 @@ static int rule_check_ports(struct conf_ctx *c, const xmlNode *elem, const struc
 		if (!a->is_set)
 			continue;
 		strbuf_init(&sb);
-		conf_value_format(&sb, filter_proto_attr(r->proto, ports[i]), a);
+		filter_value_format(&sb, filter_proto_attr(r->proto, ports[i]), a);
 		conf_error(c, elem, filter_attr_names[ports[i]], sb.buf ? sb.buf : "",
 			   "a port match needs protocol tcp, udp, sctp or 33 (dccp)");
 		strbuf_fini(&sb);
@@ -362,7 +363,7 @@ static int param_parse(struct conf_ctx *c, const xmlNode *node, struct filter_pa
 			  name ? "value" : "name");
 		return 0;
 	}
-	if (!conf_is_var_name(name)) {
+	if (!filter_is_var_name(name)) {
 		conf_warn(c, node, "name", name,
 			  "not a variable name, parameter ignored (accepted: letters, digits, _)");
 		return 0;

@@ -265,7 +265,7 @@ static int uuid_elem_parse(struct conf_ctx *c, const xmlNode *node, uint8_t uuid
 {
 	_cleanup_xml_ char *text = (char *)xmlNodeGetContent(node);
 
-	if (conf_uuid_parse(text ? text : "", uuid) < 0) {
+	if (filter_uuid_parse(text ? text : "", uuid) < 0) {
 		conf_error(c, node, NULL, text ? text : "",
 			   "malformed UUID (accepted: 32 hex digits, optionally as 8-4-4-4-12)");
 		return -EINVAL;

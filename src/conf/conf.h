@@ -57,6 +57,3 @@ int conf_binding_parse_file(const char *path, struct conf_diag *diag, struct bin
 /* libvirt's canonical XML, ending with a newline. Caller frees; NULL on -ENOMEM. */
 char *conf_filter_format(const struct filter *f);
 char *conf_binding_format(const struct binding *b);
-
-/* Text of a variable reference as libvirt prints it, without the '$'. Caller frees. */
-char *conf_var_ref_format(const struct filter_var_ref *ref);

@@ -311,14 +311,6 @@ int filter_proto_from_name(const char *name, enum filter_proto *ret);
 /* The descriptor of attribute id in protocol proto, or NULL when the protocol has none. */
 const struct filter_attr_desc *filter_proto_attr(enum filter_proto proto, enum filter_attr_id id);
 
-/*
- * Parses text as a value of an attribute of type d (the XML parser and the
- * substitution of variables share it). "$..." is NOT a variable here. On
- * -EINVAL *ret_why is a static "what is wrong (what is accepted)"; -ENOMEM.
- */
-int filter_value_parse(const struct filter_attr_desc *d, const char *text, struct filter_attr *ret,
-		       const char **ret_why);
-
 /* Default chain priority for a chain name (root 0, mac -800, ...; stp and others 0). */
 int filter_chain_default_priority(const char *chain);
 

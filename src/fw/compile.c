@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "filter/value.h"
 #include "fw/match.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"

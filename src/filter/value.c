@@ -6,7 +6,7 @@
  * printing live side by side so that what is printed always parses back to
  * the same value (the fuzzer checks format(parse(format(x))) == format(x)).
  */
-#include "conf/conf-internal.h"
+#include "filter/value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -400,8 +400,8 @@ static int parse_typed(const struct filter_attr_desc *d, const char *text, struc
 	return -EINVAL;
 }
 
-int conf_value_parse(const struct filter_attr_desc *d, const char *text, struct filter_attr *ret,
-		     const char **ret_why, const char **ret_warn)
+int filter_value_parse_attr(const struct filter_attr_desc *d, const char *text,
+			    struct filter_attr *ret, const char **ret_why, const char **ret_warn)
 {
 	struct filter_attr a = { 0 };
 	int r;
@@ -410,7 +410,7 @@ int conf_value_parse(const struct filter_attr_desc *d, const char *text, struct 
 	*ret_warn = NULL;
 	/* libvirt takes any value starting with '$' as a variable, whatever the attribute. */
 	if (text[0] == '$') {
-		r = conf_var_ref_parse(text + 1, &a.var, ret_why, ret_warn);
+		r = filter_var_ref_parse(text + 1, &a.var, ret_why, ret_warn);
 		a.is_var = true;
 	} else {
 		r = parse_typed(d, text, &a, ret_why, ret_warn);
@@ -424,7 +424,7 @@ int conf_value_parse(const struct filter_attr_desc *d, const char *text, struct 
 	return 0;
 }
 
-bool conf_is_var_name(const char *s)
+bool filter_is_var_name(const char *s)
 {
 	static const char chars[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
@@ -473,8 +473,8 @@ static int var_index_parse(const char *p, struct filter_var_ref *ref, const char
 	return 0;
 }
 
-int conf_var_ref_parse(const char *text, struct filter_var_ref *ret, const char **ret_why,
-		       const char **ret_warn)
+int filter_var_ref_parse(const char *text, struct filter_var_ref *ret, const char **ret_why,
+			 const char **ret_warn)
 {
 	static const char chars[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
@@ -503,7 +503,7 @@ static void var_ref_append(struct strbuf *sb, const struct filter_var_ref *ref)
 		strbuf_addf(sb, "[@%u]", ref->index);
 }
 
-char *conf_var_ref_format(const struct filter_var_ref *ref)
+char *filter_var_ref_format(const struct filter_var_ref *ref)
 {
 	struct strbuf sb;
 
@@ -619,8 +619,8 @@ static void typed_append(struct strbuf *sb, const struct filter_attr_desc *d,
 	}
 }
 
-void conf_value_format(struct strbuf *sb, const struct filter_attr_desc *d,
-		       const struct filter_attr *a)
+void filter_value_format(struct strbuf *sb, const struct filter_attr_desc *d,
+			 const struct filter_attr *a)
 {
 	if (a->is_var) {
 		strbuf_addc(sb, '$');
@@ -630,42 +630,7 @@ void conf_value_format(struct strbuf *sb, const struct filter_attr_desc *d,
 	typed_append(sb, d, a);
 }
 
-void conf_escape(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_add(sb, "&lt;");
-			break;
-		case '>':
-			strbuf_add(sb, "&gt;");
-			break;
-		case '&':
-			strbuf_add(sb, "&amp;");
-			break;
-		case '\'':
-			strbuf_add(sb, "&apos;");
-			break;
-		case '"':
-			strbuf_add(sb, "&quot;");
-			break;
-		/* Raw, these would be normalised to spaces (or \n) when parsed back. */
-		case '\t':
-			strbuf_add(sb, "&#9;");
-			break;
-		case '\n':
-			strbuf_add(sb, "&#10;");
-			break;
-		case '\r':
-			strbuf_add(sb, "&#13;");
-			break;
-		default:
-			strbuf_addc(sb, *s);
-		}
-	}
-}
-
-int conf_uuid_parse(const char *text, uint8_t ret[16])
+int filter_uuid_parse(const char *text, uint8_t ret[16])
 {
 	uint8_t uuid[16];
 	size_t len;
@@ -692,9 +657,22 @@ int conf_uuid_parse(const char *text, uint8_t ret[16])
 	return 0;
 }
 
-void conf_uuid_format(const uint8_t u[16], char out[37])
+void filter_uuid_format(const uint8_t u[16], char out[37])
 {
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		 u[13], u[14], u[15]);
+}
+
+int filter_value_parse(const struct filter_attr_desc *d, const char *text, struct filter_attr *ret,
+		       const char **ret_why)
+{
+	const char *warn = NULL;
+
+	/* values of variables are plain text: "$" cannot start a reference here */
+	if (text[0] == '$') {
+		*ret_why = "a value cannot start with '$'";
+		return -EINVAL;
+	}
+	return filter_value_parse_attr(d, text, ret, ret_why, &warn);
 }
