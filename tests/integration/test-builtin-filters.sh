@@ -22,6 +22,9 @@ VM1_IP6=fd00::1
 VM2_IP6=fd00::2
 GW_IP6=fd00::fe
 OTHER_MAC=52:54:00:00:00:99
+# The interpreter itself, not a version-manager shim that costs 0.3 s a start.
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -x "$PY" ] || PY=python3
 
 # fp WANT TX RX KIND [frames.py options]: how many of 3 tagged frames sent from
 # TX's eth0 reach RX's eth0. Like lib.sh's frames_pass, but a receiver that
@@ -34,7 +37,7 @@ fp() {
 	if [ "$want" = 0 ]; then secs=1.0; else secs=2.0; fi
 	tag="t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 	rm -f "$TMPD/ready" "$TMPD/count"
-	in_ns "$rx" python3 "$FRAMES" count eth0 "$secs" --tag "$tag" --want 3 \
+	in_ns "$rx" "$PY" "$FRAMES" count eth0 "$secs" --tag "$tag" --want 3 \
 		>"$TMPD/count" 2>"$TMPD/ready" &
 	pid=$!
 	# send only once the receiver's socket is bound, or a drop test could pass by accident
@@ -42,7 +45,7 @@ fp() {
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
 		sleep 0.02
 	done
-	in_ns "$tx" python3 "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@"
+	in_ns "$tx" "$PY" "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@"
 	wait "$pid"
 	cat "$TMPD/count"
 }
