@@ -38,3 +38,8 @@ int cmd_help(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
+int cmd_binding(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/client.h"
 #include "config.h"
 
 const char *cli_program = "vifguardctl";
@@ -63,6 +64,56 @@ static const char remove_usage[] =
 	"Removes what 'apply' added for PORT, in one transaction; traffic of the port is\n"
 	"unfiltered afterwards. The shared template goes too when no other port uses it.\n";
 
+static const char binding_usage[] =
+	"Usage: vifguardctl binding create FILE\n"
+	"       vifguardctl binding create --port PORT --mac MAC --filter NAME\n"
+	"                                  [--param NAME=VALUE]... [--owner NAME] [--linkdev DEV]\n"
+	"       vifguardctl binding delete PORT\n"
+	"       vifguardctl binding list [--json]\n"
+	"       vifguardctl binding show PORT [--json]\n"
+	"       vifguardctl binding dumpxml PORT\n"
+	"       vifguardctl binding relearn PORT\n"
+	"\n"
+	"Bindings attach a filter to a VM's port, through the daemon. create takes a libvirt\n"
+	"<filterbinding> file as it is ('-' reads standard input), or the same facts as\n"
+	"options; a repeated --param makes a list (--param IP=10.0.0.5 --param IP=10.0.0.6).\n"
+	"The port must exist. The rules are applied in one nftables transaction and kept\n"
+	"across daemon restarts; delete removes exactly them. A port that disappears, or\n"
+	"whose MAC changes, loses its binding; a renamed port keeps it.\n"
+	"\n"
+	"  --json   print the daemon's objects as JSON (list: an array)\n";
+
+static const char filter_usage[] =
+	"Usage: vifguardctl filter define FILE\n"
+	"       vifguardctl filter undefine NAME\n"
+	"       vifguardctl filter list [--json]\n"
+	"       vifguardctl filter dumpxml NAME\n"
+	"\n"
+	"Filters defined here are stored by the daemon and win over the filter directories.\n"
+	"Redefining a filter rebuilds every bound port that uses it, each in one transaction;\n"
+	"a port whose rebuild fails keeps its previous rules, and define names it. A filter\n"
+	"without <uuid> replaces the one of the same name. undefine is refused while a\n"
+	"binding uses the filter; filters from directories are removed by removing the\n"
+	"file and reloading.\n";
+
+static const char watch_usage[] =
+	"Usage: vifguardctl watch [--json]\n"
+	"\n"
+	"Prints the daemon's events as they happen (bindings created and deleted, ports\n"
+	"gone or renamed, filters defined, reloads), until interrupted. --json prints one\n"
+	"JSON object per line.\n";
+
+static const char status_usage[] = "Usage: vifguardctl status [--json]\n"
+				   "\n"
+				   "Says whether the daemon runs, its version and its bindings.\n";
+
+static const char reload_usage[] =
+	"Usage: vifguardctl reload\n"
+	"\n"
+	"Makes the daemon re-read its filter directories (like SIGHUP): the new filters are\n"
+	"parsed first; on any error the old ones stay in force. Bound ports are rebuilt\n"
+	"where their rules change.\n";
+
 static const char help_usage[] = "Usage: vifguardctl help [COMMAND]\n"
 				 "\n"
 				 "Lists the commands, or prints the full help of COMMAND.\n";
@@ -74,6 +125,11 @@ const struct cli_command cli_commands[] = {
 	{ "explain", cmd_explain, "print the nftables rules a binding would add", explain_usage },
 	{ "apply", cmd_apply, "bind a port directly, without the daemon", apply_usage },
 	{ "remove", cmd_remove, "remove what apply added for a port", remove_usage },
+	{ "binding", cmd_binding, "create, delete, list, show bindings (daemon)", binding_usage },
+	{ "filter", cmd_filter, "define, undefine, list, dump filters (daemon)", filter_usage },
+	{ "watch", cmd_watch, "stream the daemon's events", watch_usage },
+	{ "status", cmd_status, "is the daemon running, and with what", status_usage },
+	{ "reload", cmd_reload, "make the daemon re-read its filter directories", reload_usage },
 	{ "help", cmd_help, "show the commands, or the help of one", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -105,7 +161,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 static void print_overview(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--help] [--version] COMMAND [ARGS...]\n"
+		"Usage: %s [--help] [--version] [--socket PATH] COMMAND [ARGS...]\n"
 		"\n"
 		"Guards VM and container ports on Linux bridges with libvirt-compatible\n"
 		"network filters compiled to nftables.\n"
@@ -114,7 +170,12 @@ static void print_overview(FILE *out)
 		cli_program);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nRun '%s help COMMAND' for the options of a command.\n", cli_program);
+	fprintf(out,
+		"\nvalidate, format, explain, apply and remove work without the daemon. The others\n"
+		"talk to vifguardd on --socket PATH (default $VIFGUARD_SOCKET or %s).\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n"
+		"\nRun '%s help COMMAND' for the options of a command.\n",
+		client_socket_path(), cli_program);
 }
 
 static const struct cli_command *find_command(const char *name)
@@ -161,6 +222,15 @@ int main(int argc, char **argv)
 		printf("vifguardctl %s\n", VIFGUARD_VERSION);
 		return CLI_EXIT_OK;
 	}
+	while (argc >= 2 && (strcmp(argv[1], "--socket") == 0 || strcmp(argv[1], "-s") == 0)) {
+		if (argc < 3)
+			return cli_usage_error(NULL, "--socket needs a PATH");
+		client_set_socket_path(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 2)
+		return cli_usage_error(NULL, "a COMMAND is needed");
 	if (argv[1][0] == '-')
 		return cli_usage_error(NULL, "unknown option '%s'", argv[1]);
 	c = find_command(argv[1]);

@@ -1,113 +1,218 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vifguardd: the host daemon. This first version checks the configuration
- * (-n): it loads every filter in the filter directories and reports what is
- * wrong. The event loop, bindings and learning come with the daemon issue.
+ * vifguardd: options, the configuration file, then the event loop.
+ * Command-line options win over the file; the file wins over defaults.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
-#include "conf/conf.h"
+#include "conf/load.h"
+#include "daemon/daemon.h"
+#include "daemon/loop.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
-#define MAX_FILTER_DIRS 16
+#define DEFAULT_CONFIG	    "/etc/vifguard/vifguardd.conf"
+#define DEFAULT_STATE_DIR   "/var/lib/vifguard"
+#define DEFAULT_SOCKET	    VIFGUARD_STATE_DIR "/control.sock"
+#define CONFIG_LINE_MAX	    4096
 
 static const char usage[] =
 	"Usage: vifguardd [OPTIONS]\n"
 	"\n"
 	"The vifguard host daemon: binds VM and container ports to libvirt-compatible\n"
-	"network filters compiled to nftables.\n"
+	"network filters compiled to nftables, and keeps them bound across restarts.\n"
 	"\n"
-	"  -n, --check             load and check the configuration and the filters, then exit\n"
+	"  -c, --config FILE       configuration file (default " DEFAULT_CONFIG ",\n"
+	"                          used when it exists)\n"
+	"  -n, --check             check the configuration and the filters, then exit\n"
+	"  -v, --verbose           with -n: list every filter loaded\n"
 	"  -F, --filter-dir DIR    also load filters from DIR (repeatable; a libvirt\n"
 	"                          /etc/libvirt/nwfilter works as it is)\n"
-	"      --builtin-dir DIR   built-in filters (default " VIFGUARD_FILTER_DIR ")\n"
-	"  -v, --verbose           with -n: list every filter loaded\n"
+	"      --builtin-dir DIR   the built-in filters (default: the installed ones)\n"
+	"  -s, --state-dir DIR     where the state database lives (default " DEFAULT_STATE_DIR ")\n"
+	"  -S, --socket PATH       the control socket (default " DEFAULT_SOCKET ")\n"
+	"  -l, --log-level LEVEL   err, warn, info (default) or debug\n"
+	"  -f, --foreground        stay in the foreground (the default; for systemd units)\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
 	"\n"
-	"Exit status: 0 when the configuration is valid, 1 when it is not, 2 on a usage error.\n";
+	"Signals: SIGHUP reloads the filter directories (on an error the old filters stay);\n"
+	"SIGTERM exits and leaves every port's rules in force.\n"
+	"\n"
+	"Exit status: 0 on a clean exit or a valid configuration, 1 on an error, 2 on a\n"
+	"usage error.\n";
 
-static void report(void *userdata, enum conf_severity severity, const char *msg)
+struct options {
+	struct daemon_config cfg;
+	const char *config_path;
+	bool is_config_explicit;
+	bool is_check, is_verbose;
+	enum log_level level;
+	char *owned[64]; /* strings read from the configuration file */
+	int n_owned;
+};
+
+static char *keep(struct options *o, const char *s)
 {
-	fprintf(stderr, "%s%s\n", severity == CONF_WARNING ? "warning: " : "", msg);
+	char *copy = strdup(s);
+
+	if (copy && o->n_owned < (int)(sizeof(o->owned) / sizeof(o->owned[0])))
+		o->owned[o->n_owned++] = copy;
+	return copy;
 }
 
-static int has_xml_suffix(const char *name)
+static int add_filter_dir(struct daemon_config *cfg, const char *dir)
 {
-	size_t len = strlen(name);
-
-	return len > 4 && strcmp(name + len - 4, ".xml") == 0;
+	if (cfg->n_filter_dirs >= DAEMON_FILTER_DIRS_MAX)
+		return -E2BIG;
+	cfg->filter_dirs[cfg->n_filter_dirs++] = dir;
+	return 0;
 }
 
-/* Checks every *.xml filter in dir; returns the number of bad files, or -errno. */
-static int check_dir(const char *dir, int is_verbose, unsigned *n_loaded)
+static char *trim(char *s)
 {
-	struct dirent **names;
-	int n, bad = 0;
+	char *end;
 
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0) {
-		fprintf(stderr, "vifguardd: cannot read filter directory %s: %s\n", dir,
-			strerror(errno));
-		return -errno;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+static int config_set(struct options *o, const char *key, const char *value, struct err *err)
+{
+	char *end;
+
+	if (strcmp(key, "filter_dir") == 0)
+		return add_filter_dir(&o->cfg, keep(o, value)) < 0
+			       ? err_set(err, -E2BIG, "at most %d filter_dir lines",
+					 DAEMON_FILTER_DIRS_MAX)
+			       : 0;
+	if (strcmp(key, "builtin_dir") == 0)
+		o->cfg.builtin_dir = keep(o, value);
+	else if (strcmp(key, "state_dir") == 0)
+		o->cfg.state_dir = keep(o, value);
+	else if (strcmp(key, "socket") == 0)
+		o->cfg.socket_path = keep(o, value);
+	else if (strcmp(key, "log_level") == 0) {
+		if (log_level_parse(value, &o->level) < 0)
+			return err_set(err, -EINVAL,
+				       "log_level '%s' (accepted: err, warn, info, debug)", value);
+	} else if (strcmp(key, "learn_timeout") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 0 || v > 86400)
+			return err_set(err, -EINVAL, "learn_timeout '%s' (seconds, 0-86400)",
+				       value);
+		o->cfg.learn_timeout_s = (int)v;
+	} else {
+		return err_set(err, -EINVAL,
+			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
+			       "socket, log_level, learn_timeout)",
+			       key);
 	}
-	for (int i = 0; i < n; i++) {
-		struct conf_diag diag = { .report = report };
-		_cleanup_(filter_freep) struct filter *f = NULL;
-		_cleanup_free_ char *path = NULL;
-
-		if (has_xml_suffix(names[i]->d_name) &&
-		    asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0) {
-			if (conf_filter_parse_file(path, &diag, &f) < 0) {
-				bad++;
-			} else {
-				(*n_loaded)++;
-				if (is_verbose)
-					printf("%s: filter '%s' (chain %s)\n", path, f->name, f->chain);
-			}
-		}
-		free(names[i]);
-	}
-	free(names);
-	return bad;
+	return 0;
 }
 
-int main(int argc, char **argv)
+/* "key = value" lines; '#' starts a comment. Errors carry FILE:LINE. */
+static int read_config(struct options *o, struct err *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(o->config_path, "re");
+	char line[CONFIG_LINE_MAX];
+	int n = 0, r;
+
+	if (!f) {
+		if (errno == ENOENT && !o->is_config_explicit)
+			return 0;
+		return err_set(err, -errno, "cannot read %s: %s", o->config_path,
+			       strerror(errno));
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#'), *eq, *key;
+
+		n++;
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq)
+			return err_set(err, -EINVAL, "%s:%d: expected 'key = value'",
+				       o->config_path, n);
+		*eq = '\0';
+		r = config_set(o, trim(key), trim(eq + 1), err);
+		if (r < 0)
+			return err_prefix(err, "%s:%d: ", o->config_path, n);
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option options[] = {
-		{ "check", no_argument, NULL, 'n' },   { "filter-dir", required_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "filter-dir", required_argument, NULL, 'F' },
 		{ "builtin-dir", required_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *dirs[MAX_FILTER_DIRS + 1] = { VIFGUARD_FILTER_DIR };
-	int n_dirs = 1, is_check = 0, is_verbose = 0, opt, bad = 0;
-	unsigned n_loaded = 0;
+	struct options cli = { .level = -1 };
+	int opt;
 
-	while ((opt = getopt_long(argc, argv, "nF:vhV", options, NULL)) != -1) {
+	/* the file is read first; remember the command line and apply it after */
+	while ((opt = getopt_long(argc, argv, "c:nvF:s:S:l:fhV", options, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+			o->config_path = optarg;
+			o->is_config_explicit = true;
+			break;
 		case 'n':
-			is_check = 1;
-			break;
-		case 'F':
-			if (n_dirs > MAX_FILTER_DIRS) {
-				fprintf(stderr, "vifguardd: at most %d filter directories\n",
-					MAX_FILTER_DIRS);
-				return 2;
-			}
-			dirs[n_dirs++] = optarg;
-			break;
-		case 'B':
-			dirs[0] = optarg;
+			o->is_check = true;
 			break;
 		case 'v':
-			is_verbose = 1;
+			o->is_verbose = true;
+			break;
+		case 'F':
+			if (add_filter_dir(&cli.cfg, optarg) < 0) {
+				fprintf(stderr, "vifguardd: at most %d --filter-dir options\n",
+					DAEMON_FILTER_DIRS_MAX);
+				return 2;
+			}
+			break;
+		case 'B':
+			cli.cfg.builtin_dir = optarg;
+			break;
+		case 's':
+			cli.cfg.state_dir = optarg;
+			break;
+		case 'S':
+			cli.cfg.socket_path = optarg;
+			break;
+		case 'l':
+			if (log_level_parse(optarg, &cli.level) < 0) {
+				fprintf(stderr, "vifguardd: --log-level '%s' (accepted: err, warn, "
+						"info, debug)\nTry 'vifguardd --help'.\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'f':
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -125,21 +230,55 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
-	if (!is_check) {
-		fprintf(stderr, "vifguardd: only the configuration check (-n) exists in this version; "
-				"the daemon loop is not implemented yet\n");
-		return 1;
-	}
-	for (int i = 0; i < n_dirs; i++) {
-		int r = check_dir(dirs[i], is_verbose, &n_loaded);
+	o->cfg.builtin_dir = cli.cfg.builtin_dir;
+	o->cfg.state_dir = cli.cfg.state_dir;
+	o->cfg.socket_path = cli.cfg.socket_path;
+	for (int i = 0; i < cli.cfg.n_filter_dirs; i++)
+		o->cfg.filter_dirs[i] = cli.cfg.filter_dirs[i];
+	o->cfg.n_filter_dirs = cli.cfg.n_filter_dirs;
+	o->level = cli.level;
+	return -1;
+}
 
-		bad += r < 0 ? 1 : r;
-	}
-	if (bad) {
-		fprintf(stderr, "vifguardd: configuration has errors (%d bad file%s)\n", bad,
-			bad == 1 ? "" : "s");
+int main(int argc, char **argv)
+{
+	struct options o = { .config_path = DEFAULT_CONFIG };
+	struct options file = { 0 };
+	struct err err = { 0 };
+	int r;
+
+	r = parse_args(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	file.config_path = o.config_path;
+	file.is_config_explicit = o.is_config_explicit;
+	file.level = LOG_LEVEL_INFO;
+	file.cfg.learn_timeout_s = 300;
+	if (read_config(&file, &err) < 0) {
+		fprintf(stderr, "vifguardd: %s\n", err.msg);
 		return 1;
 	}
-	printf("vifguardd: configuration OK (%u filters)\n", n_loaded);
-	return 0;
+	/* the command line wins: directories add up, single values replace */
+	for (int i = 0; i < o.cfg.n_filter_dirs; i++)
+		(void)add_filter_dir(&file.cfg, o.cfg.filter_dirs[i]);
+	file.cfg.builtin_dir = o.cfg.builtin_dir ? o.cfg.builtin_dir : file.cfg.builtin_dir;
+	file.cfg.state_dir = o.cfg.state_dir ? o.cfg.state_dir : file.cfg.state_dir;
+	file.cfg.socket_path = o.cfg.socket_path ? o.cfg.socket_path : file.cfg.socket_path;
+	if (!file.cfg.builtin_dir)
+		file.cfg.builtin_dir = conf_builtin_dir();
+	if (!file.cfg.state_dir)
+		file.cfg.state_dir = DEFAULT_STATE_DIR;
+	if (!file.cfg.socket_path)
+		file.cfg.socket_path = DEFAULT_SOCKET;
+	log_set_level((int)o.level >= 0 ? o.level : file.level);
+	log_set_journal_prefix(getenv("JOURNAL_STREAM") != NULL);
+	if (o.is_check)
+		r = daemon_check_config(&file.cfg, o.is_verbose, &err);
+	else
+		r = loop_run(&file.cfg, &err);
+	if (r < 0)
+		fprintf(stderr, "vifguardd: %s\n", err.msg);
+	for (int i = 0; i < file.n_owned; i++)
+		free(file.owned[i]);
+	return r < 0 ? 1 : 0;
 }

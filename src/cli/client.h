@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vifguardctl's side of the control socket: one request, its items and its reply. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "ctl/ctl.h"
+
+/* The socket: --socket, else $VIFGUARD_SOCKET, else the default. */
+const char *client_socket_path(void);
+void client_set_socket_path(const char *path);
+
+/* Called for each item of a listing, or each event of watch; a negative return stops. */
+typedef int (*client_item_fn)(const struct ctl_value *item, void *userdata);
+
+/*
+ * Sends req and reads until its final reply. Items go to on_item. On an ok
+ * reply, *ret_reply (may be NULL) gets the parsed reply (caller finis it).
+ * Prints every failure on stderr (cannot connect, the daemon's error,
+ * a malformed reply) and returns -errno; 0 on success.
+ */
+int client_call(const struct ctl_request *req, client_item_fn on_item, void *userdata,
+		struct ctl_message *ret_reply);
+
+/*
+ * After an ok reply to "watch": reads events until the daemon closes the
+ * connection or on_event returns < 0. Used by client_call when req is watch.
+ */

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vifguardctl commands served by the daemon: binding, filter, watch,
+ * status, reload. People get tables; --json prints the daemon's objects as
+ * they are (a JSON array for listings, one object per line for watch).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "conf/conf.h"
+#include "util/cleanup.h"
+
+struct out {
+	bool is_json;
+	bool is_first;
+	const char *kind; /* "binding", "filter", "event" */
+};
+
+static const char *str(const struct ctl_value *obj, const char *key)
+{
+	const struct ctl_value *v = NULL;
+	const char *s = NULL;
+
+	if (ctl_value_find(obj, key, &v) < 0 || !v || ctl_value_string(v, &s) < 0)
+		return "-";
+	return s;
+}
+
+static long long num(const struct ctl_value *obj, const char *key)
+{
+	const struct ctl_value *v = NULL;
+	int64_t n = 0;
+
+	if (ctl_value_find(obj, key, &v) < 0 || !v || ctl_value_int(v, &n) < 0)
+		return 0;
+	return (long long)n;
+}
+
+static void print_json(const struct ctl_value *v, bool pretty)
+{
+	_cleanup_free_ char *text = ctl_value_to_json_string(v, pretty);
+
+	puts(text ? text : "null");
+}
+
+static int print_item(const struct ctl_value *item, void *userdata)
+{
+	struct out *o = userdata;
+
+	if (o->is_json && strcmp(o->kind, "event") == 0) {
+		print_json(item, false);
+		fflush(stdout);
+		return 0;
+	}
+	if (o->is_json) {
+		_cleanup_free_ char *text = ctl_value_to_json_string(item, false);
+
+		printf("%s%s", o->is_first ? "[" : ",\n ", text ? text : "null");
+	} else if (strcmp(o->kind, "binding") == 0) {
+		if (o->is_first)
+			printf("%-15s %-24s %-9s %-17s %s\n", "PORT", "FILTER", "STATE", "MAC",
+			       "NOTE");
+		printf("%-15s %-24s %-9s %-17s %s\n", str(item, "port"), str(item, "filter"),
+		       str(item, "state"), str(item, "mac"),
+		       strcmp(str(item, "note"), "-") ? str(item, "note") : "");
+	} else if (strcmp(o->kind, "filter") == 0) {
+		if (o->is_first)
+			printf("%-36s %-26s %-12s %-8s %s\n", "UUID", "NAME", "CHAIN", "BINDINGS",
+			       "ORIGIN");
+		printf("%-36s %-26s %-12s %-8lld %s\n", str(item, "uuid"), str(item, "name"),
+		       str(item, "chain"), num(item, "bindings"), str(item, "origin"));
+	} else {
+		printf("%-16s %-15s %s\n", str(item, "type"),
+		       strcmp(str(item, "port"), "-") ? str(item, "port") : "",
+		       str(item, "message"));
+	}
+	o->is_first = false;
+	fflush(stdout);
+	return 0;
+}
+
+static int list(enum ctl_verb verb, const char *kind, bool is_json)
+{
+	struct ctl_request req = { .id = 1, .verb = verb };
+	struct out o = { .is_json = is_json, .is_first = true, .kind = kind };
+	int r = client_call(&req, print_item, &o, NULL);
+
+	if (r < 0)
+		return CLI_EXIT_FAILURE;
+	if (is_json)
+		puts(o.is_first ? "[]" : "]");
+	else if (o.is_first)
+		printf("no %ss\n", kind);
+	return CLI_EXIT_OK;
+}
+
+/* A request whose reply carries data; prints it with show(data) or as JSON. */
+static int call_and_show(struct ctl_request *req, bool is_json,
+			 void (*show)(const struct ctl_value *data))
+{
+	struct ctl_message reply = { 0 };
+
+	req->id = 1;
+	if (client_call(req, NULL, NULL, &reply) < 0)
+		return CLI_EXIT_FAILURE;
+	if (is_json)
+		print_json(reply.data, true);
+	else if (show)
+		show(reply.data);
+	ctl_message_fini(&reply);
+	return CLI_EXIT_OK;
+}
+
+static void show_xml(const struct ctl_value *data)
+{
+	fputs(str(data, "xml"), stdout);
+}
+
+static void show_failures(const struct ctl_value *data)
+{
+	const char *failed = str(data, "failed_ports");
+
+	if (*failed && strcmp(failed, "-") != 0)
+		printf("done; these ports keep their previous rules: %s\n", failed);
+	else
+		printf("done\n");
+}
+
+static void show_binding(const struct ctl_value *data)
+{
+	const struct ctl_value *params = NULL, *owner = NULL;
+	struct ctl_iter it;
+	const char *name;
+	const struct ctl_value *values;
+
+	printf("port:      %s\nfilter:    %s\nstate:     %s\nmac:       %s\n", str(data, "port"),
+	       str(data, "filter"), str(data, "state"), str(data, "mac"));
+	if (ctl_value_find(data, "owner", &owner) == 0 && owner)
+		printf("owner:     %s (%s)\n", str(owner, "name"), str(owner, "uuid"));
+	if (strcmp(str(data, "linkdev"), "-") != 0)
+		printf("linkdev:   %s\n", str(data, "linkdev"));
+	printf("template:  %s\nport id:   %lld\nifindex:   %lld\n", str(data, "template"),
+	       num(data, "port_id"), num(data, "ifindex"));
+	if (strcmp(str(data, "note"), "-") != 0)
+		printf("note:      %s\n", str(data, "note"));
+	if (ctl_value_find(data, "params", &params) < 0 || !params)
+		return;
+	ctl_value_iter_init(&it, params);
+	while (ctl_value_iter_next(&it, &name, &values)) {
+		printf("param:     %s =", name);
+		for (size_t i = 0; i < ctl_value_array_len(values); i++) {
+			const char *s = "";
+
+			(void)ctl_value_string(ctl_value_array_at(values, i), &s);
+			printf(" %s", s);
+		}
+		printf("\n");
+	}
+}
+
+static void show_created(const struct ctl_value *data)
+{
+	printf("port %s: bound to filter '%s' (%s)\n", str(data, "port"), str(data, "filter"),
+	       str(data, "state"));
+}
+
+static char *read_input(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!f) {
+		cli_error("cannot read %s: %m", path);
+		return NULL;
+	}
+	if (getdelim(&text, &size, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	if (f != stdin)
+		fclose(f);
+	return text;
+}
+
+/* ---- binding ------------------------------------------------------------- */
+
+static int add_param(struct ctl_request *req, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct ctl_param *p = NULL;
+	char *value;
+
+	if (!eq || eq == arg)
+		return -EINVAL;
+	for (size_t i = 0; i < req->n_params; i++)
+		if (strlen(req->params[i].name) == (size_t)(eq - arg) &&
+		    strncmp(req->params[i].name, arg, (size_t)(eq - arg)) == 0)
+			p = &req->params[i];
+	if (!p) {
+		struct ctl_param *grown =
+			realloc(req->params, (req->n_params + 1) * sizeof(*req->params));
+
+		if (!grown)
+			return -ENOMEM;
+		req->params = grown;
+		p = &req->params[req->n_params++];
+		*p = (struct ctl_param){ .name = strndup(arg, (size_t)(eq - arg)) };
+	}
+	value = strdup(eq + 1);
+	char **values = realloc(p->values, (p->n_values + 1) * sizeof(*p->values));
+	if (!value || !values || !p->name) {
+		free(value);
+		if (values)
+			p->values = values;
+		return -ENOMEM;
+	}
+	p->values = values;
+	p->values[p->n_values++] = value;
+	return 0;
+}
+
+static int binding_create(int argc, char **argv, bool is_json)
+{
+	static const struct option options[] = {
+		{ "port", required_argument, NULL, 'P' },   { "mac", required_argument, NULL, 'm' },
+		{ "filter", required_argument, NULL, 'f' }, { "param", required_argument, NULL, 'p' },
+		{ "owner", required_argument, NULL, 'o' },  { "linkdev", required_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'j' },	    { NULL, 0, NULL, 0 },
+	};
+	struct ctl_request req = { .verb = CTL_VERB_BINDING_CREATE };
+	int opt, r = CLI_EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "+P:m:f:p:o:L:j", options, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			req.port = strdup(optarg);
+			break;
+		case 'm':
+			req.mac = strdup(optarg);
+			break;
+		case 'f':
+			req.filter = strdup(optarg);
+			break;
+		case 'p':
+			if (add_param(&req, optarg) < 0)
+				r = cli_usage_error("binding", "--param takes NAME=VALUE, got '%s'",
+						    optarg);
+			break;
+		case 'o':
+			req.owner = strdup(optarg);
+			break;
+		case 'L':
+			req.linkdev = strdup(optarg);
+			break;
+		case 'j':
+			is_json = true;
+			break;
+		default:
+			r = cli_usage_error("binding", "invalid option");
+		}
+	}
+	if (r == CLI_EXIT_OK && argc - optind == 1 && !req.port && !req.mac && !req.filter &&
+	    !req.n_params) {
+		req.xml = read_input(argv[optind]);
+		r = req.xml ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	} else if (r == CLI_EXIT_OK && (argc != optind || !req.port || !req.mac || !req.filter)) {
+		r = cli_usage_error("binding",
+				    "binding create takes a <filterbinding> FILE, or --port, --mac "
+				    "and --filter");
+	}
+	if (r == CLI_EXIT_OK)
+		r = call_and_show(&req, is_json, show_created);
+	ctl_request_fini(&req);
+	return r;
+}
+
+/* A verb taking one argument: PORT for binding verbs, NAME for filter verbs. */
+static int one_arg(int argc, char **argv, enum ctl_verb verb, const char *command, bool is_json,
+		   void (*show)(const struct ctl_value *))
+{
+	struct ctl_request req = { .verb = verb };
+	int r;
+
+	if (argc != 2)
+		return cli_usage_error(command, "%s %s takes exactly one argument", command,
+				       argv[0]);
+	if (strcmp(command, "binding") == 0)
+		req.port = argv[1];
+	else
+		req.name = argv[1];
+	r = call_and_show(&req, is_json, show);
+	if (!is_json && !show && r == CLI_EXIT_OK)
+		printf("done\n");
+	return r;
+}
+
+static bool take_json_flag(int *argc, char **argv)
+{
+	bool is_json = false;
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			is_json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return is_json;
+}
+
+int cmd_binding(int argc, char **argv)
+{
+	bool is_json;
+
+	if (argc < 2)
+		return cli_usage_error("binding", "binding needs a subcommand");
+	if (strcmp(argv[1], "create") == 0) {
+		optind = 1;
+		return binding_create(argc - 1, argv + 1, false);
+	}
+	is_json = take_json_flag(&argc, argv);
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		return list(CTL_VERB_BINDING_LIST, "binding", is_json);
+	if (strcmp(argv[1], "delete") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DELETE, "binding",
+			       is_json, NULL);
+	if (strcmp(argv[1], "show") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_SHOW, "binding",
+			       is_json, show_binding);
+	if (strcmp(argv[1], "dumpxml") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DUMPXML, "binding",
+			       is_json, show_xml);
+	if (strcmp(argv[1], "relearn") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_RELEARN, "binding",
+			       is_json, NULL);
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
+		return cli_print_help("binding");
+	return cli_usage_error("binding", "unknown binding subcommand '%s'", argv[1]);
+}
+
+int cmd_filter(int argc, char **argv)
+{
+	struct ctl_request req = { 0 };
+	bool is_json;
+
+	if (argc < 2)
+		return cli_usage_error("filter", "filter needs a subcommand");
+	is_json = take_json_flag(&argc, argv);
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		return list(CTL_VERB_FILTER_LIST, "filter", is_json);
+	if (strcmp(argv[1], "define") == 0 && argc == 3) {
+		_cleanup_free_ char *xml = read_input(argv[2]);
+
+		if (!xml)
+			return CLI_EXIT_FAILURE;
+		req.verb = CTL_VERB_FILTER_DEFINE;
+		req.xml = xml;
+		return call_and_show(&req, is_json, show_failures);
+	}
+	if (strcmp(argv[1], "undefine") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_UNDEFINE, "filter",
+			       is_json, NULL);
+	if (strcmp(argv[1], "dumpxml") == 0)
+		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_DUMPXML, "filter",
+			       is_json, show_xml);
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
+		return cli_print_help("filter");
+	return cli_usage_error("filter", "unknown or incomplete filter subcommand '%s'", argv[1]);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct ctl_request req = { .id = 1, .verb = CTL_VERB_WATCH };
+	struct out o = { .is_first = true, .kind = "event" };
+
+	o.is_json = take_json_flag(&argc, argv);
+	if (argc != 1)
+		return cli_usage_error("watch", "watch takes no arguments but --json");
+	if (!o.is_json)
+		printf("%-16s %-15s %s\n", "EVENT", "PORT", "MESSAGE");
+	o.is_first = false;
+	fflush(stdout);
+	return client_call(&req, print_item, &o, NULL) < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
+static void show_status(const struct ctl_value *data)
+{
+	printf("vifguardd %s, pid %lld, %lld bindings, socket %s\n", str(data, "version"),
+	       num(data, "pid"), num(data, "bindings"), client_socket_path());
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct ctl_request req = { .verb = CTL_VERB_STATUS };
+	bool is_json = take_json_flag(&argc, argv);
+
+	if (argc != 1)
+		return cli_usage_error("status", "status takes no arguments but --json");
+	return call_and_show(&req, is_json, show_status);
+}
+
+int cmd_reload(int argc, char **argv)
+{
+	struct ctl_request req = { .verb = CTL_VERB_RELOAD };
+	bool is_json = take_json_flag(&argc, argv);
+
+	if (argc != 1)
+		return cli_usage_error("reload", "reload takes no arguments but --json");
+	return call_and_show(&req, is_json, show_failures);
+}

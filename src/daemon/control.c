@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Control requests -> daemon operations -> reply lines. One handler per
+ * verb; each sends exactly one final reply (listings send items first).
+ * Bad requests get an error reply and change nothing.
+ */
+#include "daemon/control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "conf/conf.h"
+#include "ctl/ctl.h"
+#include "filter/value.h"
+#include "fw/apply.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static void send_line(struct control_conn *conn, int r, char *line, size_t len, uint64_t id)
+{
+	if (r == -EMSGSIZE)
+		r = ctl_reply_error(id, -EMSGSIZE, "the reply would exceed the line limit", &line,
+				    &len);
+	if (r < 0) {
+		log_err("control: cannot build a reply: %s", strerror(-r));
+		return;
+	}
+	conn->send(conn, line, len);
+}
+
+static void reply_ok(struct control_conn *conn, uint64_t id, struct ctl_obj *data)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int r = ctl_reply_ok(id, data, &line, &len);
+
+	send_line(conn, r, line, len, id);
+}
+
+static void reply_error(struct control_conn *conn, uint64_t id, int error, const char *message)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int r = ctl_reply_error(id, error, message, &line, &len);
+
+	send_line(conn, r, line, len, id);
+}
+
+static void reply_result(struct control_conn *conn, uint64_t id, int r, const struct err *err,
+			 struct ctl_obj *data)
+{
+	if (r < 0) {
+		ctl_obj_free(data);
+		reply_error(conn, id, r, err->msg[0] ? err->msg : strerror(-r));
+		return;
+	}
+	reply_ok(conn, id, data);
+}
+
+void control_send_error(struct control_conn *conn, int error, const char *message)
+{
+	reply_error(conn, 0, error, message);
+}
+
+/* ---- listings ----------------------------------------------------------- */
+
+struct list_ctx {
+	struct control_conn *conn;
+	uint64_t id;
+	uint64_t count;
+};
+
+static void send_item(struct list_ctx *lc, struct ctl_obj *obj)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int r = ctl_item(lc->id, obj, &line, &len);
+
+	send_line(lc->conn, r, line, len, lc->id);
+	lc->count++;
+}
+
+static void send_count(struct list_ctx *lc)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int r = ctl_reply_count(lc->id, lc->count, &line, &len);
+
+	send_line(lc->conn, r, line, len, lc->id);
+}
+
+static int filter_item(const struct daemon_filter_info *info, void *userdata)
+{
+	struct ctl_obj *obj = ctl_obj_new();
+	char uuid[37];
+
+	filter_uuid_format(info->uuid, uuid);
+	ctl_obj_add_string(obj, "name", info->name);
+	ctl_obj_add_string(obj, "chain", info->chain);
+	ctl_obj_add_string(obj, "uuid", uuid);
+	ctl_obj_add_string(obj, "origin", info->origin);
+	ctl_obj_add_uint(obj, "bindings", info->n_bindings);
+	send_item(userdata, obj);
+	return 0;
+}
+
+static void add_port_summary(struct ctl_obj *obj, const struct port *p)
+{
+	char mac[MAC_TEXT_MAX];
+
+	mac_format(p->binding->mac, mac);
+	ctl_obj_add_string(obj, "port", p->binding->portdev);
+	ctl_obj_add_string(obj, "filter", p->binding->ref.filter);
+	ctl_obj_add_string(obj, "state", port_state_names[p->state]);
+	ctl_obj_add_string(obj, "mac", mac);
+	ctl_obj_add_string(obj, "template", p->template_id);
+	ctl_obj_add_string(obj, "note", p->note);
+}
+
+static void add_params(struct ctl_obj *obj, const struct filter_params *params)
+{
+	struct ctl_obj *vars = ctl_obj_add_obj(obj, "params");
+
+	for (size_t i = 0; i < params->n_vars; i++) {
+		struct ctl_array *values = ctl_obj_add_array(vars, params->vars[i].name);
+
+		for (size_t k = 0; k < params->vars[i].n_values; k++)
+			ctl_array_add_string(values, params->vars[i].values[k]);
+	}
+}
+
+static struct ctl_obj *port_details(const struct port *p)
+{
+	struct ctl_obj *obj = ctl_obj_new(), *owner;
+	char uuid[37];
+
+	add_port_summary(obj, p);
+	owner = ctl_obj_add_obj(obj, "owner");
+	filter_uuid_format(p->binding->owner_uuid, uuid);
+	ctl_obj_add_string(owner, "name", p->binding->owner_name);
+	ctl_obj_add_string(owner, "uuid", uuid);
+	ctl_obj_add_string(obj, "linkdev", p->binding->linkdev);
+	ctl_obj_add_int(obj, "ifindex", p->ifindex);
+	ctl_obj_add_uint(obj, "port_id", p->port_id);
+	ctl_obj_add_int(obj, "created_at", p->created_at);
+	add_params(obj, &p->binding->ref.params);
+	return obj;
+}
+
+/* ---- bindings from options ---------------------------------------------- */
+
+static bool is_param_value(const char *s)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:";
+
+	return *s && strspn(s, chars) == strlen(s);
+}
+
+static int binding_from_args(const struct ctl_request *req, struct binding **ret, struct err *err)
+{
+	_cleanup_(binding_freep) struct binding *b = binding_new();
+
+	if (!b)
+		return err_set(err, -ENOMEM, "out of memory");
+	if (mac_parse(req->mac, b->mac) < 0)
+		return err_set(err, -EINVAL, "mac '%s': not a MAC address (52:54:00:12:34:56)",
+			       req->mac);
+	b->owner_name = strdup(req->owner ? req->owner : "vifguardctl");
+	b->portdev = strdup(req->port);
+	b->linkdev = req->linkdev ? strdup(req->linkdev) : NULL;
+	b->ref.filter = strdup(req->filter);
+	if (!b->owner_name || !b->portdev || !b->ref.filter || (req->linkdev && !b->linkdev))
+		return err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < req->n_params; i++) {
+		const struct ctl_param *p = &req->params[i];
+
+		if (!filter_is_var_name(p->name))
+			return err_set(err, -EINVAL,
+				       "parameter '%s': not a variable name (letters, digits, _)",
+				       p->name);
+		for (size_t k = 0; k < p->n_values; k++) {
+			if (!is_param_value(p->values[k]))
+				return err_set(err, -EINVAL,
+					       "parameter %s='%s': not a valid value (letters, "
+					       "digits, '_', '.', ':')",
+					       p->name, p->values[k]);
+			if (filter_params_add(&b->ref.params, p->name, p->values[k]) < 0)
+				return err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	*ret = TAKE_PTR(b);
+	return 0;
+}
+
+static void collect_errors(void *userdata, enum conf_severity sev, const char *msg)
+{
+	struct strbuf *sb = userdata;
+
+	if (sev == CONF_ERROR)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", msg);
+}
+
+static int binding_from_xml(const char *xml, struct binding **ret, struct err *err)
+{
+	struct strbuf msgs;
+	struct conf_diag diag = { .report = collect_errors, .userdata = &msgs };
+	struct filter *f = NULL;
+	enum conf_doc_kind kind;
+	int r;
+
+	strbuf_init(&msgs);
+	r = conf_parse_mem(xml, strlen(xml), "binding", &diag, &kind, &f, ret);
+	if (r >= 0 && kind != CONF_DOC_BINDING) {
+		filter_free(f);
+		r = err_set(err, -EINVAL, "expected a <filterbinding> document, got a <filter>");
+	} else if (r < 0) {
+		r = err_set(err, r, "invalid binding: %s", msgs.buf ? msgs.buf : strerror(-r));
+	}
+	strbuf_fini(&msgs);
+	return r;
+}
+
+/* ---- verbs -------------------------------------------------------------- */
+
+static void do_status(struct control_ctx *ctx, struct control_conn *conn,
+		      const struct ctl_request *req)
+{
+	struct ctl_obj *data = ctl_obj_new();
+
+	ctl_obj_add_string(data, "version", VIFGUARD_VERSION);
+	ctl_obj_add_int(data, "pid", getpid());
+	ctl_obj_add_uint(data, "bindings", daemon_port_count(ctx->daemon));
+	reply_ok(conn, req->id, data);
+}
+
+static void reply_with_failures(struct control_conn *conn, uint64_t id, int r,
+				const struct err *err, struct strbuf *failures)
+{
+	struct ctl_obj *data = NULL;
+
+	if (r >= 0) {
+		data = ctl_obj_new();
+		ctl_obj_add_string(data, "failed_ports", failures->buf ? failures->buf : "");
+	}
+	reply_result(conn, id, r, err, data);
+	strbuf_fini(failures);
+}
+
+static void do_reload(struct control_ctx *ctx, struct control_conn *conn,
+		      const struct ctl_request *req)
+{
+	struct strbuf failures;
+	struct err err = { 0 };
+	int r;
+
+	strbuf_init(&failures);
+	r = daemon_reload(ctx->daemon, &failures, &err);
+	reply_with_failures(conn, req->id, r, &err, &failures);
+}
+
+static void do_watch(struct control_ctx *ctx, struct control_conn *conn,
+		     const struct ctl_request *req)
+{
+	conn->is_watching = true;
+	reply_ok(conn, req->id, NULL);
+}
+
+static void do_filter_define(struct control_ctx *ctx, struct control_conn *conn,
+			     const struct ctl_request *req)
+{
+	struct strbuf failures;
+	struct err err = { 0 };
+	int r;
+
+	strbuf_init(&failures);
+	r = daemon_filter_define(ctx->daemon, req->xml, &failures, &err);
+	reply_with_failures(conn, req->id, r, &err, &failures);
+}
+
+static void do_filter_undefine(struct control_ctx *ctx, struct control_conn *conn,
+			       const struct ctl_request *req)
+{
+	struct err err = { 0 };
+	int r = daemon_filter_undefine(ctx->daemon, req->name, &err);
+
+	reply_result(conn, req->id, r, &err, NULL);
+}
+
+static void do_filter_list(struct control_ctx *ctx, struct control_conn *conn,
+			   const struct ctl_request *req)
+{
+	struct list_ctx lc = { .conn = conn, .id = req->id };
+
+	(void)daemon_filter_list(ctx->daemon, filter_item, &lc);
+	send_count(&lc);
+}
+
+static void reply_xml(struct control_conn *conn, uint64_t id, int r, const struct err *err,
+		      char *xml)
+{
+	struct ctl_obj *data = NULL;
+
+	if (r >= 0) {
+		data = ctl_obj_new();
+		ctl_obj_add_string(data, "xml", xml);
+	}
+	free(xml);
+	reply_result(conn, id, r, err, data);
+}
+
+static void do_filter_dumpxml(struct control_ctx *ctx, struct control_conn *conn,
+			      const struct ctl_request *req)
+{
+	struct err err = { 0 };
+	char *xml = NULL;
+	int r = daemon_filter_dumpxml(ctx->daemon, req->name, &xml, &err);
+
+	reply_xml(conn, req->id, r, &err, xml);
+}
+
+static void do_binding_create(struct control_ctx *ctx, struct control_conn *conn,
+			      const struct ctl_request *req)
+{
+	struct binding *b = NULL;
+	struct ctl_obj *data = NULL;
+	struct err err = { 0 };
+	int r;
+
+	r = req->xml ? binding_from_xml(req->xml, &b, &err) : binding_from_args(req, &b, &err);
+	if (r >= 0) {
+		_cleanup_free_ char *port = strdup(b->portdev);
+
+		r = daemon_binding_create(ctx->daemon, b, &err);
+		if (r >= 0 && port && daemon_port_find(ctx->daemon, port))
+			data = port_details(daemon_port_find(ctx->daemon, port));
+	}
+	reply_result(conn, req->id, r, &err, data);
+}
+
+static void do_binding_delete(struct control_ctx *ctx, struct control_conn *conn,
+			      const struct ctl_request *req)
+{
+	struct err err = { 0 };
+	int r = daemon_binding_delete(ctx->daemon, req->port, &err);
+
+	reply_result(conn, req->id, r, &err, NULL);
+}
+
+static void do_binding_list(struct control_ctx *ctx, struct control_conn *conn,
+			    const struct ctl_request *req)
+{
+	struct list_ctx lc = { .conn = conn, .id = req->id };
+
+	for (size_t i = 0; i < daemon_port_count(ctx->daemon); i++) {
+		struct ctl_obj *obj = ctl_obj_new();
+
+		add_port_summary(obj, daemon_port_get(ctx->daemon, i));
+		send_item(&lc, obj);
+	}
+	send_count(&lc);
+}
+
+static void do_binding_show(struct control_ctx *ctx, struct control_conn *conn,
+			    const struct ctl_request *req)
+{
+	const struct port *p = daemon_port_find(ctx->daemon, req->port);
+	struct err err = { 0 };
+
+	if (!p) {
+		err_set(&err, -ENOENT, "port %s is not bound", req->port);
+		reply_result(conn, req->id, -ENOENT, &err, NULL);
+		return;
+	}
+	reply_ok(conn, req->id, port_details(p));
+}
+
+static void do_binding_dumpxml(struct control_ctx *ctx, struct control_conn *conn,
+			       const struct ctl_request *req)
+{
+	struct err err = { 0 };
+	char *xml = NULL;
+	int r = daemon_binding_dumpxml(ctx->daemon, req->port, &xml, &err);
+
+	reply_xml(conn, req->id, r, &err, xml);
+}
+
+static void do_binding_relearn(struct control_ctx *ctx, struct control_conn *conn,
+			       const struct ctl_request *req)
+{
+	const struct port *p = daemon_port_find(ctx->daemon, req->port);
+	struct err err = { 0 };
+
+	if (!p)
+		err_set(&err, -ENOENT, "port %s is not bound", req->port);
+	else
+		err_set(&err, -EINVAL, "port %s is not learning an address (state %s)", req->port,
+			port_state_names[p->state]);
+	reply_result(conn, req->id, err.code, &err, NULL);
+}
+
+typedef void (*verb_fn)(struct control_ctx *ctx, struct control_conn *conn,
+			const struct ctl_request *req);
+
+static const struct {
+	verb_fn run;
+	bool is_change; /* changes state: needs a privileged peer */
+} verbs[_CTL_VERB_MAX] = {
+	[CTL_VERB_STATUS] = { do_status, false },
+	[CTL_VERB_RELOAD] = { do_reload, true },
+	[CTL_VERB_WATCH] = { do_watch, false },
+	[CTL_VERB_FILTER_DEFINE] = { do_filter_define, true },
+	[CTL_VERB_FILTER_UNDEFINE] = { do_filter_undefine, true },
+	[CTL_VERB_FILTER_LIST] = { do_filter_list, false },
+	[CTL_VERB_FILTER_DUMPXML] = { do_filter_dumpxml, false },
+	[CTL_VERB_BINDING_CREATE] = { do_binding_create, true },
+	[CTL_VERB_BINDING_DELETE] = { do_binding_delete, true },
+	[CTL_VERB_BINDING_LIST] = { do_binding_list, false },
+	[CTL_VERB_BINDING_SHOW] = { do_binding_show, false },
+	[CTL_VERB_BINDING_DUMPXML] = { do_binding_dumpxml, false },
+	[CTL_VERB_BINDING_RELEARN] = { do_binding_relearn, true },
+};
+
+void control_handle_line(struct control_ctx *ctx, struct control_conn *conn, const char *line,
+			 size_t len)
+{
+	struct ctl_request req = { 0 };
+	struct err err = { 0 };
+	int r;
+
+	r = ctl_request_parse(line, len, &req, &err);
+	if (r < 0) {
+		log_debug("control: bad request: %s", err.msg);
+		reply_error(conn, req.id, r, err.msg);
+		return;
+	}
+	if (verbs[req.verb].is_change && !conn->is_privileged) {
+		reply_error(conn, req.id, -EPERM,
+			    "permission denied: only root may change filters and bindings");
+	} else {
+		log_debug("control: %s", ctl_verb_to_string(req.verb));
+		verbs[req.verb].run(ctx, conn, &req);
+	}
+	ctl_request_fini(&req);
+}
+
+char *control_event_line(const struct daemon_event *ev, size_t *ret_len)
+{
+	struct ctl_obj *obj = ctl_obj_new();
+	char *line = NULL;
+
+	ctl_obj_add_string(obj, "type", daemon_event_names[ev->type]);
+	if (ev->port)
+		ctl_obj_add_string(obj, "port", ev->port);
+	if (ev->filter)
+		ctl_obj_add_string(obj, "filter", ev->filter);
+	ctl_obj_add_string(obj, "message", ev->message);
+	return ctl_event(obj, &line, ret_len) < 0 ? NULL : line;
+}

@@ -1,0 +1,989 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's core state and operations.
+ *
+ * Filters: the effective set is rebuilt from scratch on every change (the
+ * directories, then the filters defined at run time, which win). Parsing
+ * two dozen small files takes a millisecond, and rebuilding means a change
+ * is always "parse new, diff, apply, swap": the old set stays in force
+ * until the new one is complete.
+ *
+ * Ports: kept sorted by name. Each change follows one order so that a crash
+ * at any point leaves a state the next start repairs: the store learns the
+ * intent first, then the kernel changes in one transaction, then the store
+ * records what the kernel holds. Adding elements that exist is a no-op in
+ * nftables, so re-applying after a crash is safe.
+ */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "conf/load.h"
+#include "filter/filterset.h"
+#include "filter/instantiate.h"
+#include "fw/apply.h"
+#include "fw/compile.h"
+#include "link/link.h"
+#include "store/store.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+const char *const port_state_names[PORT_STATE__MAX] = {
+	[PORT_NEW] = "new",
+	[PORT_LEARNING] = "learning",
+	[PORT_ACTIVE] = "active",
+	[PORT_FAILED] = "failed",
+};
+
+const char *const daemon_event_names[DAEMON_EVENT__MAX] = {
+	[DAEMON_EVENT_BINDING_CREATED] = "binding-created",
+	[DAEMON_EVENT_BINDING_DELETED] = "binding-deleted",
+	[DAEMON_EVENT_BINDING_UPDATED] = "binding-updated",
+	[DAEMON_EVENT_PORT_GONE] = "port-gone",
+	[DAEMON_EVENT_PORT_RENAMED] = "port-renamed",
+	[DAEMON_EVENT_PORT_FAILED] = "port-failed",
+	[DAEMON_EVENT_FILTER_DEFINED] = "filter-defined",
+	[DAEMON_EVENT_FILTER_UNDEFINED] = "filter-undefined",
+	[DAEMON_EVENT_RELOADED] = "reloaded",
+};
+
+/* A filter defined at run time: kept as its canonical XML, as stored. */
+struct defined_filter {
+	char *name;
+	char *xml;
+};
+
+struct daemon {
+	struct daemon_config cfg;
+	daemon_event_fn on_event;
+	void *userdata;
+	struct filter_set *filters; /* the effective set */
+	struct defined_filter *defined;
+	size_t n_defined;
+	struct port **ports; /* sorted by name */
+	size_t n_ports;
+	struct fw_ctx *fw;
+	struct store *store;
+};
+
+static void emit(struct daemon *d, enum daemon_event_type type, const char *port,
+		 const char *filter, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void emit(struct daemon *d, enum daemon_event_type type, const char *port,
+		 const char *filter, const char *fmt, ...)
+{
+	char message[ERR_MSG_MAX];
+	struct daemon_event ev = { .type = type, .port = port, .filter = filter };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	ev.message = message;
+	log_info("%s%s%s: %s", daemon_event_names[type], port ? " " : "", port ? port : "", message);
+	if (d->on_event)
+		d->on_event(&ev, d->userdata);
+}
+
+static int64_t now_seconds(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- filters ---------------------------------------------------------- */
+
+static void log_diag(void *userdata, enum conf_severity sev, const char *msg)
+{
+	struct strbuf *errors = userdata;
+
+	if (sev == CONF_WARNING) {
+		log_warn("%s", msg);
+		return;
+	}
+	log_err("%s", msg);
+	if (errors)
+		strbuf_addf(errors, "%s%s", errors->len ? "; " : "", msg);
+}
+
+/* Builds the effective filter set: directories in order, then the defined filters. */
+static int build_filter_set(const struct daemon_config *cfg, const struct defined_filter *defined,
+			    size_t n_defined, struct filter_set **ret, struct err *err)
+{
+	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
+	struct strbuf errors;
+	struct conf_diag diag = { .report = log_diag, .userdata = &errors };
+	int bad = 0, r;
+
+	if (!set)
+		return err_set(err, -ENOMEM, "out of memory");
+	strbuf_init(&errors);
+	for (int i = -1; i < cfg->n_filter_dirs; i++) {
+		r = conf_load_dir(i < 0 ? cfg->builtin_dir : cfg->filter_dirs[i], set, &diag);
+		bad += r < 0 ? 1 : r;
+	}
+	for (size_t i = 0; i < n_defined; i++) {
+		struct filter *f = NULL;
+		enum conf_doc_kind kind;
+
+		r = conf_parse_mem(defined[i].xml, strlen(defined[i].xml), defined[i].name, &diag,
+				   &kind, &f, NULL);
+		if (r < 0 || kind != CONF_DOC_FILTER || filter_set_add(set, f, NULL) < 0) {
+			filter_free(f);
+			bad++;
+		}
+	}
+	if (bad) {
+		r = err_set(err, -EINVAL, "%d filter file%s could not be loaded: %s", bad,
+			    bad == 1 ? "" : "s", errors.buf ? errors.buf : "see the log");
+		strbuf_fini(&errors);
+		return r;
+	}
+	strbuf_fini(&errors);
+	*ret = TAKE_PTR(set);
+	return 0;
+}
+
+int daemon_check_config(const struct daemon_config *cfg, bool is_verbose, struct err *err)
+{
+	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
+	int r = build_filter_set(cfg, NULL, 0, &set, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; is_verbose && i < filter_set_size(set); i++) {
+		const struct filter *f = filter_set_get(set, i);
+
+		printf("filter %-24s chain %-12s %zu entries\n", f->name, f->chain, f->n_entries);
+	}
+	printf("configuration OK: %zu filters\n", filter_set_size(set));
+	return 0;
+}
+
+/* True when the tree below filter name references target (or is target). */
+static bool tree_uses(const struct filter_set *set, const char *name, const char *target,
+		      unsigned depth)
+{
+	const struct filter *f;
+
+	if (strcmp(name, target) == 0)
+		return true;
+	f = filter_set_find(set, name);
+	if (!f || depth > FILTER_SET_DEPTH_MAX)
+		return false;
+	for (size_t i = 0; i < f->n_entries; i++)
+		if (f->entries[i].kind == FILTER_ENTRY_REF &&
+		    tree_uses(set, f->entries[i].ref->filter, target, depth + 1))
+			return true;
+	return false;
+}
+
+/* ---- ports ------------------------------------------------------------ */
+
+static struct port *port_free(struct port *p)
+{
+	if (!p)
+		return NULL;
+	binding_free(p->binding);
+	fw_record_free(p->record);
+	free(p->template_id);
+	free(p->note);
+	free(p);
+	return NULL;
+}
+
+static size_t port_index(const struct daemon *d, const char *name, bool *found)
+{
+	size_t lo = 0, hi = d->n_ports;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->ports[mid]->binding->portdev, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct port *daemon_port_find(const struct daemon *d, const char *name)
+{
+	bool found;
+	size_t i = port_index(d, name, &found);
+
+	return found ? d->ports[i] : NULL;
+}
+
+size_t daemon_port_count(const struct daemon *d)
+{
+	return d->n_ports;
+}
+
+const struct port *daemon_port_get(const struct daemon *d, size_t i)
+{
+	return i < d->n_ports ? d->ports[i] : NULL;
+}
+
+static int port_insert(struct daemon *d, struct port *p)
+{
+	bool found;
+	size_t i = port_index(d, p->binding->portdev, &found);
+	struct port **grown;
+
+	if (found)
+		return -EEXIST;
+	grown = realloc(d->ports, (d->n_ports + 1) * sizeof(*d->ports));
+	if (!grown)
+		return -ENOMEM;
+	d->ports = grown;
+	memmove(&d->ports[i + 1], &d->ports[i], (d->n_ports - i) * sizeof(*d->ports));
+	d->ports[i] = p;
+	d->n_ports++;
+	return 0;
+}
+
+static struct port *port_take(struct daemon *d, const char *name)
+{
+	bool found;
+	size_t i = port_index(d, name, &found);
+	struct port *p;
+
+	if (!found)
+		return NULL;
+	p = d->ports[i];
+	memmove(&d->ports[i], &d->ports[i + 1], (d->n_ports - i - 1) * sizeof(*d->ports));
+	d->n_ports--;
+	return p;
+}
+
+static unsigned allocate_port_id(const struct daemon *d)
+{
+	static uint8_t used[0x10000 / 8];
+
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < d->n_ports; i++)
+		used[d->ports[i]->port_id / 8] |= (uint8_t)(1u << (d->ports[i]->port_id % 8));
+	for (unsigned id = 1; id <= 0xffff; id++)
+		if (!(used[id / 8] & (1u << (id % 8))))
+			return id;
+	return 0;
+}
+
+/* Instantiates and compiles a binding against set. */
+static int compile_binding(const struct filter_set *set, const struct binding *b, unsigned port_id,
+			   struct fw_port **ret, struct err *err)
+{
+	_cleanup_(instance_freep) struct instance *inst = NULL;
+	int r;
+
+	r = filter_instantiate(set, b, &inst, err);
+	if (r < 0)
+		return err_prefix(err, "port %s: ", b->portdev);
+	if (!instance_is_complete(inst)) {
+		_cleanup_free_ char *missing = instance_missing_format(inst, true);
+
+		return err_set(err, -EINVAL, "port %s: %s", b->portdev,
+			       missing ? missing : "variables are missing");
+	}
+	return fw_compile(inst, b->portdev, port_id, ret, err);
+}
+
+static int set_template(struct port *p, const struct fw_record *rec)
+{
+	char *copy = strdup(rec->template_id);
+
+	if (!copy)
+		return -ENOMEM;
+	free(p->template_id);
+	p->template_id = copy;
+	return 0;
+}
+
+/* Applies compiled rules to port p (replacing what it had) and records the result. */
+static int port_apply(struct daemon *d, struct port *p, const struct fw_port *compiled,
+		      struct err *err)
+{
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = fw_apply_port(d->fw, compiled, p->record, &rec, err);
+	if (r < 0)
+		return r;
+	text = fw_record_format(rec);
+	if (!text)
+		return err_set(err, -ENOMEM, "out of memory");
+	r = store_binding_set_record(d->store, p->binding->portdev, compiled->port_id, text, err);
+	if (r < 0)
+		log_err("port %s: rules applied but not recorded: %s", p->binding->portdev,
+			err->msg);
+	fw_record_free(p->record);
+	p->record = TAKE_PTR(rec);
+	return set_template(p, p->record);
+}
+
+static bool is_same_rules(const struct fw_port *compiled, const struct fw_record *rec)
+{
+	return rec && strcmp(compiled->template_id, rec->template_id) == 0 &&
+	       strcmp(compiled->elements_del, rec->elements_del) == 0;
+}
+
+/* Fail closed: a port whose rules cannot be applied goes down, and says why. */
+static void port_fail(struct daemon *d, struct port *p, const char *why)
+{
+	struct err err = { 0 };
+
+	if (link_set_down(p->binding->portdev, &err) < 0)
+		log_err("port %s: cannot set it down: %s", p->binding->portdev, err.msg);
+	p->state = PORT_FAILED;
+	free(p->note);
+	p->note = strdup(why);
+	(void)store_binding_set_state(d->store, p->binding->portdev, STORE_STATE_FAILED, why, NULL);
+	emit(d, DAEMON_EVENT_PORT_FAILED, p->binding->portdev, p->binding->ref.filter,
+	     "rules cannot be applied, port set down: %s", why);
+}
+
+static int store_save_port(struct daemon *d, const struct port *p, const char *state,
+			   struct err *err)
+{
+	_cleanup_free_ char *xml = conf_binding_format(p->binding);
+	char mac[MAC_TEXT_MAX];
+	struct store_binding sb = {
+		.port = p->binding->portdev,
+		.xml = xml,
+		.state = state,
+		.port_id = p->port_id,
+		.ifindex = p->ifindex,
+		.mac = mac,
+		.learning_since = STORE_TIME_NONE,
+		.failed_reason = p->note,
+	};
+
+	if (!xml)
+		return err_set(err, -ENOMEM, "out of memory");
+	mac_format(p->mac, mac);
+	return store_binding_save(d->store, &sb, err);
+}
+
+/* ---- bindings --------------------------------------------------------- */
+
+static int port_new(struct binding *b, struct port **ret)
+{
+	struct port *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->binding = b;
+	p->created_at = now_seconds();
+	*ret = p;
+	return 0;
+}
+
+int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
+{
+	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	struct port *p = NULL;
+	struct link_info link;
+	int r;
+
+	if (daemon_port_find(d, b->portdev)) {
+		r = err_set(err, -EEXIST, "port %s is already bound (delete its binding first)",
+			    b->portdev);
+		goto fail;
+	}
+	r = link_lookup_name(b->portdev, &link, err);
+	if (r < 0) {
+		if (r == -ENODEV)
+			r = err_set(err, r, "cannot bind port %s: no such interface (VM not started?)",
+				    b->portdev);
+		else
+			err_prefix(err, "cannot bind port %s: ", b->portdev);
+		goto fail;
+	}
+	r = port_new(b, &p);
+	if (r < 0) {
+		r = err_set(err, r, "out of memory");
+		goto fail;
+	}
+	b = NULL;
+	p->ifindex = link.ifindex;
+	memcpy(p->mac, link.mac, sizeof(p->mac));
+	p->port_id = allocate_port_id(d);
+	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, err);
+	if (r < 0)
+		goto fail;
+	/* the intent first: a crash after the kernel change is repaired at the next start */
+	r = store_save_port(d, p, STORE_STATE_NEW, err);
+	if (r < 0)
+		goto fail;
+	r = port_apply(d, p, compiled, err);
+	if (r < 0) {
+		(void)store_binding_delete(d->store, p->binding->portdev, NULL);
+		goto fail;
+	}
+	p->state = PORT_ACTIVE;
+	(void)store_binding_set_state(d->store, p->binding->portdev, STORE_STATE_ACTIVE, NULL, NULL);
+	r = port_insert(d, p);
+	if (r < 0) {
+		r = err_set(err, r, "out of memory");
+		goto fail;
+	}
+	emit(d, DAEMON_EVENT_BINDING_CREATED, p->binding->portdev, p->binding->ref.filter,
+	     "bound to filter '%s' (template %s, %u elements)", p->binding->ref.filter,
+	     compiled->template_id, compiled->n_elements);
+	return 0;
+fail:
+	binding_free(b);
+	port_free(p);
+	return r;
+}
+
+/* Removes a port's rules and its binding; the kernel first, so no stale binding hides rules. */
+static int port_remove(struct daemon *d, struct port *p, struct err *err)
+{
+	struct err fw_err = { 0 };
+	int r;
+
+	if (p->record && fw_remove_port(d->fw, p->record, &fw_err) < 0)
+		log_warn("port %s: removing its rules: %s (already gone?)", p->binding->portdev,
+			 fw_err.msg);
+	r = store_binding_delete(d->store, p->binding->portdev, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return 0;
+}
+
+int daemon_binding_delete(struct daemon *d, const char *name, struct err *err)
+{
+	struct port *p;
+	int r;
+
+	if (!daemon_port_find(d, name))
+		return err_set(err, -ENOENT, "port %s is not bound", name);
+	p = port_take(d, name);
+	r = port_remove(d, p, err);
+	if (r < 0) {
+		(void)port_insert(d, p);
+		return r;
+	}
+	emit(d, DAEMON_EVENT_BINDING_DELETED, name, p->binding->ref.filter,
+	     "binding removed, the port is unfiltered");
+	port_free(p);
+	return 0;
+}
+
+int daemon_binding_dumpxml(struct daemon *d, const char *port, char **ret, struct err *err)
+{
+	const struct port *p = daemon_port_find(d, port);
+
+	if (!p)
+		return err_set(err, -ENOENT, "port %s is not bound", port);
+	*ret = conf_binding_format(p->binding);
+	return *ret ? 0 : err_set(err, -ENOMEM, "out of memory");
+}
+
+/*
+ * Recompiles every port against set and applies what changed. A port whose
+ * rebuild fails keeps its old rules; its name and the reason go to failures.
+ */
+static void rebuild_ports(struct daemon *d, const struct filter_set *set, struct strbuf *failures)
+{
+	for (size_t i = 0; i < d->n_ports; i++) {
+		_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+		struct port *p = d->ports[i];
+		struct err err = { 0 };
+		int r;
+
+		r = compile_binding(set, p->binding, p->port_id, &compiled, &err);
+		if (r >= 0 && is_same_rules(compiled, p->record))
+			continue;
+		if (r >= 0)
+			r = port_apply(d, p, compiled, &err);
+		if (r >= 0) {
+			free(p->note);
+			p->note = NULL;
+			emit(d, DAEMON_EVENT_BINDING_UPDATED, p->binding->portdev,
+			     p->binding->ref.filter, "rules rebuilt (template %s)",
+			     compiled->template_id);
+			continue;
+		}
+		free(p->note);
+		p->note = strdup(err.msg);
+		log_err("port %s keeps its previous rules: %s", p->binding->portdev, err.msg);
+		if (failures)
+			strbuf_addf(failures, "%s%s: %s", failures->len ? "; " : "",
+				    p->binding->portdev, err.msg);
+	}
+}
+
+/* ---- filter definitions ----------------------------------------------- */
+
+static ssize_t defined_index(const struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_defined; i++)
+		if (strcmp(d->defined[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void defined_fini(struct defined_filter *df)
+{
+	free(df->name);
+	free(df->xml);
+}
+
+/* Puts (name, xml) into the defined list; returns the slot's previous content in *old. */
+static int defined_put(struct daemon *d, char *name, char *xml, struct defined_filter *old)
+{
+	ssize_t i = defined_index(d, name);
+	struct defined_filter *grown;
+
+	*old = (struct defined_filter){ 0 };
+	if (i >= 0) {
+		*old = d->defined[i];
+		d->defined[i] = (struct defined_filter){ name, xml };
+		return 0;
+	}
+	grown = realloc(d->defined, (d->n_defined + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	d->defined = grown;
+	d->defined[d->n_defined++] = (struct defined_filter){ name, xml };
+	return 0;
+}
+
+static void defined_undo(struct daemon *d, const char *name, struct defined_filter *old)
+{
+	ssize_t i = defined_index(d, name);
+
+	if (i < 0)
+		return;
+	defined_fini(&d->defined[i]);
+	if (old->name)
+		d->defined[i] = *old;
+	else
+		d->defined[i] = d->defined[--d->n_defined];
+}
+
+static void collect_report(void *userdata, enum conf_severity sev, const char *msg)
+{
+	struct strbuf *sb = userdata;
+
+	if (sev == CONF_ERROR)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", msg);
+}
+
+/* Parses a definition; libvirt's UUID rules, but a definition without <uuid> keeps the old one. */
+static int parse_definition(struct daemon *d, const char *xml, struct filter **ret,
+			    struct err *err)
+{
+	_cleanup_(filter_freep) struct filter *f = NULL;
+	struct strbuf msgs;
+	struct conf_diag diag = { .report = collect_report, .userdata = &msgs };
+	const struct filter *old;
+	enum conf_doc_kind kind;
+	int r;
+
+	strbuf_init(&msgs);
+	r = conf_parse_mem(xml, strlen(xml), "filter", &diag, &kind, &f, NULL);
+	if (r < 0 || kind != CONF_DOC_FILTER) {
+		r = err_set(err, -EINVAL, "invalid filter: %s",
+			    msgs.buf ? msgs.buf : "not a <filter> document");
+		strbuf_fini(&msgs);
+		return r;
+	}
+	strbuf_fini(&msgs);
+	old = filter_set_find(d->filters, f->name);
+	if (old && f->has_uuid && memcmp(old->uuid, f->uuid, 16) != 0)
+		return err_set(err, -EEXIST,
+			       "filter '%s' already exists with another uuid (omit <uuid> to replace it)",
+			       f->name);
+	for (size_t i = 0; i < filter_set_size(d->filters); i++) {
+		const struct filter *other = filter_set_get(d->filters, i);
+
+		if (f->has_uuid && strcmp(other->name, f->name) != 0 &&
+		    memcmp(other->uuid, f->uuid, 16) == 0)
+			return err_set(err, -EEXIST,
+				       "filter with the same uuid but another name ('%s') exists",
+				       other->name);
+	}
+	if (old && !f->has_uuid)
+		memcpy(f->uuid, old->uuid, 16);
+	f->has_uuid = true;
+	r = filter_set_check_loop(d->filters, f, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(f);
+	return 0;
+}
+
+int daemon_filter_define(struct daemon *d, const char *xml, struct strbuf *failures,
+			 struct err *err)
+{
+	_cleanup_(filter_freep) struct filter *f = NULL;
+	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
+	struct defined_filter old;
+	char *name, *canonical;
+	int r;
+
+	r = parse_definition(d, xml, &f, err);
+	if (r < 0)
+		return r;
+	canonical = conf_filter_format(f);
+	name = strdup(f->name);
+	if (!canonical || !name || defined_put(d, name, canonical, &old) < 0) {
+		free(canonical);
+		free(name);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	r = build_filter_set(&d->cfg, d->defined, d->n_defined, &set, err);
+	if (r >= 0)
+		r = store_filter_save(d->store, name, canonical, err);
+	if (r < 0) {
+		defined_undo(d, name, &old);
+		return r;
+	}
+	defined_fini(&old);
+	rebuild_ports(d, set, failures);
+	filter_set_free(d->filters);
+	d->filters = TAKE_PTR(set);
+	emit(d, DAEMON_EVENT_FILTER_DEFINED, NULL, f->name, "filter '%s' defined", f->name);
+	return 0;
+}
+
+int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err)
+{
+	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
+	struct defined_filter removed;
+	struct strbuf users;
+	ssize_t i = defined_index(d, name);
+	int r;
+
+	if (i < 0)
+		return err_set(err, filter_set_find(d->filters, name) ? -EPERM : -ENOENT,
+			       filter_set_find(d->filters, name)
+				       ? "filter '%s' comes from a filter directory, not from define: "
+					 "remove its file and reload"
+				       : "filter '%s' is not defined",
+			       name);
+	strbuf_init(&users);
+	for (size_t k = 0; k < d->n_ports; k++)
+		if (tree_uses(d->filters, d->ports[k]->binding->ref.filter, name, 0))
+			strbuf_addf(&users, "%s%s", users.len ? ", " : "",
+				    d->ports[k]->binding->portdev);
+	if (users.len) {
+		r = err_set(err, -EBUSY, "filter '%s' is in use by the bindings of %s", name,
+			    users.buf);
+		strbuf_fini(&users);
+		return r;
+	}
+	strbuf_fini(&users);
+	removed = d->defined[i];
+	d->defined[i] = d->defined[--d->n_defined];
+	r = build_filter_set(&d->cfg, d->defined, d->n_defined, &set, err);
+	if (r >= 0)
+		r = store_filter_delete(d->store, name, err);
+	if (r < 0) {
+		d->defined[d->n_defined++] = removed;
+		return r;
+	}
+	defined_fini(&removed);
+	filter_set_free(d->filters);
+	d->filters = TAKE_PTR(set);
+	emit(d, DAEMON_EVENT_FILTER_UNDEFINED, NULL, name, "filter '%s' undefined", name);
+	return 0;
+}
+
+int daemon_filter_dumpxml(struct daemon *d, const char *name, char **ret, struct err *err)
+{
+	const struct filter *f = filter_set_find(d->filters, name);
+
+	if (!f)
+		return err_set(err, -ENOENT, "filter '%s' not found", name);
+	*ret = conf_filter_format(f);
+	return *ret ? 0 : err_set(err, -ENOMEM, "out of memory");
+}
+
+static const char *filter_origin(const struct daemon *d, const char *name, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (defined_index(d, name) >= 0)
+		return "defined";
+	for (int i = d->cfg.n_filter_dirs - 1; i >= -1; i--) {
+		const char *dir = i < 0 ? d->cfg.builtin_dir : d->cfg.filter_dirs[i];
+
+		snprintf(buf, size, "%s/%s.xml", dir, name);
+		if (stat(buf, &st) == 0)
+			return buf;
+	}
+	return "file";
+}
+
+int daemon_filter_list(struct daemon *d, daemon_filter_fn fn, void *userdata)
+{
+	for (size_t i = 0; i < filter_set_size(d->filters); i++) {
+		const struct filter *f = filter_set_get(d->filters, i);
+		struct daemon_filter_info info = { .name = f->name, .chain = f->chain };
+		char origin[4096];
+		int r;
+
+		info.origin = filter_origin(d, f->name, origin, sizeof(origin));
+		memcpy(info.uuid, f->uuid, 16);
+		for (size_t k = 0; k < d->n_ports; k++)
+			if (tree_uses(d->filters, d->ports[k]->binding->ref.filter, f->name, 0))
+				info.n_bindings++;
+		r = fn(&info, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err)
+{
+	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
+	int r;
+
+	r = build_filter_set(&d->cfg, d->defined, d->n_defined, &set, err);
+	if (r < 0)
+		return err_prefix(err, "reload failed, the previous filters stay in force: ");
+	rebuild_ports(d, set, failures);
+	filter_set_free(d->filters);
+	d->filters = TAKE_PTR(set);
+	emit(d, DAEMON_EVENT_RELOADED, NULL, NULL, "filters reloaded: %zu filters",
+	     filter_set_size(d->filters));
+	return 0;
+}
+
+/* ---- link events ------------------------------------------------------ */
+
+static struct port *port_by_ifindex(struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (d->ports[i]->ifindex == ifindex)
+			return d->ports[i];
+	return NULL;
+}
+
+static void port_gone(struct daemon *d, struct port *p, const char *why)
+{
+	_cleanup_free_ char *name = strdup(p->binding->portdev);
+	struct err err = { 0 };
+
+	p = port_take(d, p->binding->portdev);
+	if (port_remove(d, p, &err) < 0)
+		log_err("port %s: %s", p->binding->portdev, err.msg);
+	emit(d, DAEMON_EVENT_PORT_GONE, name, p->binding->ref.filter, "%s: binding and rules removed",
+	     why);
+	port_free(p);
+}
+
+void daemon_link_gone(struct daemon *d, int ifindex, const char *name)
+{
+	struct port *p = port_by_ifindex(d, ifindex);
+
+	if (p)
+		port_gone(d, p, "the port disappeared");
+}
+
+/* A rename follows the port: its elements are keyed by name, so they are re-keyed atomically. */
+static void port_rename(struct daemon *d, struct port *p, const char *name)
+{
+	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	_cleanup_free_ char *old_name = strdup(p->binding->portdev);
+	char *new_name = strdup(name);
+	struct err err = { 0 };
+	int r;
+
+	if (!old_name || !new_name) {
+		free(new_name);
+		return;
+	}
+	p = port_take(d, old_name);
+	free(p->binding->portdev);
+	p->binding->portdev = new_name;
+	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, &err);
+	if (r >= 0)
+		r = store_binding_delete(d->store, old_name, &err);
+	if (r >= 0)
+		r = store_save_port(d, p, port_state_names[p->state], &err);
+	if (r >= 0)
+		r = port_apply(d, p, compiled, &err);
+	if (port_insert(d, p) < 0) {
+		port_gone(d, p, "out of memory");
+		return;
+	}
+	if (r < 0) {
+		port_fail(d, p, err.msg);
+		return;
+	}
+	emit(d, DAEMON_EVENT_PORT_RENAMED, name, p->binding->ref.filter, "renamed from %s",
+	     old_name);
+}
+
+void daemon_link_changed(struct daemon *d, int ifindex, const char *name, const uint8_t mac[6])
+{
+	struct port *p = port_by_ifindex(d, ifindex);
+
+	if (!p)
+		return;
+	if (memcmp(p->mac, mac, sizeof(p->mac)) != 0) {
+		port_gone(d, p, "the port's MAC address changed");
+		return;
+	}
+	if (strcmp(p->binding->portdev, name) != 0)
+		port_rename(d, p, name);
+}
+
+/* ---- start-up and reconciliation ------------------------------------- */
+
+static int load_defined(const char *name, const char *xml, void *userdata, struct err *err)
+{
+	struct daemon *d = userdata;
+	struct defined_filter old;
+	char *n = strdup(name), *x = strdup(xml);
+
+	if (!n || !x || defined_put(d, n, x, &old) < 0) {
+		free(n);
+		free(x);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	defined_fini(&old);
+	return 0;
+}
+
+/*
+ * One stored binding at start-up: if the port is gone or was replaced, the
+ * binding goes; if its rules in the kernel are already right, nothing is
+ * touched; otherwise they are applied (replacing what the record says is
+ * there, or added afresh after a reboot); if that fails, the port goes down.
+ */
+static int restore_binding(const struct store_binding *sb, void *userdata, struct err *err)
+{
+	struct daemon *d = userdata;
+	_cleanup_(binding_freep) struct binding *b = NULL;
+	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	struct conf_diag diag = { .report = log_diag };
+	struct port *p = NULL;
+	struct link_info link;
+	struct err e = { 0 };
+	enum conf_doc_kind kind;
+	int r;
+
+	if (conf_parse_mem(sb->xml, strlen(sb->xml), sb->port, &diag, &kind, NULL, &b) < 0 ||
+	    kind != CONF_DOC_BINDING) {
+		log_err("stored binding of %s is unreadable; dropping it", sb->port);
+		(void)store_binding_delete(d->store, sb->port, NULL);
+		return 0;
+	}
+	if (port_new(TAKE_PTR(b), &p) < 0)
+		return err_set(err, -ENOMEM, "out of memory");
+	p->port_id = sb->port_id;
+	p->ifindex = sb->ifindex;
+	if (!sb->mac || mac_parse(sb->mac, p->mac) < 0)
+		memset(p->mac, 0, sizeof(p->mac));
+	if (sb->record && fw_record_parse(sb->record, &p->record, &e) < 0)
+		log_warn("port %s: unreadable firewall record: %s", sb->port, e.msg);
+	if (p->record)
+		(void)set_template(p, p->record);
+	p->state = PORT_ACTIVE;
+	if (port_insert(d, p) < 0) {
+		port_free(p);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	r = link_lookup_name(sb->port, &link, &e);
+	if (r < 0 || (sb->ifindex && link.ifindex != sb->ifindex) ||
+	    memcmp(link.mac, p->mac, sizeof(p->mac)) != 0) {
+		port_gone(d, p, r < 0 ? "the port is gone" : "the port was replaced");
+		return 0;
+	}
+	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, &e);
+	if (r >= 0 && is_same_rules(compiled, p->record) && fw_port_present(d->fw, p->record)) {
+		log_info("port %s: rules in place, untouched", sb->port);
+		return 0;
+	}
+	if (r >= 0)
+		r = port_apply(d, p, compiled, &e);
+	if (r < 0 && compiled) {
+		/* the kernel lost what the record says (a reboot, a flush): add afresh */
+		fw_record_free(p->record);
+		p->record = NULL;
+		r = port_apply(d, p, compiled, &e);
+	}
+	if (r < 0) {
+		port_fail(d, p, e.msg);
+		return 0;
+	}
+	log_info("port %s: rules re-applied (template %s)", sb->port, compiled->template_id);
+	return 0;
+}
+
+static int open_store(struct daemon *d, struct err *err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (mkdir(d->cfg.state_dir, 0700) < 0 && errno != EEXIST)
+		return err_set(err, -errno, "cannot create the state directory %s: %s",
+			       d->cfg.state_dir, strerror(errno));
+	if (asprintf(&path, "%s/state.db", d->cfg.state_dir) < 0)
+		return err_set(err, -ENOMEM, "out of memory");
+	return store_open(path, &d->store, err);
+}
+
+int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *userdata,
+	       struct daemon **ret, struct err *err)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return err_set(err, -ENOMEM, "out of memory");
+	d->cfg = *cfg;
+	d->on_event = on_event;
+	d->userdata = userdata;
+	r = open_store(d, err);
+	if (r >= 0)
+		r = store_filters_load(d->store, load_defined, d, err);
+	if (r >= 0)
+		r = build_filter_set(&d->cfg, d->defined, d->n_defined, &d->filters, err);
+	if (r >= 0)
+		r = fw_open(&d->fw, err);
+	if (r >= 0)
+		r = store_bindings_load(d->store, restore_binding, d, err);
+	if (r < 0) {
+		daemon_free(d);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+struct daemon *daemon_free(struct daemon *d)
+{
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->n_ports; i++)
+		port_free(d->ports[i]);
+	free(d->ports);
+	for (size_t i = 0; i < d->n_defined; i++)
+		defined_fini(&d->defined[i]);
+	free(d->defined);
+	filter_set_free(d->filters);
+	fw_close(d->fw);
+	store_close(d->store);
+	free(d);
+	return NULL;
+}

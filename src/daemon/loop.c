@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one event loop (libuv): the control socket and its connections, the
+ * rtnetlink watcher, signals, and the systemd watchdog. Every source is
+ * non-blocking and does a bounded amount of work per wake-up, so a busy
+ * client cannot starve the others.
+ */
+#include "daemon/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "ctl/ctl.h"
+#include "daemon/control.h"
+#include "link/link.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#define CONN_OUTPUT_MAX	  (64u << 20) /* a client that stops reading is dropped */
+#define CONN_READ_CHUNK	  65536
+#define LINES_PER_WAKEUP  64
+#define LINK_BUDGET	  256
+#define ACCEPT_PAUSE_MS	  1000
+
+struct conn {
+	struct control_conn cc; /* first: callbacks get it back as struct conn */
+	struct loop *loop;
+	int fd;
+	uv_poll_t poll;
+	struct ctl_linebuf in;
+	char *out;
+	size_t out_len, out_cap, out_sent;
+	bool is_closing;
+	struct conn *next;
+};
+
+struct loop {
+	uv_loop_t uv;
+	struct daemon *daemon;
+	struct control_ctx ctl;
+	const struct daemon_config *cfg;
+	int listen_fd;
+	uv_poll_t listen_poll;
+	uv_timer_t accept_timer;
+	struct link_watch *link;
+	uv_poll_t link_poll;
+	int *dump_seen; /* ifindexes listed by the running dump */
+	size_t n_dump_seen;
+	uv_signal_t sig_hup, sig_term, sig_int;
+	uv_timer_t watchdog;
+	struct conn *conns;
+};
+
+/* ---- connections -------------------------------------------------------- */
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events);
+
+static void conn_update_poll(struct conn *c)
+{
+	int events = UV_READABLE | (c->out_sent < c->out_len ? UV_WRITABLE : 0);
+
+	if (!c->is_closing)
+		uv_poll_start(&c->poll, events, conn_poll_cb);
+}
+
+static void conn_closed_cb(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	ctl_linebuf_fini(&c->in);
+	free(c->out);
+	close(c->fd);
+	free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+	struct conn **pp;
+
+	if (c->is_closing)
+		return;
+	c->is_closing = true;
+	for (pp = &c->loop->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	uv_poll_stop(&c->poll);
+	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
+}
+
+static void conn_flush(struct conn *c)
+{
+	while (c->out_sent < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			conn_close(c);
+			return;
+		}
+		c->out_sent += (size_t)n;
+	}
+	if (c->out_sent == c->out_len)
+		c->out_sent = c->out_len = 0;
+	conn_update_poll(c);
+}
+
+static void conn_send(struct control_conn *cc, char *line, size_t len)
+{
+	struct conn *c = (struct conn *)cc;
+
+	if (c->is_closing || c->out_len - c->out_sent + len > CONN_OUTPUT_MAX) {
+		free(line);
+		if (!c->is_closing)
+			log_warn("control: a client does not read its replies; closing it");
+		conn_close(c);
+		return;
+	}
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *grown;
+
+		if (c->out_sent) {
+			memmove(c->out, c->out + c->out_sent, c->out_len - c->out_sent);
+			c->out_len -= c->out_sent;
+			c->out_sent = 0;
+		}
+		while (cap < c->out_len + len)
+			cap *= 2;
+		grown = realloc(c->out, cap);
+		if (!grown) {
+			free(line);
+			conn_close(c);
+			return;
+		}
+		c->out = grown;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, line, len);
+	c->out_len += len;
+	free(line);
+	conn_flush(c);
+}
+
+static void conn_read(struct conn *c)
+{
+	char buf[CONN_READ_CHUNK];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	const char *line;
+	size_t len;
+	int r, lines = 0;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		conn_close(c); /* disconnect: a half-written request is dropped */
+		return;
+	}
+	if (n < 0 || ctl_linebuf_feed(&c->in, buf, (size_t)n) < 0)
+		return;
+	while (!c->is_closing && lines++ < LINES_PER_WAKEUP &&
+	       (r = ctl_linebuf_next(&c->in, &line, &len)) != 0) {
+		if (r < 0) {
+			control_send_error(&c->cc, -EMSGSIZE, "request line too long; closing");
+			conn_flush(c);
+			conn_close(c);
+			return;
+		}
+		control_handle_line(&c->loop->ctl, &c->cc, line, len);
+	}
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct conn *c = h->data;
+
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	if (events & UV_WRITABLE)
+		conn_flush(c);
+	if (!c->is_closing && (events & UV_READABLE))
+		conn_read(c);
+}
+
+/* ---- the listening socket ---------------------------------------------- */
+
+static bool is_privileged_peer(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void listen_poll_cb(uv_poll_t *h, int status, int events);
+
+static void accept_timer_cb(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+
+	uv_poll_start(&l->listen_poll, UV_READABLE, listen_poll_cb);
+}
+
+static void listen_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct loop *l = h->data;
+
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: pause instead of spinning on a ready socket */
+				log_warn("control: cannot accept (%s); pausing for a second",
+					 strerror(errno));
+				uv_poll_stop(&l->listen_poll);
+				uv_timer_start(&l->accept_timer, accept_timer_cb, ACCEPT_PAUSE_MS, 0);
+			}
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || uv_poll_init(&l->uv, &c->poll, fd) < 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->loop = l;
+		c->fd = fd;
+		c->poll.data = c;
+		c->cc.send = conn_send;
+		c->cc.is_privileged = is_privileged_peer(fd);
+		ctl_linebuf_init(&c->in);
+		c->next = l->conns;
+		l->conns = c;
+		uv_poll_start(&c->poll, UV_READABLE, conn_poll_cb);
+	}
+}
+
+static int open_listener(const char *path, struct err *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+	mode_t old_mask;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return err_set(err, -ENAMETOOLONG, "socket path %s is too long", path);
+	if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return err_set(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, -errno, "cannot create the control socket: %s",
+			       strerror(errno));
+	(void)unlink(path); /* a stale socket of a previous run */
+	old_mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_mask);
+	if (r < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		close(fd);
+		return err_set(err, r, "cannot listen on %s: %s", path, strerror(-r));
+	}
+	return fd;
+}
+
+/* ---- events to watchers -------------------------------------------------- */
+
+static void broadcast(const struct daemon_event *ev, void *userdata)
+{
+	struct loop *l = userdata;
+	struct conn *next;
+
+	for (struct conn *c = l->conns; c; c = next) {
+		char *line;
+		size_t len;
+
+		next = c->next;
+		if (!c->cc.is_watching)
+			continue;
+		line = control_event_line(ev, &len);
+		if (line)
+			conn_send(&c->cc, line, len);
+	}
+}
+
+/* ---- links ------------------------------------------------------------- */
+
+static void link_event_cb(const struct link_event *ev, void *userdata)
+{
+	struct loop *l = userdata;
+
+	switch (ev->type) {
+	case LINK_EVENT_NEW:
+		if (ev->is_dump) {
+			int *grown = realloc(l->dump_seen, (l->n_dump_seen + 1) * sizeof(int));
+
+			if (grown) {
+				l->dump_seen = grown;
+				l->dump_seen[l->n_dump_seen++] = ev->info.ifindex;
+			}
+		}
+		daemon_link_changed(l->daemon, ev->info.ifindex, ev->info.name, ev->info.mac);
+		break;
+	case LINK_EVENT_DEL:
+		daemon_link_gone(l->daemon, ev->info.ifindex, ev->info.name);
+		break;
+	case LINK_EVENT_RESYNC:
+		log_warn("link: events were lost; listing the links again");
+		free(l->dump_seen);
+		l->dump_seen = NULL;
+		l->n_dump_seen = 0;
+		(void)link_watch_request_dump(l->link);
+		break;
+	}
+}
+
+/* After a re-dump: a bound port the listing did not show is gone. */
+static void reconcile_after_dump(struct loop *l)
+{
+	for (size_t i = daemon_port_count(l->daemon); i-- > 0;) {
+		const struct port *p = daemon_port_get(l->daemon, i);
+		bool is_seen = false;
+
+		for (size_t k = 0; k < l->n_dump_seen && !is_seen; k++)
+			is_seen = l->dump_seen[k] == p->ifindex;
+		if (!is_seen)
+			daemon_link_gone(l->daemon, p->ifindex, p->binding->portdev);
+	}
+	free(l->dump_seen);
+	l->dump_seen = NULL;
+	l->n_dump_seen = 0;
+}
+
+static void link_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct loop *l = h->data;
+	bool was_dumping = link_watch_is_dumping(l->link);
+
+	if (link_watch_dispatch(l->link, link_event_cb, l, LINK_BUDGET) < 0)
+		log_err("link: reading rtnetlink failed: %s", strerror(errno));
+	if (was_dumping && !link_watch_is_dumping(l->link) && l->dump_seen)
+		reconcile_after_dump(l);
+}
+
+/* ---- signals, watchdog ------------------------------------------------- */
+
+static void reload(struct loop *l)
+{
+	struct strbuf failures;
+	struct err err = { 0 };
+
+	(void)sd_notify(0, "RELOADING=1");
+	strbuf_init(&failures);
+	if (daemon_reload(l->daemon, &failures, &err) < 0)
+		log_err("%s", err.msg);
+	else if (failures.len)
+		log_err("reload: ports keeping their previous rules: %s", failures.buf);
+	strbuf_fini(&failures);
+	(void)sd_notify(0, "READY=1");
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+	struct loop *l = h->data;
+
+	if (signum == SIGHUP) {
+		log_info("SIGHUP: reloading the filters");
+		reload(l);
+		return;
+	}
+	log_info("%s: exiting; every port's rules stay in force", strsignal(signum));
+	(void)sd_notify(0, "STOPPING=1");
+	uv_stop(&l->uv);
+}
+
+static void watchdog_cb(uv_timer_t *t)
+{
+	(void)sd_notify(0, "WATCHDOG=1");
+}
+
+static void start_watchdog(struct loop *l)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return;
+	uv_timer_init(&l->uv, &l->watchdog);
+	uv_timer_start(&l->watchdog, watchdog_cb, usec / 2000, usec / 2000);
+}
+
+static void request_reload(void *userdata)
+{
+	reload(userdata);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int setup(struct loop *l, const struct daemon_config *cfg, struct err *err)
+{
+	int r;
+
+	r = daemon_new(cfg, broadcast, l, &l->daemon, err);
+	if (r < 0)
+		return r;
+	l->ctl = (struct control_ctx){ .daemon = l->daemon,
+				       .request_reload = request_reload,
+				       .userdata = l };
+	r = link_watch_open(&l->link, err);
+	if (r < 0)
+		return r;
+	uv_poll_init(&l->uv, &l->link_poll, link_watch_fd(l->link));
+	l->link_poll.data = l;
+	uv_poll_start(&l->link_poll, UV_READABLE, link_poll_cb);
+	/* a first listing catches ports that went away while the daemon was down */
+	(void)link_watch_request_dump(l->link);
+	l->listen_fd = open_listener(cfg->socket_path, err);
+	if (l->listen_fd < 0)
+		return l->listen_fd;
+	uv_poll_init(&l->uv, &l->listen_poll, l->listen_fd);
+	l->listen_poll.data = l;
+	uv_poll_start(&l->listen_poll, UV_READABLE, listen_poll_cb);
+	uv_timer_init(&l->uv, &l->accept_timer);
+	l->accept_timer.data = l;
+	uv_signal_t *sigs[] = { &l->sig_hup, &l->sig_term, &l->sig_int };
+	int nums[] = { SIGHUP, SIGTERM, SIGINT };
+	for (int i = 0; i < 3; i++) {
+		uv_signal_init(&l->uv, sigs[i]);
+		sigs[i]->data = l;
+		uv_signal_start(sigs[i], signal_cb, nums[i]);
+	}
+	start_watchdog(l);
+	return 0;
+}
+
+int loop_run(const struct daemon_config *cfg, struct err *err)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return err_set(err, -ENOMEM, "out of memory");
+	l->listen_fd = -1;
+	uv_loop_init(&l->uv);
+	l->cfg = cfg;
+	signal(SIGPIPE, SIG_IGN);
+	r = setup(l, cfg, err);
+	if (r >= 0) {
+		log_info("ready: %zu bindings, control socket %s", daemon_port_count(l->daemon),
+			 cfg->socket_path);
+		(void)sd_notify(0, "READY=1");
+		uv_run(&l->uv, UV_RUN_DEFAULT);
+	}
+	while (l->conns)
+		conn_close(l->conns);
+	uv_walk(&l->uv, close_walk_cb, NULL);
+	uv_run(&l->uv, UV_RUN_DEFAULT);
+	uv_loop_close(&l->uv);
+	if (l->listen_fd >= 0) {
+		close(l->listen_fd);
+		(void)unlink(cfg->socket_path);
+	}
+	link_watch_close(l->link);
+	daemon_free(l->daemon);
+	free(l->dump_seen);
+	free(l);
+	return r;
+}
