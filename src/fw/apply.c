@@ -196,6 +196,26 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	return 0;
 }
 
+bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
+{
+	char cmd[128], jump[64];
+	const char *out;
+	bool is_present;
+
+	snprintf(cmd, sizeof(cmd), "get element bridge " FW_TABLE " out-ports { \"%s\" }",
+		 rec->port);
+	snprintf(jump, sizeof(jump), "jump %s-o ", rec->template_id);
+	if (nft_run_cmd_from_buffer(ctx->nft, cmd) != 0) {
+		(void)nft_ctx_get_output_buffer(ctx->nft);
+		(void)nft_ctx_get_error_buffer(ctx->nft);
+		return false;
+	}
+	out = nft_ctx_get_output_buffer(ctx->nft);
+	is_present = out && strstr(out, jump);
+	(void)nft_ctx_get_error_buffer(ctx->nft);
+	return is_present;
+}
+
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, struct err *err)
 {
 	char msg[ERR_MSG_MAX / 2];

@@ -1,0 +1,256 @@
+#!/bin/sh
+# make bench: what the nftables backend costs, measured on this machine.
+#
+#   1. fw-bench: bind/unbind cost in process (instantiate + compile + apply,
+#      one nftables transaction per port) for 1, 100 and 1000 ports, each size
+#      in its own fresh network namespace; plus a filter with stateful rules.
+#   2. forwarding: 64-byte UDP frames vm1 -> vm2 across a bridge, with 0, 1
+#      and 1000 bound ports, each the median of $BENCH_RUNS runs of
+#      $BENCH_SECONDS s, and as a ratio to the unfiltered run of this same
+#      invocation (the machines are shared and noisy: compare ratios, not
+#      absolute rates across invocations). The unfiltered run is repeated at
+#      the end to show how much the machine drifted meanwhile.
+#
+#   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
+#                                                        ├─ br0  (ns $HOST: the rules)
+#   ns $VM2 (eth0 52:54:00:aa:00:02 10.200.0.2) ── vnet2 ┘
+#   1000 bound = vnet1 (vifguardctl apply) + vnet1001..vnet1999 (fw-bench --bind),
+#   the extra 999 are names only: nftables elements need no interface.
+#
+# Everything happens in namespaces this script creates (unique names) and
+# removes on exit, also on failure or interrupt; the root namespace's
+# interfaces, routes and firewall are never touched.
+# Usage: scripts/bench.sh BUILD_DIR   (as root; results also in BUILD_DIR/bench-results.txt)
+set -u
+
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+BUILD=$(cd "$1" && pwd) || exit 2
+CTL="$BUILD/vifguardctl"
+FWB="$BUILD/bench/fw-bench"
+FLOOD="$BUILD/bench/udp-flood"
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECONDS:-3}
+OUT="$BUILD/bench-results.txt"
+UDP_PORT=5001
+
+PFX="vgb$$x$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')"
+HOST="${PFX}h"
+VM1="${PFX}a"
+VM2="${PFX}b"
+VM1_MAC=52:54:00:aa:00:01
+VM2_MAC=52:54:00:aa:00:02
+VM1_IP=10.200.0.1
+VM2_IP=10.200.0.2
+TMPD=""
+FAILED=0
+
+log() {
+	echo "bench: $*" >&2
+}
+
+in_ns() {
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+cleanup() {
+	for ns in "$VM1" "$VM2" "$HOST"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$TMPD" ] && rm -rf "$TMPD"
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "make bench needs root: it creates network namespaces and nftables rules in them" >&2
+	exit 1
+fi
+for f in "$CTL" "$FWB" "$FLOOD"; do
+	[ -x "$f" ] || { echo "bench: $f missing: build first (make build)" >&2; exit 1; }
+done
+
+TMPD=$(mktemp -d)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# pin sender (and with it the softirq that forwards its frames) and receiver
+# apart, so the two do not fight over one CPU; nothing to pin on one CPU
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	PIN_TX="taskset -c 0"
+	PIN_RX="taskset -c 1"
+else
+	PIN_TX=""
+	PIN_RX=""
+fi
+
+# add_vm NS PORT MAC IP: a veth pair, eth0 in NS, PORT on br0
+add_vm() {
+	ip netns add "$1"
+	ip -n "$HOST" link add "$2" type veth peer name eth0 netns "$1"
+	ip -n "$1" link set eth0 address "$3"
+	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	ip -n "$1" link set lo up
+	ip -n "$1" link set eth0 up
+	ip -n "$1" addr add "$4/24" dev eth0
+	ip -n "$HOST" link set "$2" master br0
+	ip -n "$HOST" link set "$2" up
+}
+
+topo_up() {
+	ip netns add "$HOST" || return 1
+	# no IPv6 chatter (DAD, MLD) from the bridge ports during the runs
+	in_ns "$HOST" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	ip -n "$HOST" link set lo up
+	ip -n "$HOST" link add br0 type bridge stp_state 0 forward_delay 0 || return 1
+	ip -n "$HOST" link set br0 up
+	add_vm "$VM1" vnet1 "$VM1_MAC" "$VM1_IP" || return 1
+	add_vm "$VM2" vnet2 "$VM2_MAC" "$VM2_IP" || return 1
+	# static neighbours and FDB entries: no ARP or flooding in the middle of a run
+	ip -n "$VM1" neigh replace "$VM2_IP" lladdr "$VM2_MAC" dev eth0 nud permanent
+	ip -n "$VM2" neigh replace "$VM1_IP" lladdr "$VM1_MAC" dev eth0 nud permanent
+	bridge -n "$HOST" fdb replace "$VM1_MAC" dev vnet1 master static
+	bridge -n "$HOST" fdb replace "$VM2_MAC" dev vnet2 master static
+	# br_netfilter costs 14-17 % of the packet rate by itself (DESIGN.md) and
+	# clean-traffic has no stateful rules: switch it off in this namespace
+	BRNF="not loaded"
+	if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] ||
+		in_ns "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
+		in_ns "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+			net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0
+		BRNF="loaded; bridge-nf-call-* set to 0 in the bench namespace"
+	fi
+}
+
+# median of the numbers on stdin
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# one_run: prints the packets/s vm2 received from one run of vm1's flood
+one_run() {
+	rm -f "$TMPD/ready" "$TMPD/recv"
+	in_ns "$VM2" $PIN_RX "$FLOOD" recv "$UDP_PORT" "$SECS" >"$TMPD/recv" 2>"$TMPD/ready" &
+	rx=$!
+	for _ in $(seq 100); do
+		grep -q ready "$TMPD/ready" 2>/dev/null && break
+		sleep 0.02
+	done
+	in_ns "$VM1" $PIN_TX "$FLOOD" send "$VM2_IP" "$UDP_PORT" "$SECS" >"$TMPD/send" 2>&1
+	wait "$rx"
+	awk '{ print $1; exit }' "$TMPD/recv"
+}
+
+# measure LABEL: median of RUNS runs; appends "LABEL<tab>median<tab>runs" to $TMPD/fwd
+measure() {
+	label=$1
+	if ! in_ns "$VM1" ping -c 2 -i 0.2 -W 1 -q "$VM2_IP" >/dev/null 2>&1; then
+		log "$label: vm1 cannot ping vm2: the filter drops legitimate traffic"
+		FAILED=1
+	fi
+	: >"$TMPD/runs"
+	for r in $(seq "$RUNS"); do
+		pps=$(one_run)
+		log "$label: run $r: ${pps:-?} pps received ($(cat "$TMPD/send"))"
+		echo "${pps:-0}" >>"$TMPD/runs"
+	done
+	printf '%s\t%s\t%s\n' "$label" "$(median <"$TMPD/runs")" "$(tr '\n' ' ' <"$TMPD/runs")" >>"$TMPD/fwd"
+}
+
+count_ports() {
+	in_ns "$HOST" nft list map bridge vifguard out-ports 2>/dev/null | grep -o '"[^"]*" : jump' | wc -l
+}
+
+ms_now() {
+	date +%s%N
+}
+
+# ---------------------------------------------------------------- header
+{
+	echo "vifguard nftables backend benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "kernel $(uname -r), $(nproc) CPUs, $(nft --version 2>/dev/null), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "shared machine: figures are noisy; compare ratios measured in the same run"
+	echo
+} >"$TMPD/header"
+cat "$TMPD/header"
+
+# ---------------------------------------------------------------- 1. bind cost
+log "fw-bench: binding 1, 100, 1000 ports (clean-traffic) and 1000 (stateful filter)"
+if ! "$FWB" >"$TMPD/fwbench" 2>"$TMPD/fwbench.err"; then
+	cat "$TMPD/fwbench.err" >&2
+	FAILED=1
+fi
+cat "$TMPD/fwbench"
+
+# ---------------------------------------------------------------- 2. forwarding
+log "topology $HOST/$VM1/$VM2"
+topo_up || { log "cannot build the topology"; exit 1; }
+: >"$TMPD/fwd"
+measure "0 (unfiltered)"
+
+mkdir -p "$TMPD/state"
+cat >"$TMPD/vm1.xml" <<XML
+<filterbinding>
+  <owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
+  <portdev name='vnet1'/>
+  <mac address='$VM1_MAC'/>
+  <filterref filter='clean-traffic'>
+    <parameter name='IP' value='$VM1_IP'/>
+  </filterref>
+</filterbinding>
+XML
+t0=$(ms_now)
+if ! VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml" >"$TMPD/apply" 2>&1; then
+	cat "$TMPD/apply" >&2
+	log "vifguardctl apply failed"
+	exit 1
+fi
+CLI_APPLY_MS=$(( ($(ms_now) - t0) / 1000000 ))
+log "$(cat "$TMPD/apply") in $CLI_APPLY_MS ms (vifguardctl, one process)"
+measure "1 (vm1)"
+
+if ! in_ns "$HOST" "$FWB" --bind vnet 1001 999 >"$TMPD/extra" 2>&1; then
+	cat "$TMPD/extra" >&2
+	log "fw-bench --bind failed"
+	exit 1
+fi
+log "$(cat "$TMPD/extra")"
+tpl_cli=$(sed -n 's/.*(template \([^,)]*\).*/\1/p' "$TMPD/apply")
+tpl_extra=$(sed -n 's/.*(template \([^,)]*\).*/\1/p' "$TMPD/extra")
+if [ "$tpl_cli" != "$tpl_extra" ]; then
+	log "vnet1 uses template $tpl_cli but the extra ports $tpl_extra: not one shared template"
+	FAILED=1
+fi
+n_bound=$(count_ports)
+[ "$n_bound" = 1000 ] || { log "expected 1000 ports in the out-ports map, found $n_bound"; FAILED=1; }
+measure "$n_bound (vm1 + 999)"
+
+t0=$(ms_now)
+VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" remove vnet1 >/dev/null 2>&1 || FAILED=1
+CLI_REMOVE_MS=$(( ($(ms_now) - t0) / 1000000 ))
+in_ns "$HOST" nft flush ruleset
+measure "0 (unfiltered, again)"
+
+# ---------------------------------------------------------------- results
+{
+	cat "$TMPD/header"
+	echo "== bind/unbind cost in process (ms; fw-bench, one nftables transaction per port, each size in a fresh namespace)"
+	echo "   median/port 1/port N/max: instantiate+compile+apply of one port; compile = instantiate+compile;"
+	echo "   rm 1 = the middle port while the others share its template; rm rest = the other N-1, total"
+	cat "$TMPD/fwbench"
+	echo
+	echo "== forwarding vm1 -> vm2, 64-byte UDP frames (udp-flood), median of $RUNS runs of ${SECS} s"
+	echo "   br_netfilter: $BRNF"
+	echo "   vifguardctl apply vnet1: $CLI_APPLY_MS ms, remove: $CLI_REMOVE_MS ms (whole process, cold)"
+	awk -F '\t' 'NR == 1 { base = $2 }
+		BEGIN { printf "   %-24s %10s %8s   %s\n", "bound ports", "pps", "ratio", "runs (pps)" }
+		{ printf "   %-24s %10s %8s   %s\n", $1, $2, (base > 0 ? sprintf("%.3f", $2 / base) : "-"), $3 }' "$TMPD/fwd"
+	echo
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$TMPD/results"
+echo
+echo "================================================================ results"
+cp "$TMPD/results" "$OUT"
+cat "$TMPD/results"
+echo "(written to $OUT)"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * store/: round trips, schema versions, error paths, and crash safety (a child
+ * writing in a loop is killed with SIGKILL at random moments; every committed
+ * transaction must be there, whole, and no other).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store/store-internal.h"
+#include "store/store.h"
+#include "testlib.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	f->s = store_close(f->s);
+	(void)nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* Opens the fixture's store with a fixed clock. */
+static struct store *open_store(struct fixture *f)
+{
+	struct err err = { 0 };
+	int r = store_open(f->path, &f->s, &err);
+
+	if (r < 0)
+		fail_msg("store_open: %s", err.msg);
+	store_set_now(f->s, 1000);
+	return f->s;
+}
+
+static int64_t sql_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void assert_integrity_ok(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(
+		sqlite3_prepare_v2(store_sqlite(s), "PRAGMA integrity_check", -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+}
+
+/* Checks that the message has part, and shows each new message once in the TAP output. */
+static void assert_msg(const struct err *err, const char *part)
+{
+	static char shown[ERR_MSG_MAX];
+
+	if (!strstr(err->msg, part))
+		fail_msg("message '%s' lacks '%s'", err->msg, part);
+	if (strcmp(shown, err->msg) != 0) {
+		printf("# %s\n", err->msg);
+		memcpy(shown, err->msg, sizeof(shown));
+	}
+}
+
+static struct store_binding binding(const char *port, unsigned port_id)
+{
+	return (struct store_binding){
+		.port = port,
+		.xml = "<filterbinding/>",
+		.state = STORE_STATE_NEW,
+		.port_id = port_id,
+		.learning_since = STORE_TIME_NONE,
+	};
+}
+
+/*
+ * What the callbacks saw: the strings as text (they are borrowed only for the
+ * call), the numbers in b[] and a[] (whose string pointers must not be used).
+ */
+struct seen {
+	int n;
+	int stop_at; /* callback returns -ECANCELED at this row (1-based), 0: never */
+	bool set_err;
+	char text[16][256];
+	struct store_binding b[16];
+	struct store_address a[16];
+	struct store *s; /* when set, the address callback deletes what it gets */
+};
+
+static int seen_filter(const char *name, const char *xml, void *userdata, struct err *err)
+{
+	struct seen *seen = userdata;
+
+	if (seen->stop_at && seen->n + 1 == seen->stop_at) {
+		if (seen->set_err)
+			return err_set(err, -ECANCELED, "filter %s is not wanted", name);
+		return -ECANCELED;
+	}
+	snprintf(seen->text[seen->n++], sizeof(seen->text[0]), "%s=%s", name, xml);
+	return 0;
+}
+
+static int seen_binding(const struct store_binding *b, void *userdata, struct err *err)
+{
+	struct seen *seen = userdata;
+
+	if (seen->stop_at && seen->n + 1 == seen->stop_at)
+		return -ECANCELED;
+	seen->b[seen->n] = *b;
+	snprintf(seen->text[seen->n], sizeof(seen->text[0]), "%s|%s|%s|%s|%s|%s", b->port, b->xml,
+		 b->state, b->mac ?: "-", b->record ?: "-", b->failed_reason ?: "-");
+	seen->n++;
+	return 0;
+}
+
+static int seen_address(const struct store_address *a, void *userdata, struct err *err)
+{
+	struct seen *seen = userdata;
+
+	if (seen->stop_at && seen->n + 1 == seen->stop_at)
+		return -ECANCELED;
+	seen->a[seen->n] = *a;
+	snprintf(seen->text[seen->n], sizeof(seen->text[0]), "%s %s v%d %s %s %" PRId64, a->port,
+		 a->address, a->family, a->source, a->detail ?: "-", a->lease_end);
+	seen->n++;
+	if (seen->s)
+		return store_address_delete(seen->s, a->port, a->address, err);
+	return 0;
+}
+
+static void test_open_new(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char wal[160];
+
+	open_store(f);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(sql_int(f->s, "PRAGMA synchronous"), 1); /* NORMAL */
+	assert_string_equal(store_path(f->s), f->path);
+	assert_int_equal(store_filter_save(f->s, "a", "<filter/>", NULL), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	f->s = store_close(f->s);
+	assert_null(f->s);
+	assert_null(store_close(NULL));
+
+	/* Reopening an existing file of the current version changes nothing. */
+	open_store(f);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM filters"), 1);
+}
+
+static void test_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_filter_save(f->s, "b", "<filter name='b'/>", &err), 0);
+	assert_int_equal(store_filter_save(f->s, "a", "<filter name='a'/>", &err), 0);
+	store_set_now(f->s, 2000);
+	assert_int_equal(store_filter_save(f->s, "b", "<filter name='b' v='2'/>", &err), 0);
+	assert_int_equal(store_filters_load(f->s, seen_filter, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.text[0], "a=<filter name='a'/>");
+	assert_string_equal(seen.text[1], "b=<filter name='b' v='2'/>");
+	assert_int_equal(sql_int(f->s, "SELECT updated_at FROM filters WHERE name = 'b'"), 2000);
+
+	assert_int_equal(store_filter_delete(f->s, "a", &err), 0);
+	assert_int_equal(store_filter_delete(f->s, "a", &err), -ENOENT);
+	assert_msg(&err, "cannot delete filter a in ");
+	seen.n = 0;
+	assert_int_equal(store_filters_load(f->s, seen_filter, &seen, &err), 0);
+	assert_int_equal(seen.n, 1);
+}
+
+static void test_bindings(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 7), c = binding("vnet1", 0);
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+
+	open_store(f);
+	b.xml = "<filterbinding><portdev name='vnet0'/></filterbinding>";
+	b.state = STORE_STATE_ACTIVE;
+	b.ifindex = 42;
+	b.mac = "52:54:00:00:00:01";
+	b.record = "{\"handles\":[1,2]}";
+	b.learning_since = 5;
+	b.created_at = 12345; /* ignored */
+	assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &c, &err), 0);
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.text[0], "vnet0|<filterbinding><portdev name='vnet0'/>"
+					  "</filterbinding>|active|52:54:00:00:00:01|"
+					  "{\"handles\":[1,2]}|-");
+	assert_int_equal(seen.b[0].port_id, 7);
+	assert_int_equal(seen.b[0].ifindex, 42);
+	assert_int_equal(seen.b[0].learning_since, 5);
+	assert_int_equal(seen.b[0].created_at, 1000);
+	assert_string_equal(seen.text[1], "vnet1|<filterbinding/>|new|-|-|-");
+	assert_int_equal(seen.b[1].port_id, 0);
+	assert_int_equal(seen.b[1].learning_since, STORE_TIME_NONE);
+
+	/* Upsert: everything but created_at changes, and the addresses stay. */
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.5", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	store_set_now(f->s, 3000);
+	b.state = STORE_STATE_NEW;
+	b.mac = NULL;
+	b.record = NULL;
+	b.port_id = 8;
+	b.learning_since = STORE_TIME_NONE;
+	assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+	seen.n = 0;
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.text[0], "vnet0|<filterbinding><portdev name='vnet0'/>"
+					  "</filterbinding>|new|-|-|-");
+	assert_int_equal(seen.b[0].port_id, 8);
+	assert_int_equal(seen.b[0].created_at, 1000);
+	assert_int_equal(seen.b[0].learning_since, STORE_TIME_NONE);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses"), 1);
+
+	/* learning_since: stamped on entering learning, kept while learning, cleared after. */
+	assert_int_equal(store_binding_set_state(f->s, "vnet0", STORE_STATE_LEARNING, NULL, &err),
+			 0);
+	store_set_now(f->s, 3500);
+	assert_int_equal(store_binding_set_state(f->s, "vnet0", STORE_STATE_LEARNING, NULL, &err),
+			 0);
+	assert_int_equal(sql_int(f->s, "SELECT learning_since FROM bindings WHERE port = 'vnet0'"),
+			 3000);
+	assert_int_equal(store_binding_set_state(f->s, "vnet0", STORE_STATE_FAILED,
+						 "learning timed out", &err),
+			 0);
+	seen.n = 0;
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), 0);
+	assert_string_equal(seen.text[0], "vnet0|<filterbinding><portdev name='vnet0'/>"
+					  "</filterbinding>|failed|-|-|learning timed out");
+	assert_int_equal(seen.b[0].learning_since, STORE_TIME_NONE);
+
+	assert_int_equal(store_binding_set_record(f->s, "vnet0", 9, "rec", &err), 0);
+	seen.n = 0;
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), 0);
+	assert_int_equal(seen.b[0].port_id, 9);
+	assert_string_equal(seen.text[0], "vnet0|<filterbinding><portdev name='vnet0'/>"
+					  "</filterbinding>|failed|-|rec|learning timed out");
+}
+
+static void test_binding_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 7), c = binding("vnet1", 7);
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &c, &err), -EEXIST);
+	assert_msg(&err, "cannot save binding vnet1 in ");
+	assert_msg(&err, "port id 7 is already used by another binding");
+	c.port_id = 8;
+	assert_int_equal(store_binding_save(f->s, &c, &err), 0);
+	assert_int_equal(store_binding_set_record(f->s, "vnet1", 7, NULL, &err), -EEXIST);
+	assert_msg(&err, "port id 7 is already used");
+	c.port_id = 70000;
+	assert_int_equal(store_binding_save(f->s, &c, &err), -EINVAL);
+	assert_msg(&err, "port id 70000 is not in 0..65535");
+	c.port_id = 0;
+	c.state = "bound";
+	assert_int_equal(store_binding_save(f->s, &c, &err), -EINVAL);
+	assert_msg(&err, "state 'bound' is not one of new, learning, active, failed");
+	assert_int_equal(store_binding_set_state(f->s, "vnet0", "up", NULL, &err), -EINVAL);
+	assert_int_equal(store_binding_set_state(f->s, "vnet9", STORE_STATE_ACTIVE, NULL, &err),
+			 -ENOENT);
+	assert_msg(&err, "cannot set the state of binding vnet9 in ");
+	assert_int_equal(store_binding_set_record(f->s, "vnet9", 1, "x", &err), -ENOENT);
+	assert_int_equal(store_binding_delete(f->s, "vnet9", &err), -ENOENT);
+	assert_msg(&err, "the port has no binding");
+}
+
+static void test_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
+					   "192.168.1.1", 5000, &err),
+			 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", "FE80::0001", 6, STORE_SOURCE_STATIC,
+					   NULL, STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	/* A renewal: new lease end, same learned_at. */
+	store_set_now(f->s, 4000);
+	assert_int_equal(store_address_add(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
+					   "192.168.1.2", 9000, &err),
+			 0);
+
+	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.text[0], "vnet0 192.168.1.10 v4 dhcp 192.168.1.2 9000");
+	assert_int_equal(seen.a[0].learned_at, 1000);
+	assert_string_equal(seen.text[1], "vnet0 fe80::1 v6 static - -1");
+	assert_string_equal(seen.text[2], "vnet1 10.0.0.2 v4 arp - -1");
+
+	seen.n = 0;
+	assert_int_equal(store_addresses_load(f->s, "vnet1", seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.text[0], "vnet1 10.0.0.2 v4 arp - -1");
+
+	assert_int_equal(store_address_delete(f->s, "vnet0", "fe80:0::1", &err), 0);
+	assert_int_equal(store_address_delete(f->s, "vnet0", "fe80::1", &err), -ENOENT);
+	assert_msg(&err, "cannot delete address fe80::1 of vnet0 in ");
+	assert_int_equal(store_address_delete(f->s, "vnet0", "nonsense", &err), -EINVAL);
+	assert_int_equal(store_addresses_delete_all(f->s, "vnet0", &err), 1);
+	assert_int_equal(store_addresses_delete_all(f->s, "vnet0", &err), 0);
+	seen.n = 0;
+	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 1);
+
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.256", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 -EINVAL);
+	assert_msg(&err, "not an IPv4 address");
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 6, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 -EINVAL);
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 5, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 -EINVAL);
+	assert_msg(&err, "family 5 is not 4 or 6");
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, "guess", NULL,
+					   STORE_TIME_NONE, &err),
+			 -EINVAL);
+	assert_msg(&err, "source 'guess' is not one of dhcp, arp, ipv4, static");
+	assert_int_equal(store_address_add(f->s, "vnet9", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 -EINVAL);
+	assert_msg(&err, "vnet9 has no binding");
+}
+
+static void test_cascade(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.2", 4, STORE_SOURCE_IPV4, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_binding_delete(f->s, "vnet0", &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses WHERE port = 'vnet0'"), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses"), 1);
+}
+
+static void test_expired(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	assert_int_equal(
+		store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 200, &err),
+		0);
+	assert_int_equal(
+		store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 100, &err),
+		0);
+	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_addresses_expired(f->s, 99, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(store_addresses_expired(f->s, 150, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.text[0], "vnet1 10.0.0.2 v4 dhcp - 100");
+
+	/* lease_end <= now, oldest first; the callback may delete what it is given. */
+	seen = (struct seen){ .s = f->s };
+	assert_int_equal(store_addresses_expired(f->s, 200, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.text[0], "vnet1 10.0.0.2 v4 dhcp - 100");
+	assert_string_equal(seen.text[1], "vnet0 10.0.0.1 v4 dhcp - 200");
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses"), 1);
+}
+
+static void test_load_stops(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct seen seen = { .stop_at = 2 };
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_filter_save(f->s, "a", "<a/>", &err), 0);
+	assert_int_equal(store_filter_save(f->s, "b", "<b/>", &err), 0);
+	assert_int_equal(store_filter_save(f->s, "c", "<c/>", &err), 0);
+	assert_int_equal(store_filters_load(f->s, seen_filter, &seen, &err), -ECANCELED);
+	assert_int_equal(seen.n, 1);
+	assert_msg(&err, "stopped loading filters from ");
+	assert_msg(&err, " at b: ");
+	/* A callback's own message is kept. */
+	seen = (struct seen){ .stop_at = 3, .set_err = true };
+	assert_int_equal(store_filters_load(f->s, seen_filter, &seen, &err), -ECANCELED);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(err.msg, "filter c is not wanted");
+
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	seen = (struct seen){ .stop_at = 1 };
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), -ECANCELED);
+	assert_int_equal(seen.n, 0);
+	assert_msg(&err, "stopped loading bindings from ");
+
+	assert_int_equal(
+		store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 10, &err),
+		0);
+	assert_int_equal(
+		store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 10, &err),
+		0);
+	seen = (struct seen){ .stop_at = 2 };
+	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), -ECANCELED);
+	assert_int_equal(seen.n, 1);
+	assert_msg(&err, "at 10.0.0.2 of vnet1");
+	seen = (struct seen){ .stop_at = 1 };
+	assert_int_equal(store_addresses_expired(f->s, 10, seen_address, &seen, &err), -ECANCELED);
+	assert_int_equal(seen.n, 0);
+}
+
+static void test_transactions(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct err err = { 0 };
+
+	open_store(f);
+	assert_int_equal(store_rollback(f->s, &err), 0); /* none open: nothing to do */
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+					   STORE_TIME_NONE, &err),
+			 0);
+	assert_int_equal(store_rollback(f->s, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 0);
+
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 1);
+
+	/* A failed statement inside a batch; the caller rolls the batch back. */
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	b1.port = "vnet2";
+	b1.port_id = 1;
+	assert_int_equal(store_binding_save(f->s, &b1, &err), -EEXIST);
+	assert_int_equal(store_rollback(f->s, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 1);
+
+	/* Closing with a transaction open discards it. */
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_binding_delete(f->s, "vnet0", &err), 0);
+	f->s = store_close(f->s);
+	open_store(f);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 1);
+}
+
+/* Makes a database with raw SQLite, bypassing the store. */
+static void make_db(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void test_schema_too_new(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+
+	make_db(f->path, "PRAGMA user_version = 99; CREATE TABLE later (x);");
+	assert_int_equal(store_open(f->path, &f->s, &err), -ENOTSUP);
+	assert_null(f->s);
+	assert_msg(&err, f->path);
+	assert_msg(&err, "schema version 99, written by a newer vifguard");
+	assert_msg(&err, "knows up to version 1");
+}
+
+static void test_foreign_database(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+
+	make_db(f->path, "CREATE TABLE moz_places (url TEXT);");
+	assert_int_equal(store_open(f->path, &f->s, &err), -EINVAL);
+	assert_msg(&err, "not a vifguard state database");
+	make_db(f->path, "DROP TABLE moz_places; PRAGMA application_id = 1234;");
+	assert_int_equal(store_open(f->path, &f->s, &err), -EINVAL);
+	assert_msg(&err, "not a vifguard state database");
+}
+
+static void test_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	char text[5000];
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	assert_true(test_write_file(f->path, text));
+	assert_int_equal(store_open(f->path, &f->s, &err), -EIO);
+	assert_null(f->s);
+	assert_msg(&err, f->path);
+	assert_msg(&err, "is corrupt (file is not a database)");
+}
+
+static void test_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 1);
+	struct err err = { 0 };
+	char junk[4096];
+	int fd;
+
+	open_store(f);
+	for (int i = 0; i < 50; i++) {
+		char port[16];
+
+		snprintf(port, sizeof(port), "vnet%d", i);
+		b.port = port;
+		b.port_id = (unsigned)i + 1;
+		assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+	}
+	f->s = store_close(f->s); /* checkpoints the WAL into the file */
+
+	/* Page 1 holds the header and the schema; damage the pages after it. */
+	memset(junk, 0xa5, sizeof(junk));
+	fd = open(f->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 4096), (ssize_t)sizeof(junk));
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 8192), (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(store_open(f->path, &f->s, &err), -EIO);
+	assert_null(f->s);
+	assert_msg(&err, f->path);
+	assert_msg(&err, "is corrupt");
+	assert_msg(&err, "move the file aside");
+}
+
+static void test_directory_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/missing/state.db", f->dir);
+	assert_int_equal(store_open(path, &f->s, &err), -ENOENT);
+	assert_null(f->s);
+	assert_msg(&err, path);
+	assert_msg(&err, "does its directory exist?");
+
+	assert_int_equal(store_open(f->dir, &f->s, &err), -EISDIR);
+	assert_msg(&err, "cannot open state database");
+}
+
+/* A file the daemon may read but not write: as root, checked as nobody in a child. */
+static void test_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	int status;
+	pid_t pid;
+
+	open_store(f);
+	f->s = store_close(f->s);
+	assert_int_equal(chmod(f->path, 0444), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(store_open(f->path, &f->s, &err), -EACCES);
+		assert_msg(&err, "Permission denied");
+		return;
+	}
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *s = NULL;
+		int r;
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		r = store_open(f->path, &s, &err);
+		printf("# %s\n", err.msg);
+		fflush(stdout);
+		_exit(r == -EACCES && strstr(err.msg, "Permission denied") && !s ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 1);
+	struct store *other = NULL;
+	struct err err = { 0 };
+	char want[256];
+
+	open_store(f);
+	assert_int_equal(store_open(f->path, &other, &err), 0);
+	assert_int_equal(sqlite3_busy_timeout(store_sqlite(f->s), 20), SQLITE_OK);
+	assert_int_equal(store_begin(other, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b, &err), -EBUSY);
+	snprintf(want, sizeof(want), "cannot save binding vnet0 in %s: database is locked",
+		 f->path);
+	assert_string_equal(err.msg, want);
+	printf("# %s\n", err.msg);
+	assert_int_equal(store_begin(f->s, &err), -EBUSY);
+	assert_msg(&err, "cannot begin a transaction in ");
+	/* Readers are not blocked by the writer (WAL). */
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &(struct seen){ 0 }, &err), 0);
+	assert_int_equal(store_commit(other, &err), 0);
+	other = store_close(other);
+	assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+}
+
+static void test_disk_full(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 1);
+	struct err err = { 0 };
+	char sql[64], *xml;
+
+	open_store(f);
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRId64,
+		 sql_int(f->s, "PRAGMA page_count"));
+	assert_int_equal(sqlite3_exec(store_sqlite(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+	xml = malloc(64 * 1024);
+	assert_non_null(xml);
+	memset(xml, 'x', 64 * 1024 - 1);
+	xml[64 * 1024 - 1] = '\0';
+	b.xml = xml;
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b, &err), -ENOSPC);
+	assert_msg(&err, "cannot save binding vnet0 in ");
+	assert_msg(&err, "full");
+	assert_int_equal(store_rollback(f->s, &err), 0);
+	assert_int_equal(store_filter_save(f->s, "big", xml, &err), -ENOSPC);
+	free(xml);
+	b.xml = "<filterbinding/>";
+	assert_int_equal(store_rollback(f->s, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 0);
+}
+
+/* Crash safety. */
+
+#define CRASH_PORTS  16
+#define CRASH_ADDRS  5
+#define CRASH_ROUNDS 30
+
+#define CRASH_STARTED UINT64_MAX
+
+/*
+ * The child: transaction i rewrites port vnet<i % CRASH_PORTS> as counter i
+ * with exactly CRASH_ADDRS addresses carrying i, sometimes deleting the
+ * binding first. It reports on fd: CRASH_STARTED, then base - 1 once the
+ * store is open, then i after each commit.
+ */
+static _Noreturn void crash_writer(const char *path, int fd, uint64_t base)
+{
+	struct store *s = NULL;
+	uint64_t v = CRASH_STARTED;
+
+	if (write(fd, &v, sizeof(v)) != sizeof(v) || store_open(path, &s, NULL) < 0)
+		_exit(2);
+	v = base - 1;
+	if (write(fd, &v, sizeof(v)) != sizeof(v))
+		_exit(2);
+	for (uint64_t i = base;; i++) {
+		char port[16], xml[64], detail[32], addr[32];
+		struct store_binding b = binding(port, (unsigned)(i % CRASH_PORTS) + 1);
+		int r;
+
+		snprintf(port, sizeof(port), "vnet%u", (unsigned)(i % CRASH_PORTS));
+		snprintf(xml, sizeof(xml), "<filterbinding n='%" PRIu64 "'/>", i);
+		snprintf(detail, sizeof(detail), "%" PRIu64, i);
+		b.xml = xml;
+		b.state = i % 2 ? STORE_STATE_ACTIVE : STORE_STATE_LEARNING;
+		if (store_begin(s, NULL) < 0)
+			_exit(2);
+		/* Deleting first exercises the cascade inside the transaction. */
+		r = i % 5 == 0 ? store_binding_delete(s, port, NULL) : 0;
+		if (r < 0 && r != -ENOENT)
+			_exit(2);
+		if (store_binding_save(s, &b, NULL) < 0 ||
+		    store_addresses_delete_all(s, port, NULL) < 0)
+			_exit(2);
+		for (int k = 0; k < CRASH_ADDRS; k++) {
+			snprintf(addr, sizeof(addr), "10.%u.%u.%d", (unsigned)(i % CRASH_PORTS),
+				 (unsigned)(i % 250), k);
+			if (store_address_add(s, port, addr, 4, STORE_SOURCE_DHCP, detail,
+					      (int64_t)i, NULL) < 0)
+				_exit(2);
+		}
+		if (store_commit(s, NULL) < 0)
+			_exit(2);
+		if (write(fd, &i, sizeof(i)) != sizeof(i))
+			_exit(2);
+	}
+}
+
+struct crash_check {
+	uint64_t max;
+	int n_bindings;
+	struct store *s;
+};
+
+static int crash_address(const struct store_address *a, void *userdata, struct err *err)
+{
+	uint64_t *want = userdata;
+
+	assert_int_equal(strtoull(a->detail, NULL, 10), *want);
+	assert_int_equal(a->lease_end, (int64_t)*want);
+	return 0;
+}
+
+static int crash_binding(const struct store_binding *b, void *userdata, struct err *err)
+{
+	struct crash_check *c = userdata;
+	uint64_t n = 0;
+
+	assert_int_equal(sscanf(b->xml, "<filterbinding n='%" SCNu64 "'/>", &n), 1);
+	if (n > c->max)
+		c->max = n;
+	c->n_bindings++;
+	/* Exactly the addresses of the binding's own transaction. */
+	assert_int_equal(store_addresses_load(c->s, b->port, crash_address, &n, err), 0);
+	{
+		char sql[96];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM addresses WHERE port = '%s'",
+			 b->port);
+		assert_int_equal(sql_int(c->s, sql), CRASH_ADDRS);
+	}
+	return 0;
+}
+
+/*
+ * Runs the writer from base and kills it delay_us after it started (or, with
+ * after_open, after its store_open() returned). Returns the last value it
+ * reported: the last commit, base - 1 for none, -1 when it had not opened.
+ */
+static int64_t crash_round(const char *path, uint64_t base, unsigned delay_us, bool after_open)
+{
+	int64_t last = -1;
+	uint64_t v = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		crash_writer(path, fds[1], base);
+	}
+	close(fds[1]);
+	/* Time the kill from the child's start, not the fork: forking an ASan process is slow. */
+	assert_int_equal(read(fds[0], &v, sizeof(v)), sizeof(v));
+	assert_true(v == CRASH_STARTED);
+	if (after_open) {
+		assert_int_equal(read(fds[0], &v, sizeof(v)), sizeof(v));
+		last = (int64_t)v;
+	}
+	usleep(delay_us);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status))
+		fail_msg("writer exited with %d before it was killed", WEXITSTATUS(status));
+	while (read(fds[0], &v, sizeof(v)) == sizeof(v))
+		last = (int64_t)v;
+	close(fds[0]);
+	return last;
+}
+
+static unsigned crash_seed(void)
+{
+	const char *env = getenv("TEST_STORE_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+
+	printf("# TEST_STORE_SEED=%u\n", seed);
+	return seed;
+}
+
+static void test_crash_writes(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t base = 1, commits = 0;
+	unsigned seed = crash_seed();
+
+	open_store(f); /* the schema exists; test_crash_create covers kills during creation */
+	f->s = store_close(f->s);
+	for (int round = 0; round < CRASH_ROUNDS; round++) {
+		/* Mostly short runs, sometimes long ones whose WAL passes a checkpoint. */
+		unsigned delay = round % 10 == 9 ? 300000 : (unsigned)rand_r(&seed) % 50000;
+		int64_t last = crash_round(f->path, base, delay, true);
+		struct crash_check c = { 0 };
+		struct err err = { 0 };
+		uint64_t previous = base - 1;
+
+		open_store(f);
+		assert_integrity_ok(f->s);
+		c.s = f->s;
+		assert_int_equal(store_bindings_load(f->s, crash_binding, &c, &err), 0);
+		/*
+		 * Every reported commit is there, and at most one more: the one
+		 * committed just before the kill, whose report was not written yet.
+		 */
+		assert_true(last >= 0 && (uint64_t)last >= previous);
+		assert_true(c.max >= (uint64_t)last);
+		assert_true(c.max <= (uint64_t)last + 1);
+		commits += (uint64_t)last - previous;
+		assert_int_equal(c.n_bindings, c.max < CRASH_PORTS ? (int)c.max : CRASH_PORTS);
+		f->s = store_close(f->s);
+		if (c.max >= base)
+			base = c.max + 1;
+	}
+	printf("# %d kills, %" PRIu64 " transactions committed and checked\n", CRASH_ROUNDS,
+	       commits);
+	assert_true(commits > 0);
+}
+
+/* Kills during store_open() of a new file, migration included. */
+static void test_crash_create(void **state)
+{
+	struct fixture *f = *state;
+	unsigned seed = crash_seed();
+	char wal[160], shm[160];
+	int in_open = 0;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(shm, sizeof(shm), "%s-shm", f->path);
+	for (int round = 0; round < 24; round++) {
+		(void)unlink(f->path);
+		(void)unlink(wal);
+		(void)unlink(shm);
+		if (crash_round(f->path, 1, (unsigned)rand_r(&seed) % 60000, false) < 0)
+			in_open++;
+		open_store(f);
+		assert_integrity_ok(f->s);
+		assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+		assert_int_equal(sql_int(f->s,
+					 "SELECT count(*) FROM sqlite_master"
+					 " WHERE name IN ('filters', 'bindings', 'addresses')"),
+				 3);
+		f->s = store_close(f->s);
+	}
+	printf("# 24 kills, %d of them before store_open() returned\n", in_open);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_new),       T(test_filters),           T(test_bindings),
+		T(test_binding_errors), T(test_addresses),         T(test_cascade),
+		T(test_expired),        T(test_load_stops),        T(test_transactions),
+		T(test_schema_too_new), T(test_foreign_database),  T(test_not_a_database),
+		T(test_corrupt),        T(test_directory_missing), T(test_read_only),
+		T(test_busy),           T(test_disk_full),         T(test_crash_writes),
+		T(test_crash_create),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
