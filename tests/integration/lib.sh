@@ -122,20 +122,60 @@ topo_up() {
 }
 
 # frames_pass TX_NS RX_NS KIND [frames.py send options]: prints how many of 3
-# tagged frames sent from TX_NS's eth0 arrived at RX_NS's eth0.
+# tagged frames sent from TX_NS's eth0 arrived at RX_NS's eth0, or "no-receiver"
+# when the receiver never got ready (so that a drop test cannot pass by accident).
 frames_pass() {
 	tx=$1 rx=$2 kind=$3
 	shift 3
 	tag="t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 	rm -f "$TMPD/ready" "$TMPD/count"
-	in_ns "$rx" python3 "$FRAMES" count eth0 1.5 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
+	ip netns exec "$rx" python3 "$FRAMES" count eth0 30 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
 	pid=$!
-	# send only once the receiver's socket is bound, or a drop test could pass by accident
-	for _ in $(seq 50); do
+	for _ in $(seq 400); do
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
 		sleep 0.05
 	done
+	if ! grep -q ready "$TMPD/ready" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo no-receiver
+		return
+	fi
 	in_ns "$tx" python3 "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@"
+	# frames cross the bridge within microseconds; 0.2 s is margin, then drain and count
+	sleep 0.2
+	kill -USR1 "$pid" 2>/dev/null
 	wait "$pid"
 	cat "$TMPD/count"
+}
+
+# ---- the daemon --------------------------------------------------------------
+DAEMON="$BUILD/vifguardd"
+DAEMON_PID=
+
+# vg ARGS...: vifguardctl against the test's daemon, inside the host namespace
+vg() {
+	in_ns "$HOST" "$CTL" --socket "$TMPD/control.sock" "$@"
+}
+
+# daemon_start [ARGS...]: starts vifguardd in the host namespace and waits until it answers
+daemon_start() {
+	ip netns exec "$HOST" "$DAEMON" --state-dir "$TMPD/state" --socket "$TMPD/control.sock" \
+		--log-level debug "$@" >>"$TMPD/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		vg status >/dev/null 2>&1 && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# vifguardd did not start:" && sed 's/^/# /' "$TMPD/daemon.log"
+	return 1
+}
+
+# daemon_stop [SIGNAL]: stops it (TERM by default) and waits for it
+daemon_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
 }

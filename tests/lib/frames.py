@@ -4,9 +4,11 @@ integration tests. Every frame carries a tag in its payload so a receiver
 counts only the frames of one test step.
 
   frames.py send IFACE KIND --tag TAG [--count N] [field options]
-  frames.py count IFACE SECONDS --tag TAG [--want N]
+  frames.py count IFACE SECONDS --tag TAG [--want N] [--until FILE [--grace S]]
                                   (prints the number of frames seen; with --want
-                                   it stops early once N frames have been seen)
+                                   it stops early once N frames have been seen;
+                                   with --until it stops S seconds (default 0.5)
+                                   after FILE appears, SECONDS being only a cap)
 
 KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype).
 --proto sets the IPv4 protocol / IPv6 next header (default 17, UDP); the
@@ -14,7 +16,9 @@ payload stays a UDP-shaped header plus the tag whatever the number says.
 """
 import argparse
 import ipaddress
+import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -87,26 +91,30 @@ def cmd_send(a):
 
 
 def cmd_count(a):
+    """Counts tagged frames until SECONDS pass or SIGUSR1 arrives; on SIGUSR1
+    the frames already queued on the socket are drained first, so a sender
+    that finished before the signal is counted whatever the machine's load."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((a.iface, 0))
+    s.setblocking(False)
     tag = a.tag.encode()
+    stop = []
+    signal.signal(signal.SIGUSR1, lambda *_: stop.append(1))
     seen = 0
     print("ready", file=sys.stderr, flush=True)
     end = time.monotonic() + a.seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        r, _, _ = select.select([s], [], [], left)
-        if not r:
-            continue
-        data, addr = s.recvfrom(65535)
-        if addr[2] == socket.PACKET_OUTGOING:
-            continue
-        if tag in data:
-            seen += 1
-            if a.want and seen >= a.want:
+    while time.monotonic() < end:
+        try:
+            data, addr = s.recvfrom(65535)
+        except BlockingIOError:
+            if stop:
                 break
+            select.select([s], [], [], 0.05)
+            continue
+        except InterruptedError:
+            continue
+        if addr[2] != socket.PACKET_OUTGOING and tag in data:
+            seen += 1
     print(seen)
 
 
@@ -136,6 +144,8 @@ def main():
     c.add_argument("seconds", type=float)
     c.add_argument("--tag", required=True)
     c.add_argument("--want", type=int, default=0)
+    c.add_argument("--until")
+    c.add_argument("--grace", type=float, default=0.5)
     a = p.parse_args()
     cmd_send(a) if a.cmd == "send" else cmd_count(a)
 

@@ -1,0 +1,162 @@
+#!/bin/sh
+# vifguardd for real: lifecycle, bindings and filters through vifguardctl, link
+# events, a kill -9 restart under a forged-traffic stream, and malformed requests.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+topo_up
+RAW="$SRC/tests/lib/ctlraw.py"
+mkdir -p "$TMPD/filters"
+
+# ---- lifecycle ---------------------------------------------------------------
+check "-n checks the configuration" "$DAEMON" -n
+printf 'log_level = loud\n' >"$TMPD/bad.conf"
+if "$DAEMON" -n -c "$TMPD/bad.conf" >"$TMPD/out" 2>&1; then
+	not_ok "-n refuses a bad configuration file"
+else
+	grep -q "bad.conf:1: log_level 'loud'" "$TMPD/out" && ok "-n refuses a bad configuration file" ||
+		{ not_ok "-n refuses a bad configuration file"; sed 's/^/# /' "$TMPD/out"; }
+fi
+out=$(in_ns "$HOST" "$CTL" --socket "$TMPD/control.sock" status 2>&1)
+case "$out" in
+*"cannot connect to $TMPD/control.sock: "*"is vifguardd running?"*) ok "no daemon: a clear error" ;;
+*) not_ok "no daemon: a clear error"; echo "# $out" ;;
+esac
+check "the daemon starts" daemon_start --filter-dir "$TMPD/filters"
+
+# ---- bindings ---------------------------------------------------------------------
+check "binding create from options" vg binding create --port vnet1 --mac "$VM1_MAC" \
+	--filter clean-traffic --param IP="$VM1_IP"
+cat >"$TMPD/vm2.xml" <<XML
+<filterbinding>
+  <owner><name>vm2</name><uuid>11111111-2222-3333-4444-555555555555</uuid></owner>
+  <portdev name='vnet2'/>
+  <mac address='$VM2_MAC'/>
+  <filterref filter='clean-traffic'>
+    <parameter name='IP' value='$VM2_IP'/>
+  </filterref>
+</filterbinding>
+XML
+check "binding create from a libvirt <filterbinding>" vg binding create "$TMPD/vm2.xml"
+expect_eq "binding list shows both" "vnet1 vnet2" \
+	"$(vg binding list | awk 'NR > 1 { printf "%s%s", s, $1; s = " " }')"
+expect_eq "binding show --json has the state" active \
+	"$(vg binding show vnet1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')"
+vg binding dumpxml vnet2 >"$TMPD/dump.xml"
+check "binding dumpxml is the canonical form of what was given" \
+	sh -c "'$CTL' format '$TMPD/vm2.xml' | diff - '$TMPD/dump.xml'"
+out=$(vg binding create --port vnet7 --mac 52:54:00:00:00:07 --filter clean-traffic 2>&1)
+expect_eq "binding create for a port that does not exist is an error" \
+	"vifguardctl: cannot bind port vnet7: no such interface (VM not started?)" "$out"
+expect_eq "forged frames from a bound VM are dropped" 0 \
+	"$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)"
+
+# ---- filters ---------------------------------------------------------------------
+cat >"$TMPD/only-arp.xml" <<'XML'
+<filter name='only-arp' chain='root'>
+  <rule action='accept' direction='inout'><arp/></rule>
+  <rule action='drop' direction='inout' priority='1000'/>
+</filter>
+XML
+check "filter define" vg filter define "$TMPD/only-arp.xml"
+check "filter list shows it as defined" sh -c "'$CTL' --socket '$TMPD/control.sock' filter list | grep -q 'only-arp .* defined'"
+check "binding delete" vg binding delete vnet2
+check "binding a port to the defined filter" vg binding create --port vnet2 --mac "$VM2_MAC" --filter only-arp
+expect_eq "only-arp: IPv4 from vm2 is dropped" 0 \
+	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
+sed 's/<arp\/>/<ip\/>/' "$TMPD/only-arp.xml" >"$TMPD/only-ip.xml"
+sed -i "s/name='only-arp'/name='only-arp'/" "$TMPD/only-ip.xml"
+check "filter redefine" vg filter define "$TMPD/only-ip.xml"
+expect_eq "redefinition rebuilt the bound port: IPv4 from vm2 passes now" 3 \
+	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
+out=$(vg filter undefine only-arp 2>&1)
+expect_eq "filter undefine while in use is refused, naming the binding" \
+	"vifguardctl: filter 'only-arp' is in use by the bindings of vnet2" "$out"
+check "filter dumpxml" sh -c "'$CTL' --socket '$TMPD/control.sock' filter dumpxml only-arp | grep -q \"<filter name='only-arp'\""
+
+# ---- reload ------------------------------------------------------------------------
+cp "$TMPD/only-arp.xml" "$TMPD/filters/dir-filter.xml"
+sed -i "s/name='only-arp'/name='dir-filter'/" "$TMPD/filters/dir-filter.xml"
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+check "SIGHUP reloads the filter directories" sh -c "'$CTL' --socket '$TMPD/control.sock' filter list | grep -q '^[-0-9a-f]* *dir-filter '"
+echo "<filter name='broken'><rule action='nope' direction='in'/></filter>" >"$TMPD/filters/broken.xml"
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+check "a broken file on reload keeps the old filters" sh -c "'$CTL' --socket '$TMPD/control.sock' filter list | grep -q dir-filter"
+grep -q "reload failed, the previous filters stay in force" "$TMPD/daemon.log" &&
+	ok "the failed reload is logged" || not_ok "the failed reload is logged"
+rm -f "$TMPD/filters/broken.xml"
+
+# ---- link events ---------------------------------------------------------------
+ip netns exec "$HOST" "$CTL" --socket "$TMPD/control.sock" watch --json >"$TMPD/events" 2>&1 &
+watcher=$!
+sleep 0.3
+check "a bound port deleted with ip link del" ip -n "$HOST" link del vnet2
+sleep 0.5
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+check "watch saw the port-gone event" grep -q '"type":"port-gone","port":"vnet2"' "$TMPD/events"
+expect_eq "its binding is gone" "vnet1" "$(vg binding list | awk 'NR > 1 { print $1 }')"
+expect_eq "its elements are gone from the kernel" 0 \
+	"$(in_ns "$HOST" nft list table bridge vifguard | grep -c '"vnet2"')"
+
+# ---- kill -9 and restart under a forged-source stream ------------------------------
+# vm1 sends forged and legitimate frames for about 3 s while the daemon is
+# killed and restarted; the gateway counts both kinds.
+forged="f$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+legit="l$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+rm -f "$TMPD/ready1" "$TMPD/ready2"
+ip netns exec "$GW" python3 "$FRAMES" count eth0 60 --tag "$forged" >"$TMPD/forged" 2>"$TMPD/ready1" &
+c1=$!
+ip netns exec "$GW" python3 "$FRAMES" count eth0 60 --tag "$legit" >"$TMPD/legit" 2>"$TMPD/ready2" &
+c2=$!
+for _ in $(seq 400); do
+	grep -q ready "$TMPD/ready1" 2>/dev/null && grep -q ready "$TMPD/ready2" 2>/dev/null && break
+	sleep 0.05
+done
+ip netns exec "$VM1" python3 "$FRAMES" send eth0 raw --tag "$forged" --count 2500 --smac 52:54:00:00:00:99 &
+s1=$!
+ip netns exec "$VM1" python3 "$FRAMES" send eth0 ipv4 --tag "$legit" --count 2500 --smac "$VM1_MAC" \
+	--sip "$VM1_IP" --dip "$GW_IP" &
+s2=$!
+sleep 0.5
+daemon_stop KILL
+daemon_start --filter-dir "$TMPD/filters"
+wait "$s1" "$s2"
+sleep 0.2
+kill -USR1 "$c1" "$c2" 2>/dev/null
+wait "$c1" "$c2"
+legit_seen=$(cat "$TMPD/legit")
+expect_eq "meanwhile all 2500 legitimate frames passed" 2500 "$legit_seen"
+expect_eq "kill -9 and restart: 0 forged frames reached the peer during it" 0 "$(cat "$TMPD/forged")"
+expect_eq "the daemon is back with its binding" "vnet1" "$(vg binding list | awk 'NR > 1 { print $1 }')"
+grep -q "port vnet1: rules in place, untouched" "$TMPD/daemon.log" &&
+	ok "the restart did not touch the port's rules" || not_ok "the restart did not touch the port's rules"
+
+# ---- malformed requests -------------------------------------------------------
+before=$(vg binding list --json)
+sock="$TMPD/control.sock"
+reply() { in_ns "$HOST" python3 "$RAW" "$sock" "$@" 2>&1; }
+case "$(reply send '={not json\n')" in *'"ok":false'*'EINVAL'*) ok "malformed JSON: an error reply" ;; *) not_ok "malformed JSON: an error reply" ;; esac
+case "$(reply send '={"version":1,"verb":"frobnicate"}\n')" in *'"error":"ENOSYS"'*) ok "unknown verb: an error reply" ;; *) not_ok "unknown verb: an error reply" ;; esac
+case "$(reply send '={"version":1,"verb":"binding.delete","args":{"port":7}}\n')" in *'expected a string'*) ok "wrong type: an error reply" ;; *) not_ok "wrong type: an error reply" ;; esac
+case "$(reply send '={"version":9,"verb":"status"}\n')" in *'EPROTO'*) ok "wrong version: an error reply" ;; *) not_ok "wrong version: an error reply" ;; esac
+case "$(reply big 5000000)" in *'EMSGSIZE'*) ok "a request over the size limit: an error reply, then close" ;; *) not_ok "a request over the size limit: an error reply, then close" ;; esac
+reply send '={"version":1,"verb":"binding.del' --close-early >/dev/null
+check "a half-written line then a disconnect: the daemon answers" vg status
+case "$(reply send '0001020304ff00fe0a')" in *'"ok":false'*) ok "binary garbage with NUL bytes: an error reply" ;; *) not_ok "binary garbage with NUL bytes: an error reply" ;; esac
+for i in 1 2 3 4 5; do reply send '={"version":1,"verb":"binding.list"}\n' --close-early >/dev/null; done
+check "abrupt disconnects before the reply: the daemon answers" vg status
+expect_eq "and its state is unchanged" "$before" "$(vg binding list --json)"
+
+# ---- SIGTERM leaves the rules in force -------------------------------------------
+daemon_stop TERM
+expect_eq "after SIGTERM the bound port still drops forged frames" 0 \
+	"$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)"
+daemon_start --filter-dir "$TMPD/filters"
+check "restart, then binding delete" vg binding delete vnet1
+expect_eq "after delete: forged frames pass again" 3 \
+	"$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)"
+daemon_stop TERM
+done_testing
