@@ -217,9 +217,8 @@ static int bench_times_init(struct bench_times *t, unsigned n)
 
 /*
  * Removes the middle port first, while the other ports still use the
- * template (the common case, and fw_remove_port's failed attempt to drop the
- * template is part of its cost), then the rest in bind order; the last one
- * takes the template with it.
+ * template (the common case: the daemon knows the template stays), then the
+ * rest in bind order; the last one takes the template with it.
  */
 static int remove_ports(struct fw_ctx *ctx, struct bench_times *t, struct bench_row *row,
 			struct err *err)
@@ -229,7 +228,7 @@ static int remove_ports(struct fw_ctx *ctx, struct bench_times *t, struct bench_
 	int r;
 
 	t0 = now_ns();
-	r = fw_remove_port(ctx, t->recs[middle], err);
+	r = fw_remove_port(ctx, t->recs[middle], t->n == 1, err);
 	if (r < 0)
 		return r;
 	row->remove_one = now_ns() - t0;
@@ -237,7 +236,7 @@ static int remove_ports(struct fw_ctx *ctx, struct bench_times *t, struct bench_
 		if (i == middle)
 			continue;
 		t0 = now_ns();
-		r = fw_remove_port(ctx, t->recs[i], err);
+		r = fw_remove_port(ctx, t->recs[i], n_rest + 2 == t->n, err);
 		if (r < 0)
 			return r;
 		t1 = now_ns();

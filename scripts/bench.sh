@@ -5,11 +5,12 @@
 #      one nftables transaction per port) for 1, 100 and 1000 ports, each size
 #      in its own fresh network namespace; plus a filter with stateful rules.
 #   2. forwarding: 64-byte UDP frames vm1 -> vm2 across a bridge, with 0, 1
-#      and 1000 bound ports, each the median of $BENCH_RUNS runs of
-#      $BENCH_SECONDS s, and as a ratio to the unfiltered run of this same
-#      invocation (the machines are shared and noisy: compare ratios, not
-#      absolute rates across invocations). The unfiltered run is repeated at
-#      the end to show how much the machine drifted meanwhile.
+#      and 1000 bound ports, each the median of $BENCH_RUNS (5) runs of
+#      $BENCH_SECONDS (3) s. The machines are shared and noisy, and the rate
+#      drifts by 2x within a minute, so a filtered run is compared with an
+#      unfiltered run right next to it: the same ruleset with its table made
+#      dormant, in alternating pairs. Compare ratios, not absolute rates
+#      across invocations.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -114,8 +115,7 @@ topo_up() {
 	# br_netfilter costs 14-17 % of the packet rate by itself (DESIGN.md) and
 	# clean-traffic has no stateful rules: switch it off in this namespace
 	BRNF="not loaded"
-	if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] ||
-		in_ns "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
+	if in_ns "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
 		in_ns "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
 			net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0
 		BRNF="loaded; bridge-nf-call-* set to 0 in the bench namespace"
@@ -130,31 +130,79 @@ median() {
 # one_run: prints the packets/s vm2 received from one run of vm1's flood
 one_run() {
 	rm -f "$TMPD/ready" "$TMPD/recv"
+	# shellcheck disable=SC2086 # PIN_RX is a command prefix or empty
 	in_ns "$VM2" $PIN_RX "$FLOOD" recv "$UDP_PORT" "$SECS" >"$TMPD/recv" 2>"$TMPD/ready" &
 	rx=$!
 	for _ in $(seq 100); do
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
 		sleep 0.02
 	done
+	# shellcheck disable=SC2086
 	in_ns "$VM1" $PIN_TX "$FLOOD" send "$VM2_IP" "$UDP_PORT" "$SECS" >"$TMPD/send" 2>&1
 	wait "$rx"
 	awk '{ print $1; exit }' "$TMPD/recv"
 }
 
-# measure LABEL: median of RUNS runs; appends "LABEL<tab>median<tab>runs" to $TMPD/fwd
-measure() {
-	label=$1
+check_ping() {
 	if ! in_ns "$VM1" ping -c 2 -i 0.2 -W 1 -q "$VM2_IP" >/dev/null 2>&1; then
-		log "$label: vm1 cannot ping vm2: the filter drops legitimate traffic"
+		log "$1: vm1 cannot ping vm2: legitimate traffic is dropped"
 		FAILED=1
 	fi
+}
+
+# measure LABEL: median of RUNS runs with whatever the host has; one row of $TMPD/fwd:
+# LABEL, median pps, unfiltered median (-), ratio (-), runs
+measure() {
+	check_ping "$1"
 	: >"$TMPD/runs"
 	for r in $(seq "$RUNS"); do
 		pps=$(one_run)
-		log "$label: run $r: ${pps:-?} pps received ($(cat "$TMPD/send"))"
+		log "$1: run $r: ${pps:-?} pps received ($(cat "$TMPD/send"))"
 		echo "${pps:-0}" >>"$TMPD/runs"
 	done
-	printf '%s\t%s\t%s\n' "$label" "$(median <"$TMPD/runs")" "$(tr '\n' ' ' <"$TMPD/runs")" >>"$TMPD/fwd"
+	printf '%s\t%s\t-\t-\t%s\n' "$1" "$(median <"$TMPD/runs")" \
+		"$(tr '\n' ' ' <"$TMPD/runs")" >>"$TMPD/fwd"
+}
+
+# The vifguard table switched off and on again without touching its contents:
+# a dormant table's base chains are unhooked, so the packet path is the
+# unfiltered one. nft 1.0.6 clears the flag on a plain "add table".
+table_off() {
+	in_ns "$HOST" nft 'add table bridge vifguard { flags dormant; }'
+}
+
+table_on() {
+	in_ns "$HOST" nft add table bridge vifguard
+	if in_ns "$HOST" nft list table bridge vifguard | grep -q 'flags dormant'; then
+		log "cannot wake the dormant vifguard table with this nft"
+		exit 1
+	fi
+}
+
+# measure_paired LABEL: RUNS pairs of runs, the bound ports' rules on and off, in ABBA
+# order so that a machine that speeds up or slows down during a pair biases neither;
+# the ratio is the median of the per-pair ratios. One row of $TMPD/fwd.
+measure_paired() {
+	check_ping "$1"
+	: >"$TMPD/on"
+	: >"$TMPD/off"
+	: >"$TMPD/ratios"
+	for r in $(seq "$RUNS"); do
+		if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
+		for state in $order; do
+			"table_$state"
+			pps=$(one_run)
+			log "$1: run $r, rules $state: ${pps:-?} pps received ($(cat "$TMPD/send"))"
+			echo "${pps:-0}" >>"$TMPD/$state"
+		done
+		table_on
+		on=$(tail -n 1 "$TMPD/on")
+		off=$(tail -n 1 "$TMPD/off")
+		awk -v on="$on" -v off="$off" 'BEGIN { printf "%.4f\n", (off > 0 ? on / off : 0) }' >>"$TMPD/ratios"
+	done
+	printf '%s\t%s\t%s\t%s\t%s| %s\n' "$1" "$(median <"$TMPD/on")" "$(median <"$TMPD/off")" \
+		"$(sort -n "$TMPD/ratios" | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" \
+		"$(tr '\n' ' ' <"$TMPD/on")" "$(tr '\n' ' ' <"$TMPD/off")" >>"$TMPD/fwd"
 }
 
 count_ports() {
@@ -186,7 +234,7 @@ cat "$TMPD/fwbench"
 log "topology $HOST/$VM1/$VM2"
 topo_up || { log "cannot build the topology"; exit 1; }
 : >"$TMPD/fwd"
-measure "0 (unfiltered)"
+measure "0 (no ruleset)"
 
 mkdir -p "$TMPD/state"
 cat >"$TMPD/vm1.xml" <<XML
@@ -207,7 +255,7 @@ if ! VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml"
 fi
 CLI_APPLY_MS=$(( ($(ms_now) - t0) / 1000000 ))
 log "$(cat "$TMPD/apply") in $CLI_APPLY_MS ms (vifguardctl, one process)"
-measure "1 (vm1)"
+measure_paired "1 (vm1)"
 
 if ! in_ns "$HOST" "$FWB" --bind vnet 1001 999 >"$TMPD/extra" 2>&1; then
 	cat "$TMPD/extra" >&2
@@ -223,13 +271,11 @@ if [ "$tpl_cli" != "$tpl_extra" ]; then
 fi
 n_bound=$(count_ports)
 [ "$n_bound" = 1000 ] || { log "expected 1000 ports in the out-ports map, found $n_bound"; FAILED=1; }
-measure "$n_bound (vm1 + 999)"
+measure_paired "$n_bound (vm1 + 999)"
 
 t0=$(ms_now)
 VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" remove vnet1 >/dev/null 2>&1 || FAILED=1
 CLI_REMOVE_MS=$(( ($(ms_now) - t0) / 1000000 ))
-in_ns "$HOST" nft flush ruleset
-measure "0 (unfiltered, again)"
 
 # ---------------------------------------------------------------- results
 {
@@ -240,11 +286,12 @@ measure "0 (unfiltered, again)"
 	cat "$TMPD/fwbench"
 	echo
 	echo "== forwarding vm1 -> vm2, 64-byte UDP frames (udp-flood), median of $RUNS runs of ${SECS} s"
+	echo "   unfiltered = the same ruleset with its table dormant (hooks detached), measured in"
+	echo "   alternating pairs with the filtered runs; ratio = median of the per-pair ratios"
 	echo "   br_netfilter: $BRNF"
 	echo "   vifguardctl apply vnet1: $CLI_APPLY_MS ms, remove: $CLI_REMOVE_MS ms (whole process, cold)"
-	awk -F '\t' 'NR == 1 { base = $2 }
-		BEGIN { printf "   %-24s %10s %8s   %s\n", "bound ports", "pps", "ratio", "runs (pps)" }
-		{ printf "   %-24s %10s %8s   %s\n", $1, $2, (base > 0 ? sprintf("%.3f", $2 / base) : "-"), $3 }' "$TMPD/fwd"
+	awk -F '\t' 'BEGIN { printf "   %-18s %9s %11s %7s   %s\n", "bound ports", "pps", "unfiltered", "ratio", "runs filtered | unfiltered (pps)" }
+		{ printf "   %-18s %9s %11s %7s   %s\n", $1, $2, $3, $4, $5 }' "$TMPD/fwd"
 	echo
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$TMPD/results"

@@ -210,7 +210,7 @@ int cmd_remove(int argc, char **argv)
 		cli_error("port %s is not bound (no record %s)", argv[optind], path);
 		return CLI_EXIT_FAILURE;
 	}
-	if (r < 0 || fw_open(&ctx, &err) < 0 || fw_remove_port(ctx, rec, &err) < 0) {
+	if (r < 0 || fw_open(&ctx, &err) < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
 		cli_error("cannot remove port %s: %s", argv[optind], err.msg);
 		return CLI_EXIT_FAILURE;
 	}

@@ -47,8 +47,7 @@ const char *ctl_quote(const char *s, char buf[static CTL_QUOTE_MAX]);
  * other side in the message ("this daemon speaks 1"). An id, when present or
  * is_required, must be an integer in 0..CTL_ID_MAX.
  */
-int ctl_json_check_version(json_object *root, const char *who, const char *self,
-			   struct err *err);
+int ctl_json_check_version(json_object *root, const char *who, const char *self, struct err *err);
 int ctl_json_get_id(json_object *root, const char *who, bool is_required, uint64_t *ret,
 		    struct err *err);
 

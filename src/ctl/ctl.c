@@ -23,11 +23,11 @@
 #include "util/cleanup.h"
 
 static const char *const errno_names[] = {
-	[EINVAL] = "EINVAL",	   [ENOENT] = "ENOENT",	   [EEXIST] = "EEXIST",
-	[EBUSY] = "EBUSY",	   [EPERM] = "EPERM",	   [EACCES] = "EACCES",
-	[E2BIG] = "E2BIG",	   [ENOMEM] = "ENOMEM",	   [EIO] = "EIO",
-	[ELOOP] = "ELOOP",	   [ENOSPC] = "ENOSPC",	   [EPROTO] = "EPROTO",
-	[ENOSYS] = "ENOSYS",	   [ENODEV] = "ENODEV",	   [EAGAIN] = "EAGAIN",
+	[EINVAL] = "EINVAL",       [ENOENT] = "ENOENT",       [EEXIST] = "EEXIST",
+	[EBUSY] = "EBUSY",         [EPERM] = "EPERM",         [EACCES] = "EACCES",
+	[E2BIG] = "E2BIG",         [ENOMEM] = "ENOMEM",       [EIO] = "EIO",
+	[ELOOP] = "ELOOP",         [ENOSPC] = "ENOSPC",       [EPROTO] = "EPROTO",
+	[ENOSYS] = "ENOSYS",       [ENODEV] = "ENODEV",       [EAGAIN] = "EAGAIN",
 	[ECANCELED] = "ECANCELED", [ETIMEDOUT] = "ETIMEDOUT", [EMSGSIZE] = "EMSGSIZE",
 };
 
@@ -140,8 +140,9 @@ static int prescan(const char *line, size_t len, const char *who, struct err *er
 			size_t n = ctl_utf8_len(line + i, len - i);
 
 			if (n == 0)
-				return err_set(err, -EINVAL, "%s: not UTF-8 (byte 0x%02x at byte %zu)",
-					       who, c, i);
+				return err_set(err, -EINVAL,
+					       "%s: not UTF-8 (byte 0x%02x at byte %zu)", who, c,
+					       i);
 			i += n;
 			continue;
 		}
@@ -149,25 +150,28 @@ static int prescan(const char *line, size_t len, const char *who, struct err *er
 			if (c == '"') {
 				is_in_string = false;
 			} else if (c < 0x20) {
-				return err_set(err, -EINVAL,
-					       "%s: not JSON (unescaped control character 0x%02x in a string at byte %zu)",
-					       who, c, i);
+				return err_set(
+					err, -EINVAL,
+					"%s: not JSON (unescaped control character 0x%02x in a string at byte %zu)",
+					who, c, i);
 			} else if (c == '\\') {
 				if (len - i > 5 && memcmp(line + i + 1, "u0000", 5) == 0)
-					return err_set(err, -EINVAL,
-						       "%s: NUL character (\\u0000) in a string at byte %zu",
-						       who, i);
+					return err_set(
+						err, -EINVAL,
+						"%s: NUL character (\\u0000) in a string at byte %zu",
+						who, i);
 				/* Skip the escaped character (json-c checks it) unless it is
 				 * a NUL or non-ASCII byte, which the checks above must see. */
-				if (len - i > 1 && line[i + 1] > 0 && (unsigned char)line[i + 1] < 0x80)
+				if (len - i > 1 && line[i + 1] > 0 &&
+				    (unsigned char)line[i + 1] < 0x80)
 					i++;
 			}
 		} else if (c == '"') {
 			is_in_string = true;
 		} else if (c == '\'' || c == 'N' || c == 'I' ||
 			   (c == '.' && (len - i < 2 || line[i + 1] < '0' || line[i + 1] > '9'))) {
-			return err_set(err, -EINVAL, "%s: not JSON (unexpected character at byte %zu)",
-				       who, i);
+			return err_set(err, -EINVAL,
+				       "%s: not JSON (unexpected character at byte %zu)", who, i);
 		}
 		i++;
 	}
@@ -249,8 +253,7 @@ int ctl_json_parse(const char *line, size_t len, const char *who, json_object **
 	return 0;
 }
 
-int ctl_json_check_version(json_object *root, const char *who, const char *self,
-			   struct err *err)
+int ctl_json_check_version(json_object *root, const char *who, const char *self, struct err *err)
 {
 	json_object *v;
 

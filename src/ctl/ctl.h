@@ -27,18 +27,18 @@
 
 #define CTL_PROTOCOL_VERSION 1
 /* Longest line, without its '\n'. */
-#define CTL_LINE_MAX	     (4u << 20)
+#define CTL_LINE_MAX         (4u << 20)
 /* Longest string in a request's args (XML, a parameter value, ...). */
-#define CTL_STRING_MAX	     (2u << 20)
-#define CTL_PARAMS_MAX	     256
+#define CTL_STRING_MAX       (2u << 20)
+#define CTL_PARAMS_MAX       256
 #define CTL_PARAM_VALUES_MAX 1024
 /*
  * json-c tokener depth: every nesting level counts, a scalar leaf included,
  * so a scalar may sit inside at most 15 objects/arrays.
  */
-#define CTL_JSON_DEPTH	     16
+#define CTL_JSON_DEPTH       16
 /* Largest id: 2^53 - 1, exact in every JSON implementation. */
-#define CTL_ID_MAX	     ((UINT64_C(1) << 53) - 1)
+#define CTL_ID_MAX           ((UINT64_C(1) << 53) - 1)
 
 /* ---- errno names ---------------------------------------------------------- */
 
@@ -160,8 +160,11 @@ int ctl_obj_add_null(struct ctl_obj *obj, const char *key);
 struct ctl_obj *ctl_obj_add_obj(struct ctl_obj *obj, const char *key);
 struct ctl_array *ctl_obj_add_array(struct ctl_obj *obj, const char *key);
 
+/* A NULL value writes null. */
 int ctl_array_add_string(struct ctl_array *arr, const char *value);
 int ctl_array_add_int(struct ctl_array *arr, int64_t value);
+int ctl_array_add_uint(struct ctl_array *arr, uint64_t value);
+int ctl_array_add_bool(struct ctl_array *arr, bool value);
 /* Appended child object/array; borrowed. NULL on -ENOMEM or a NULL arr. */
 struct ctl_obj *ctl_array_add_obj(struct ctl_array *arr);
 struct ctl_array *ctl_array_add_array(struct ctl_array *arr);
@@ -184,8 +187,7 @@ int ctl_event(struct ctl_obj *event, char **ret_line, size_t *ret_len);
  * as "EIO". The message is cut at 4096 bytes, so this never fails with
  * -EMSGSIZE; only -ENOMEM.
  */
-int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line,
-		    size_t *ret_len);
+int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line, size_t *ret_len);
 
 /* ---- reading replies, items, events (CLI side) ---------------------------- */
 
@@ -210,12 +212,12 @@ enum ctl_message_kind {
 
 struct ctl_message {
 	enum ctl_message_kind kind;
-	uint64_t id;		      /* replies and items; 0 for events */
-	bool is_ok;		      /* replies */
-	int error;		      /* failed replies: -errno for the name, -EIO if unknown */
-	const char *error_name;	      /* failed replies: "ENOENT"; borrowed */
-	const char *message;	      /* failed replies: the sentence; borrowed */
-	const char *event_type;	      /* events: "learned", ...; borrowed */
+	uint64_t id;                  /* replies and items; 0 for events */
+	bool is_ok;                   /* replies */
+	int error;                    /* failed replies: -errno for the name, -EIO if unknown */
+	const char *error_name;       /* failed replies: "ENOENT"; borrowed */
+	const char *message;          /* failed replies: the sentence; borrowed */
+	const char *event_type;       /* events: "learned", ...; borrowed */
 	const struct ctl_value *data; /* ok reply's data, the item, or the event (objects) */
 	struct ctl_value *root_;      /* private: owns everything above */
 };
@@ -237,11 +239,14 @@ enum ctl_type ctl_value_type(const struct ctl_value *v);
 /* "an object", "a string", "null", ...: for messages. */
 const char *ctl_type_to_string(enum ctl_type type);
 
-/* 0 and *ret (possibly NULL for null) for a member; -ENOENT when absent; -EINVAL when obj is no object. */
+/* 0 and *ret (possibly NULL for null) for a member; -ENOENT when absent; -EINVAL when obj is no
+ * object. */
 int ctl_value_find(const struct ctl_value *obj, const char *key, const struct ctl_value **ret);
 /* 0, or -EINVAL when v has another type. Strings are borrowed, NUL-free. */
 int ctl_value_string(const struct ctl_value *v, const char **ret);
+/* Integers also fail with -ERANGE outside int64_t (uint64_t for ctl_value_uint(): negatives). */
 int ctl_value_int(const struct ctl_value *v, int64_t *ret);
+int ctl_value_uint(const struct ctl_value *v, uint64_t *ret);
 int ctl_value_bool(const struct ctl_value *v, bool *ret);
 /* 0 for anything but an array. */
 size_t ctl_value_array_len(const struct ctl_value *v);
@@ -284,12 +289,12 @@ char *ctl_value_to_json_string(const struct ctl_value *v, bool pretty);
  */
 struct ctl_linebuf {
 	char *buf;
-	size_t len;	  /* bytes held */
+	size_t len; /* bytes held */
 	size_t cap;
 	size_t consumed;  /* start of the first line not yet returned */
-	size_t tail;	  /* just past the last '\n' held: [consumed, tail) are complete lines */
+	size_t tail;      /* just past the last '\n' held: [consumed, tail) are complete lines */
 	bool is_overflow; /* the line after tail is too long: fail once the lines before are out */
-	bool is_dead;	  /* the error was returned */
+	bool is_dead;     /* the error was returned */
 };
 
 void ctl_linebuf_init(struct ctl_linebuf *lb);

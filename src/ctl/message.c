@@ -65,8 +65,8 @@ static int check_finite(json_object *v, struct err *err)
 }
 
 /* Every key of root must be one of keys (what names the kind of line). */
-static int check_keys(json_object *root, const char *const *keys, size_t n_keys,
-		      const char *what, const char *known, struct err *err)
+static int check_keys(json_object *root, const char *const *keys, size_t n_keys, const char *what,
+		      const char *known, struct err *err)
 {
 	for (struct lh_entry *e = lh_table_head(json_object_get_object(root)); e;
 	     e = lh_entry_next(e)) {
@@ -141,7 +141,8 @@ static int parse_reply(json_object *root, struct ctl_message *m, struct err *err
 		return r;
 	m->error_name = json_object_get_string(v);
 	if (!is_errno_name(m->error_name))
-		return err_set(err, -EINVAL, WHO ": error: expected an errno name like ENOENT, got %s",
+		return err_set(err, -EINVAL,
+			       WHO ": error: expected an errno name like ENOENT, got %s",
 			       ctl_quote(m->error_name, q));
 	m->error = ctl_errno_from_name(m->error_name);
 	if (m->error == 0)
@@ -219,8 +220,10 @@ int ctl_message_parse(const char *line, size_t len, struct ctl_message *ret, str
 		else if (json_object_object_get_ex(root, "ok", NULL))
 			r = parse_reply(root, &m, err);
 		else
-			r = err_set(err, -EINVAL,
-				    WHO ": neither a reply, an item nor an event (no \"ok\", \"item\" or \"event\")");
+			r = err_set(
+				err, -EINVAL,
+				WHO
+				": neither a reply, an item nor an event (no \"ok\", \"item\" or \"event\")");
 	}
 	if (r < 0)
 		return r;
@@ -259,9 +262,9 @@ enum ctl_type ctl_value_type(const struct ctl_value *v)
 }
 
 static const char *const type_names[] = {
-	[CTL_TYPE_NULL] = "null",	    [CTL_TYPE_BOOL] = "a boolean",
-	[CTL_TYPE_INT] = "an integer",	    [CTL_TYPE_DOUBLE] = "a number",
-	[CTL_TYPE_STRING] = "a string",	    [CTL_TYPE_ARRAY] = "an array",
+	[CTL_TYPE_NULL] = "null",        [CTL_TYPE_BOOL] = "a boolean",
+	[CTL_TYPE_INT] = "an integer",   [CTL_TYPE_DOUBLE] = "a number",
+	[CTL_TYPE_STRING] = "a string",  [CTL_TYPE_ARRAY] = "an array",
 	[CTL_TYPE_OBJECT] = "an object",
 };
 
@@ -300,6 +303,16 @@ int ctl_value_int(const struct ctl_value *v, int64_t *ret)
 	if (json_object_get_int64(J(v)) == INT64_MAX && json_object_get_uint64(J(v)) > INT64_MAX)
 		return -ERANGE;
 	*ret = json_object_get_int64(J(v));
+	return 0;
+}
+
+int ctl_value_uint(const struct ctl_value *v, uint64_t *ret)
+{
+	if (!json_object_is_type(J(v), json_type_int))
+		return -EINVAL;
+	if (json_object_get_int64(J(v)) < 0)
+		return -ERANGE;
+	*ret = json_object_get_uint64(J(v));
 	return 0;
 }
 
@@ -348,7 +361,7 @@ static json_type json_type_of(enum ctl_type type)
 {
 	static const json_type map[] = {
 		[CTL_TYPE_NULL] = json_type_null,     [CTL_TYPE_BOOL] = json_type_boolean,
-		[CTL_TYPE_INT] = json_type_int,	      [CTL_TYPE_DOUBLE] = json_type_double,
+		[CTL_TYPE_INT] = json_type_int,       [CTL_TYPE_DOUBLE] = json_type_double,
 		[CTL_TYPE_STRING] = json_type_string, [CTL_TYPE_ARRAY] = json_type_array,
 		[CTL_TYPE_OBJECT] = json_type_object,
 	};
@@ -369,7 +382,8 @@ int ctl_value_member(const struct ctl_value *obj, const char *where, const char 
 	r = ctl_value_find(obj, key, &v);
 	if (r == -EINVAL)
 		return err_set(err, -EINVAL, WHO ": %s: expected an object, got %s",
-			       where[0] ? where : "message", ctl_type_to_string(ctl_value_type(obj)));
+			       where[0] ? where : "message",
+			       ctl_type_to_string(ctl_value_type(obj)));
 	if (r < 0)
 		return err_set(err, -ENOENT, WHO ": \"%s%s%s\" missing", where, dot, key);
 	if (!json_object_is_type(J(v), json_type_of(type)))
@@ -397,8 +411,8 @@ int ctl_value_member_int(const struct ctl_value *obj, const char *where, const c
 	if (r < 0)
 		return r;
 	if (ctl_value_int(v, ret) < 0)
-		return err_set(err, -EINVAL, WHO ": %s%s%s: integer out of range", where ? where : "",
-			       where ? "." : "", key);
+		return err_set(err, -EINVAL, WHO ": %s%s%s: integer out of range",
+			       where ? where : "", where ? "." : "", key);
 	return 0;
 }
 

@@ -38,8 +38,11 @@ struct verb_spec {
 	int (*check)(const struct ctl_request *req, json_object *args, struct err *err);
 };
 
-#define STRING_ARG(k, req) { .key = #k, .kind = ARG_STRING, .is_required = req, \
-			     .offset = offsetof(struct ctl_request, k) }
+#define STRING_ARG(k, req)                                         \
+	{                                                          \
+		.key = #k, .kind = ARG_STRING, .is_required = req, \
+		.offset = offsetof(struct ctl_request, k)          \
+	}
 
 static const struct arg_spec args_xml[] = { STRING_ARG(xml, true) };
 static const struct arg_spec args_name[] = { STRING_ARG(name, true) };
@@ -55,10 +58,12 @@ static const struct arg_spec args_binding_create[] = {
 	STRING_ARG(linkdev, false),
 };
 
-static int check_binding_create(const struct ctl_request *req, json_object *args,
-				struct err *err);
+static int check_binding_create(const struct ctl_request *req, json_object *args, struct err *err);
 
-#define VERB(n, a, ...) { .name = n, .args = a, .n_args = ARRAY_SIZE(a), __VA_ARGS__ }
+#define VERB(n, a, ...)                                                    \
+	{                                                                  \
+		.name = n, .args = a, .n_args = ARRAY_SIZE(a), __VA_ARGS__ \
+	}
 
 static const struct verb_spec verbs[_CTL_VERB_MAX] = {
 	[CTL_VERB_STATUS] = { .name = "status" },
@@ -68,8 +73,8 @@ static const struct verb_spec verbs[_CTL_VERB_MAX] = {
 	[CTL_VERB_FILTER_UNDEFINE] = VERB("filter.undefine", args_name),
 	[CTL_VERB_FILTER_LIST] = { .name = "filter.list" },
 	[CTL_VERB_FILTER_DUMPXML] = VERB("filter.dumpxml", args_name),
-	[CTL_VERB_BINDING_CREATE] = VERB("binding.create", args_binding_create,
-					 .check = check_binding_create),
+	[CTL_VERB_BINDING_CREATE] =
+		VERB("binding.create", args_binding_create, .check = check_binding_create),
 	[CTL_VERB_BINDING_DELETE] = VERB("binding.delete", args_port),
 	[CTL_VERB_BINDING_LIST] = { .name = "binding.list" },
 	[CTL_VERB_BINDING_SHOW] = VERB("binding.show", args_port),
@@ -174,8 +179,7 @@ static int parse_params(json_object *v, struct ctl_request *req, struct err *err
 	     e = lh_entry_next(e)) {
 		/* n_params counts the entries fini must free, half-built ones included. */
 		req->n_params++;
-		r = parse_param(lh_entry_k(e), lh_entry_v(e), &req->params[req->n_params - 1],
-				err);
+		r = parse_param(lh_entry_k(e), lh_entry_v(e), &req->params[req->n_params - 1], err);
 		if (r < 0)
 			return r;
 	}
@@ -244,27 +248,32 @@ static int parse_args(const struct verb_spec *verb, json_object *args, struct ct
 	return 0;
 }
 
-static int check_binding_create(const struct ctl_request *req, json_object *args,
-				struct err *err)
+static int check_binding_create(const struct ctl_request *req, json_object *args, struct err *err)
 {
 	const char *fields[] = { "port", "mac", "filter", "params", "owner", "linkdev" };
 
 	if (req->xml) {
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 			if (json_object_object_get_ex(args, fields[i], NULL))
-				return err_set(err, -EINVAL,
-					       WHO ": binding.create takes \"args.xml\" or \"args.port\", \"args.mac\", \"args.filter\", not both (got \"args.xml\" and \"args.%s\")",
-					       fields[i]);
+				return err_set(
+					err, -EINVAL,
+					WHO
+					": binding.create takes \"args.xml\" or \"args.port\", \"args.mac\", \"args.filter\", not both (got \"args.xml\" and \"args.%s\")",
+					fields[i]);
 		return 0;
 	}
 	if (!req->port && !req->mac && !req->filter)
-		return err_set(err, -EINVAL,
-			       WHO ": binding.create needs \"args.xml\", or \"args.port\", \"args.mac\" and \"args.filter\"");
+		return err_set(
+			err, -EINVAL,
+			WHO
+			": binding.create needs \"args.xml\", or \"args.port\", \"args.mac\" and \"args.filter\"");
 	for (size_t i = 0; i < 3; i++)
 		if (!(i == 0 ? req->port : i == 1 ? req->mac : req->filter))
-			return err_set(err, -EINVAL,
-				       WHO ": \"args.%s\" missing (required by binding.create without \"args.xml\")",
-				       fields[i]);
+			return err_set(
+				err, -EINVAL,
+				WHO
+				": \"args.%s\" missing (required by binding.create without \"args.xml\")",
+				fields[i]);
 	return 0;
 }
 
@@ -440,7 +449,7 @@ static int format_params(const struct ctl_request *req, json_object **ret, struc
 /* Every non-NULL field, in the order of the verb table. */
 static int format_args(const struct ctl_request *req, json_object *root, struct err *err)
 {
-	const char *const keys[] = { "xml",	 "name",   "port",  "mac",
+	const char *const keys[] = { "xml",    "name",   "port",  "mac",
 				     "filter", "params", "owner", "linkdev" };
 	const char *const values[] = { req->xml,    req->name, req->port,  req->mac,
 				       req->filter, NULL,      req->owner, req->linkdev };
@@ -500,8 +509,8 @@ int ctl_request_format(const struct ctl_request *req, char **ret_line, struct er
 	if ((unsigned)req->verb >= _CTL_VERB_MAX)
 		return err_set(err, -EINVAL, WHO ": verb %d out of range", (int)req->verb);
 	if (req->id > CTL_ID_MAX)
-		return err_set(err, -EINVAL, WHO ": id: expected an integer 0..%" PRIu64
-					     ", got %" PRIu64,
+		return err_set(err, -EINVAL,
+			       WHO ": id: expected an integer 0..%" PRIu64 ", got %" PRIu64,
 			       CTL_ID_MAX, req->id);
 	r = build_request(req, &root, err);
 	if (r < 0)

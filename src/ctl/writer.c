@@ -173,6 +173,16 @@ int ctl_array_add_int(struct ctl_array *arr, int64_t value)
 	return append_value(JA(arr), arr ? json_object_new_int64(value) : NULL);
 }
 
+int ctl_array_add_uint(struct ctl_array *arr, uint64_t value)
+{
+	return append_value(JA(arr), arr ? json_object_new_uint64(value) : NULL);
+}
+
+int ctl_array_add_bool(struct ctl_array *arr, bool value)
+{
+	return append_value(JA(arr), arr ? json_object_new_boolean(value) : NULL);
+}
+
 struct ctl_obj *ctl_array_add_obj(struct ctl_array *arr)
 {
 	json_object *child = arr ? json_object_new_object() : NULL;
@@ -257,8 +267,7 @@ int ctl_event(struct ctl_obj *event, char **ret_line, size_t *ret_len)
 	return wrap(false, 0, false, "event", event, ret_line, ret_len);
 }
 
-int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line,
-		    size_t *ret_len)
+int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line, size_t *ret_len)
 {
 	const char *name = ctl_errno_to_name(error);
 	_cleanup_free_ char *cut = NULL;

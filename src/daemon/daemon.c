@@ -450,13 +450,23 @@ fail:
 	return r;
 }
 
+/* True when another port's rules use p's template. */
+static bool template_in_use(const struct daemon *d, const struct port *p)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (d->ports[i] != p && d->ports[i]->template_id && p->template_id &&
+		    strcmp(d->ports[i]->template_id, p->template_id) == 0)
+			return true;
+	return false;
+}
+
 /* Removes a port's rules and its binding; the kernel first, so no stale binding hides rules. */
 static int port_remove(struct daemon *d, struct port *p, struct err *err)
 {
 	struct err fw_err = { 0 };
 	int r;
 
-	if (p->record && fw_remove_port(d->fw, p->record, &fw_err) < 0)
+	if (p->record && fw_remove_port(d->fw, p->record, !template_in_use(d, p), &fw_err) < 0)
 		log_warn("port %s: removing its rules: %s (already gone?)", p->binding->portdev,
 			 fw_err.msg);
 	r = store_binding_delete(d->store, p->binding->portdev, err);

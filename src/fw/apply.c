@@ -216,14 +216,16 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 	return is_present;
 }
 
-int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, struct err *err)
+int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
+		   struct err *err)
 {
 	char msg[ERR_MSG_MAX / 2];
 
 	if (run(ctx, rec->elements_del, msg, sizeof(msg)) < 0)
 		return err_set(err, -EIO, "port %s: nft: %s", rec->port,
 			       msg[0] ? msg : "transaction failed");
-	collect_template(ctx, rec->template_id, rec->template_del);
+	if (may_be_last)
+		collect_template(ctx, rec->template_id, rec->template_del);
 	return 0;
 }
 

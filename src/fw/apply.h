@@ -37,8 +37,13 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
-/* Removes a port's elements, and its template when no other port uses it. */
-int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, struct err *err);
+/*
+ * Removes a port's elements. With may_be_last, also tries to remove its
+ * template, which the kernel refuses while another port still jumps to it;
+ * callers that know other ports use the template save that attempt.
+ */
+int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
+		   struct err *err);
 
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);

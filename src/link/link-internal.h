@@ -13,19 +13,20 @@
 #include "link/link.h"
 
 struct link_dump_state {
-	uint32_t seq;	     /* nlmsg_seq of the current dump request, never 0 */
+	uint32_t seq;        /* nlmsg_seq of the current dump request, never 0 */
 	bool is_dumping;     /* between the request and its NLMSG_DONE */
 	bool is_interrupted; /* a part carried NLM_F_DUMP_INTR, or events were lost meanwhile */
-	bool is_stale;	     /* a newer request waits for this dump's end: do not tag its entries */
+	bool is_stale;       /* a newer request waits for this dump's end: do not tag its entries */
 	uint64_t n_malformed;
 	uint64_t n_resyncs;
 };
 
 /*
  * Walks one datagram: link messages become events (is_dump set for the
- * current dump's entries unless it is stale), NLMSG_DONE/NLMSG_ERROR for the
- * current dump end it (LINK_EVENT_RESYNC when interrupted or failed, unless
- * stale: the newer request covers it), other messages are skipped. A message the parser rejects is counted and skipped. When the
+ * current dump's entries unless it is stale); NLMSG_DONE or NLMSG_ERROR for
+ * the current dump ends it, with LINK_EVENT_RESYNC when it was interrupted
+ * or failed (unless stale: the newer request covers it); other messages are
+ * skipped. A message the parser rejects is counted and skipped. When the
  * framing breaks, the rest of the datagram is dropped, LINK_EVENT_RESYNC is
  * emitted and -EBADMSG returned; otherwise 0.
  */

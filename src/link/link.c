@@ -32,12 +32,12 @@
  * The kernel sizes dump parts from our largest recvmsg() buffer, capped near
  * 32 KiB (netlink_recvmsg()); a bigger part is reported as MSG_TRUNC.
  */
-#define LINK_BUF_SIZE	      32768
+#define LINK_BUF_SIZE         32768
 /* Bursts (a host starting a hundred VMs) must not cost a full re-dump. */
 #define LINK_RCVBUF_SIZE      (8 * 1024 * 1024)
 #define LINK_SYNC_TIMEOUT_SEC 5
 #define LINK_SYNC_MAX_READS   64
-#define NAME_TEXT_MAX	      (IFNAMSIZ * 4 + 4)
+#define NAME_TEXT_MAX         (IFNAMSIZ * 4 + 4)
 
 struct link_watch {
 	struct mnl_socket *nl;
@@ -139,9 +139,10 @@ int link_watch_open(struct link_watch **ret, struct err *err)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	/* NETLINK_NO_ENOBUFS stays off: an overrun must be seen, then re-dumped. */
 	if (mnl_socket_bind(lw->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return err_set(err, -errno,
-			       "cannot watch network interfaces: cannot bind the netlink socket: %s",
-			       strerror(errno));
+		return err_set(
+			err, -errno,
+			"cannot watch network interfaces: cannot bind the netlink socket: %s",
+			strerror(errno));
 	if (mnl_socket_setsockopt(lw->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
 		return err_set(err, -errno,
 			       "cannot watch network interfaces: cannot join RTNLGRP_LINK: %s",
@@ -452,8 +453,8 @@ static int lookup(const char *name, int ifindex, struct link_info *ret, struct e
 			       reply.msg[0] ? ": " : "", reply.msg);
 	/* By name, the kernel also matches alternative names: only the index is checked. */
 	if (!reply.has_info || (!name && reply.info.ifindex != ifindex))
-		return err_set(err, -EIO, "cannot look up %s: the kernel answered about another one",
-			       what);
+		return err_set(err, -EIO,
+			       "cannot look up %s: the kernel answered about another one", what);
 	*ret = reply.info;
 	return 0;
 }
@@ -496,7 +497,8 @@ static int set_down(const char *name, int ifindex, struct err *err)
 	if (r == -ENODEV)
 		return err_set(err, r, "cannot set %s down: not found (already removed?)", what);
 	if (r == -EPERM)
-		return err_set(err, r, "cannot set %s down: operation not permitted (needs CAP_NET_ADMIN)",
+		return err_set(err, r,
+			       "cannot set %s down: operation not permitted (needs CAP_NET_ADMIN)",
 			       what);
 	return err_set(err, r, "cannot set %s down: %s%s%s", what, strerror(-r),
 		       reply.msg[0] ? ": " : "", reply.msg);

@@ -20,19 +20,19 @@
 #include "util/err.h"
 
 struct link_info {
-	int ifindex;	     /* > 0 */
+	int ifindex;         /* > 0 */
 	char name[IFNAMSIZ]; /* NUL-terminated, 1..15 bytes, as the kernel allows */
-	uint8_t mac[6];	     /* valid when has_mac */
-	bool has_mac;	     /* IFLA_ADDRESS present and 6 bytes long */
-	bool is_up;	     /* administratively up (IFF_UP), not the carrier */
-	int master;	     /* ifindex of the bridge/bond, 0 when none */
-	unsigned type;	     /* ARPHRD_* */
-	char kind[16];	     /* IFLA_INFO_KIND ("veth", "tun", "macvtap", "bridge"), "" if none */
+	uint8_t mac[6];      /* valid when has_mac */
+	bool has_mac;        /* IFLA_ADDRESS present and 6 bytes long */
+	bool is_up;          /* administratively up (IFF_UP), not the carrier */
+	int master;          /* ifindex of the bridge/bond, 0 when none */
+	unsigned type;       /* ARPHRD_* */
+	char kind[16];       /* IFLA_INFO_KIND ("veth", "tun", "macvtap", "bridge"), "" if none */
 };
 
 enum link_event_type {
-	LINK_EVENT_NEW,	   /* a link appeared or changed (or was listed by a dump) */
-	LINK_EVENT_DEL,	   /* a link is gone (deleted or moved to another namespace) */
+	LINK_EVENT_NEW,    /* a link appeared or changed (or was listed by a dump) */
+	LINK_EVENT_DEL,    /* a link is gone (deleted or moved to another namespace) */
 	LINK_EVENT_RESYNC, /* events were lost: re-dump and reconcile; info is zeroed */
 };
 
@@ -103,7 +103,13 @@ int link_watch_fd(const struct link_watch *lw);
  * the callback on every RESYNC. Returns 0 or -errno from the send.
  */
 int link_watch_request_dump(struct link_watch *lw);
-/* True from link_watch_request_dump() until its dump's NLMSG_DONE is read. */
+/*
+ * True from link_watch_request_dump() until its dump's NLMSG_DONE is read.
+ * Reconciling: clear the set of listed links whenever you request a dump,
+ * add each is_dump entry, and when this turns false after a dispatch that
+ * brought no LINK_EVENT_RESYNC, links not listed are gone. A RESYNC cancels
+ * the listing in progress: request a new dump (it supersedes the old one).
+ */
 bool link_watch_is_dumping(const struct link_watch *lw);
 
 /*
@@ -113,6 +119,7 @@ bool link_watch_is_dumping(const struct link_watch *lw);
  * LINK_EVENT_RESYNC each and reading continues. Returns the number of
  * datagrams read, or -errno on a socket error other than those.
  */
+/* cb may call link_watch_request_dump(), not link_watch_dispatch() or _close(). */
 int link_watch_dispatch(struct link_watch *lw, link_event_fn cb, void *userdata, unsigned budget);
 void link_watch_get_stats(const struct link_watch *lw, struct link_watch_stats *ret);
 

@@ -99,7 +99,8 @@ static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
 
-	if (mnl_attr_type_valid(attr, IFLA_INFO_MAX) < 0 || mnl_attr_get_type(attr) != IFLA_INFO_KIND)
+	if (mnl_attr_type_valid(attr, IFLA_INFO_MAX) < 0 ||
+	    mnl_attr_get_type(attr) != IFLA_INFO_KIND)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
 		return MNL_CB_ERROR;

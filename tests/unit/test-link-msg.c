@@ -19,6 +19,7 @@
 
 #include "link/link.h"
 #include "link/link-internal.h"
+#include "testlib.h"
 
 #define BUF_SIZE 8192
 
@@ -43,7 +44,8 @@ static struct nlmsghdr *put_link(void *at, uint16_t type, uint8_t family, int if
 /* A message as the kernel sends it for a veth on a bridge. */
 static struct nlmsghdr *put_veth(void *at, uint16_t type)
 {
-	struct nlmsghdr *nlh = put_link(at, type, AF_UNSPEC, 7, ARPHRD_ETHER, IFF_UP | IFF_BROADCAST);
+	struct nlmsghdr *nlh =
+		put_link(at, type, AF_UNSPEC, 7, ARPHRD_ETHER, IFF_UP | IFF_BROADCAST);
 	struct nlattr *nest;
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "vnet0");
@@ -205,9 +207,9 @@ static void test_names(void **state)
 	struct link_event ev;
 	struct nlmsghdr *nlh;
 
-	assert_int_equal(parse_with_name("eth0", 4), -EBADMSG);		/* no NUL */
-	assert_int_equal(parse_with_name("", 1), -EBADMSG);		/* empty */
-	assert_int_equal(parse_with_name("", 0), -EBADMSG);		/* no payload */
+	assert_int_equal(parse_with_name("eth0", 4), -EBADMSG);              /* no NUL */
+	assert_int_equal(parse_with_name("", 1), -EBADMSG);                  /* empty */
+	assert_int_equal(parse_with_name("", 0), -EBADMSG);                  /* no payload */
 	assert_int_equal(parse_with_name("0123456789abcdef", 17), -EBADMSG); /* 16 bytes */
 	assert_int_equal(parse_with_name("a/b", 4), -EBADMSG);
 	assert_int_equal(parse_with_name("a:b", 4), -EBADMSG);
@@ -215,9 +217,9 @@ static void test_names(void **state)
 	assert_int_equal(parse_with_name("a\nb", 4), -EBADMSG);
 	assert_int_equal(parse_with_name(".", 2), -EBADMSG);
 	assert_int_equal(parse_with_name("..", 3), -EBADMSG);
-	assert_int_equal(parse_with_name("eth0\0x", 7), -EBADMSG); /* hidden behind a NUL */
-	assert_int_equal(parse_with_name("0123456789abcde", 16), 0);  /* 15 bytes */
-	assert_int_equal(parse_with_name("eth0\0\0\0", 7), 0);	     /* NUL padding */
+	assert_int_equal(parse_with_name("eth0\0x", 7), -EBADMSG);   /* hidden behind a NUL */
+	assert_int_equal(parse_with_name("0123456789abcde", 16), 0); /* 15 bytes */
+	assert_int_equal(parse_with_name("eth0\0\0\0", 7), 0);       /* NUL padding */
 	assert_int_equal(parse_with_name("...", 4), 0);
 	assert_int_equal(parse_with_name("v\xc3\xa9th", 6), 0); /* the kernel allows UTF-8 */
 
@@ -242,7 +244,7 @@ static void test_unknown_attrs_ignored(void **state)
 	mnl_attr_put(nlh, IFLA_MAX + 1, sizeof(junk), junk);
 	mnl_attr_put(nlh, 0x3fff, 0, NULL);
 	mnl_attr_put(nlh, NLA_F_NESTED | (IFLA_MAX + 7), 3, junk);
-	mnl_attr_put(nlh, IFLA_MTU, 7, junk);	  /* known to the kernel, unused here */
+	mnl_attr_put(nlh, IFLA_MTU, 7, junk); /* known to the kernel, unused here */
 	mnl_attr_put(nlh, IFLA_UNSPEC, 1, junk);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "tap3");
 	assert_int_equal(parse(nlh, &ev), 0);
@@ -347,7 +349,8 @@ static void test_not_a_link_message(void **state)
 	/* An attribute claiming more than the message holds. */
 	nlh = put_link(buf, RTM_NEWLINK, AF_UNSPEC, 4, ARPHRD_ETHER, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0");
-	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct ifinfomsg)))->nla_len = 200;
+	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct ifinfomsg)))->nla_len =
+		200;
 	assert_int_equal(parse_untouched(nlh, nlh->nlmsg_len), -EBADMSG);
 
 	/* An attribute length below its own header. */
@@ -612,7 +615,89 @@ static void test_walk_malformed(void **state)
 	assert_string_equal(rec.ev[0].info.name, "ab");
 }
 
-int main(void)
+/* Messages captured from a 6.x kernel, kept as the fuzzer's seeds. */
+static size_t read_seed(const char *name, void *out, size_t size)
+{
+	char rel[256];
+	char *path;
+	FILE *f;
+	size_t n;
+
+	snprintf(rel, sizeof(rel), "tests/fuzz/corpus/link/%s", name);
+	path = test_source_path(rel);
+	assert_non_null(path);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	n = fread(out, 1, size, f);
+	assert_true(n > 0 && n < size);
+	fclose(f);
+	free(path);
+	return n;
+}
+
+static void expect_seed(const char *name, const char *ifname, const char *kind, unsigned type,
+			bool has_mac)
+{
+	struct link_event ev;
+	size_t len = read_seed(name, buf, sizeof(buf));
+
+	assert_int_equal(link_msg_parse(buf, len, &ev), 0);
+	assert_string_equal(ev.info.name, ifname);
+	assert_string_equal(ev.info.kind, kind);
+	assert_int_equal(ev.info.type, type);
+	assert_int_equal(ev.info.has_mac, has_mac);
+}
+
+static void test_real_messages(void **state)
+{
+	struct link_dump_state st = { .seq = 1, .is_dumping = true };
+	struct recorded rec = { 0 };
+	struct link_event ev;
+	size_t len;
+
+	expect_seed("newlink-lo", "lo", "", ARPHRD_LOOPBACK, true);
+	expect_seed("newlink-veth-enslaved", "vnet0", "veth", ARPHRD_ETHER, true);
+	expect_seed("newlink-veth-renamed", "vnet7", "veth", ARPHRD_ETHER, true);
+	expect_seed("newlink-bridge", "br0", "bridge", ARPHRD_ETHER, true);
+	expect_seed("newlink-macvtap", "mvt0", "macvtap", ARPHRD_ETHER, true);
+	expect_seed("newlink-tap", "tap0", "tun", ARPHRD_ETHER, true);
+	expect_seed("newlink-tun", "tun0", "tun", ARPHRD_NONE, false);
+
+	len = read_seed("newlink-veth-enslaved", buf, sizeof(buf));
+	assert_int_equal(link_msg_parse(buf, len, &ev), 0);
+	assert_true(ev.info.master > 0);
+
+	len = read_seed("dellink-afbridge-port", buf, sizeof(buf));
+	assert_int_equal(link_msg_parse(buf, len, &ev), -ENOMSG);
+	len = read_seed("newlink-afbridge-port", buf, sizeof(buf));
+	assert_int_equal(link_msg_parse(buf, len, &ev), -ENOMSG);
+
+	len = read_seed("dellink-macvtap", buf, sizeof(buf));
+	assert_int_equal(link_msgs_walk(buf, len, &st, record, &rec), 0);
+	assert_int_equal(rec.n, 1);
+	assert_int_equal(rec.ev[0].type, LINK_EVENT_DEL);
+	assert_string_equal(rec.ev[0].info.name, "mvt0");
+	assert_string_equal(rec.ev[0].info.kind, "macvtap");
+	assert_false(rec.ev[0].is_dump);
+
+	/* A real dump (seq 1): two parts, then NLMSG_DONE. */
+	rec.n = 0;
+	len = read_seed("dump-datagram-part1", buf, sizeof(buf));
+	assert_int_equal(link_msgs_walk(buf, len, &st, record, &rec), 0);
+	len = read_seed("dump-datagram-part2", buf, sizeof(buf));
+	assert_int_equal(link_msgs_walk(buf, len, &st, record, &rec), 0);
+	assert_true(st.is_dumping);
+	len = read_seed("dump-done", buf, sizeof(buf));
+	assert_int_equal(link_msgs_walk(buf, len, &st, record, &rec), 0);
+	assert_false(st.is_dumping);
+	assert_int_equal(rec.n, 4); /* lo, the veth pair, the bridge */
+	for (size_t i = 0; i < rec.n; i++)
+		assert_true(rec.ev[i].is_dump);
+	assert_int_equal(st.n_malformed, 0);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_newlink),
@@ -631,6 +716,10 @@ int main(void)
 		cmocka_unit_test(test_walk_dump_errors),
 		cmocka_unit_test(test_walk_stale_dump),
 		cmocka_unit_test(test_walk_malformed),
+		cmocka_unit_test(test_real_messages),
 	};
+	/* One test by name (a glob): test-link-xxx test_name. */
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -915,15 +915,24 @@ static void test_crash_create(void **state)
 	struct fixture *f = *state;
 	unsigned seed = crash_seed();
 	char wal[160], shm[160];
+	struct timespec t0, t1;
+	unsigned open_us;
 	int in_open = 0;
 
 	snprintf(wal, sizeof(wal), "%s-wal", f->path);
 	snprintf(shm, sizeof(shm), "%s-shm", f->path);
+	/* Spread the kills over four times what a creation takes here (a forked child is slower).
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	open_store(f);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	f->s = store_close(f->s);
+	open_us = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	for (int round = 0; round < 24; round++) {
 		(void)unlink(f->path);
 		(void)unlink(wal);
 		(void)unlink(shm);
-		if (crash_round(f->path, 1, (unsigned)rand_r(&seed) % 60000, false) < 0)
+		if (crash_round(f->path, 1, (unsigned)rand_r(&seed) % (4 * open_us + 1), false) < 0)
 			in_open++;
 		open_store(f);
 		assert_integrity_ok(f->s);
@@ -934,7 +943,8 @@ static void test_crash_create(void **state)
 				 3);
 		f->s = store_close(f->s);
 	}
-	printf("# 24 kills, %d of them before store_open() returned\n", in_open);
+	printf("# 24 kills within %u us, %d of them before store_open() returned\n", 4 * open_us,
+	       in_open);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
