@@ -51,7 +51,10 @@ fuzz:
 	@ninja -C $(FUZZ_BUILD)
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# make install PREFIX=/usr DESTDIR=/tmp/pkg
 install: build
+	@meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	@ninja -C $(BUILD) >/dev/null
 	@DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 format:

@@ -1,12 +1,13 @@
 #!/bin/sh
 # make demo: vifguard's main job, end to end, in throw-away network namespaces.
 #
-#   vm1 (52:54:00:00:00:01, 10.77.0.1) ── vnet1 ┐
-#   vm2 (52:54:00:00:00:02, 10.77.0.2) ── vnet2 ┼─ br0   (the "host" namespace)
-#   gw  (52:54:00:00:00:fe, 10.77.0.254) ─ vnet9 ┘
+#   vm1 (52:54:00:00:00:01) ── vnet1 ┐
+#   vm2 (52:54:00:00:00:02) ── vnet2 ┼─ br0   (the "host" namespace: vifguardd runs here)
+#   gw  (52:54:00:00:00:fe) ── vnet9 ┘         gw runs dnsmasq, the DHCP server
 #
-# vm1 is bound to libvirt's clean-traffic filter with its IP; then vm1 tries
-# legitimate traffic and forgeries, and the demo counts what reaches vm2.
+# vifguardd is started; vm1 and vm2 are bound to libvirt's clean-traffic filter
+# with vifguardctl; vm1 gets its address by DHCP through the filter; then the VMs
+# try legitimate traffic and forgeries, and the demo counts what gets through.
 set -u
 
 build=${1:-build}
@@ -17,74 +18,106 @@ export VIFGUARD_BUILD_DIR="$(cd "$build" && pwd)"
 
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 topo_up
-export VIFGUARD_STATE_DIR="$TMPD/state"
 shown=0
 failed=0
+start=$(date +%s)
 
 say() { printf '%s\n' "$*"; }
 # expect WHAT EXPECTED ACTUAL: one line of the demo's result table
 expect() {
 	shown=$((shown + 1))
 	if [ "$2" = "$3" ]; then
-		printf '  %-50s %-8s (as it should)\n' "$1" "$3"
+		printf '  %-52s %-8s (as it should)\n' "$1" "$3"
 	else
-		printf '  %-50s %-8s UNEXPECTED: should be %s\n' "$1" "$3" "$2"
+		printf '  %-52s %-8s UNEXPECTED: should be %s\n' "$1" "$3" "$2"
 		failed=$((failed + 1))
 	fi
 }
-arrived() { [ "$1" = 3 ] && echo passed || { [ "$1" = 0 ] && echo dropped || echo "partly ($1/3)"; }; }
+arrived() {
+	case "$1" in
+	3) echo passed ;;
+	0) echo dropped ;;
+	*) echo "partly($1)" ;;
+	esac
+}
+ran() { "$@" >/dev/null 2>&1 && echo passed || echo dropped; }
 
-say "== 1. three VMs on a bridge, no filter yet: vm1 can forge its source MAC"
-say "  forged frame from vm1: $(arrived "$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)")"
+say "== 1. a bridge, three VM namespaces, dnsmasq in gw; vifguardd starts"
+ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 \
+	--bind-interfaces --dhcp-range=10.77.0.100,10.77.0.150,120 --no-ping \
+	--dhcp-host="$VM1_MAC,$VM1_IP" --leasefile-ro >"$TMPD/dnsmasq.log" 2>&1 &
+daemon_start || exit 1
+say "  $(vg status)"
+say "  without a filter, vm1 can forge its source MAC: $(arrived "$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)")"
 
-cat >"$TMPD/vm1.xml" <<XML
+say ""
+say "== 2. bind both VMs to clean-traffic"
+say "  \$ vifguardctl binding create --port vnet1 --mac $VM1_MAC --filter clean-traffic --param IP=$VM1_IP"
+vg binding create --port vnet1 --mac "$VM1_MAC" --filter clean-traffic --param IP="$VM1_IP" |
+	sed 's/^/  /'
+cat >"$TMPD/vm2.xml" <<XML
 <filterbinding>
-  <owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
-  <portdev name='vnet1'/>
-  <mac address='$VM1_MAC'/>
+  <owner><name>vm2</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
+  <portdev name='vnet2'/>
+  <mac address='$VM2_MAC'/>
   <filterref filter='clean-traffic'>
-    <parameter name='IP' value='$VM1_IP'/>
+    <parameter name='IP' value='$VM2_IP'/>
   </filterref>
 </filterbinding>
 XML
-say ""
-say "== 2. bind vnet1 to clean-traffic with IP=$VM1_IP (a libvirt <filterbinding>)"
-in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml" || exit 1
-rules=$(in_ns "$HOST" nft list table bridge vifguard | grep -c -E '^\s+(iifname|oifname|ether|ip|arp|jump|drop|accept|return|@)')
-say "  one nftables transaction; the table now holds $rules rule lines (vifguardctl explain shows them)"
+say "  \$ vifguardctl binding create vm2.xml     (a libvirt <filterbinding>, as it is)"
+vg binding create "$TMPD/vm2.xml" | sed 's/^/  /'
+say "  \$ vifguardctl binding list"
+vg binding list | sed 's/^/  /'
 
 say ""
-say "== 3. what vm1 sends, and what reaches vm2"
+say "== 3. vm1 gets its address from dnsmasq through the filter, then talks"
+in_ns "$VM1" ip addr flush dev eth0
+UDHCPC_LOG="$TMPD/lease" in_ns "$VM1" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 6 -T 1 \
+	-s "$here/tests/integration/udhcpc-script.sh" >/dev/null 2>&1
+expect "DHCP: vm1 leases $VM1_IP from gw" "bound $VM1_IP" "$(cat "$TMPD/lease" 2>/dev/null)"
 expect "ARP: vm1 resolves the gateway" passed \
-	"$(in_ns "$VM1" busybox arping -c 1 -w 2 -I eth0 "$GW_IP" >/dev/null 2>&1 && echo passed || echo dropped)"
-expect "ping vm1 -> gateway" passed \
-	"$(in_ns "$VM1" busybox ping -c 1 -W 2 "$GW_IP" >/dev/null 2>&1 && echo passed || echo dropped)"
-expect "IPv4 from vm1's own MAC and IP" passed \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$VM2_IP")")"
-expect "forged source MAC" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac 52:54:00:00:00:99 --sip "$VM1_IP")")"
-expect "forged source IP (10.77.0.99)" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac "$VM1_MAC" --sip 10.77.0.99)")"
-expect "ARP poisoning: 'the gateway is at vm1's MAC'" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" arp --op 2 --smac "$VM1_MAC" --sip "$GW_IP" --dip "$VM2_IP")")"
-expect "ARP with another sender MAC" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" arp --smac "$VM1_MAC" --arp-smac 52:54:00:00:00:99 --sip "$VM1_IP")")"
-expect "IPv6 (clean-traffic is IPv4 only)" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv6 --smac "$VM1_MAC")")"
-expect "another ethertype (0x88b5)" dropped \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" raw --smac "$VM1_MAC")")"
-expect "vm2 (not bound) can still forge" passed \
-	"$(arrived "$(frames_pass "$VM2" "$GW" raw --smac 52:54:00:00:00:98)")"
+	"$(ran in_ns "$VM1" busybox arping -c 1 -w 2 -I eth0 "$GW_IP")"
+expect "ping vm1 -> gateway" passed "$(ran in_ns "$VM1" busybox ping -c 1 -W 2 "$GW_IP")"
+expect "ping vm2 -> vm1" passed "$(ran in_ns "$VM2" busybox ping -c 1 -W 2 "$VM1_IP")"
 
 say ""
-say "== 4. remove the binding: vm1 is unfiltered again, no rule is left"
-in_ns "$HOST" "$CTL" remove vnet1 || exit 1
-expect "forged source MAC after remove" passed \
-	"$(arrived "$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)")"
+say "== 4. forgeries from the bound VMs"
+expect "vm1: forged source MAC" dropped \
+	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac 52:54:00:00:00:99 --sip "$VM1_IP")")"
+expect "vm1: forged source IP (10.77.0.99)" dropped \
+	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac "$VM1_MAC" --sip 10.77.0.99)")"
+expect "vm1: ARP poisoning ('the gateway is at vm1')" dropped \
+	"$(arrived "$(frames_pass "$VM1" "$VM2" arp --op 2 --smac "$VM1_MAC" --sip "$GW_IP" --dip "$VM2_IP")")"
+expect "vm2: claims vm1's address" dropped \
+	"$(arrived "$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM1_IP" --dip "$GW_IP")")"
+expect "vm2: IPv6 (clean-traffic is IPv4 only)" dropped \
+	"$(arrived "$(frames_pass "$VM2" "$GW" ipv6 --smac "$VM2_MAC")")"
+expect "gw (not bound) forges a MAC; IPv4 to vm1 still arrives" passed \
+	"$(arrived "$(frames_pass "$GW" "$VM1" ipv4 --smac 52:54:00:00:00:98 --sip "$GW_IP" --dip "$VM1_IP")")"
+
+say ""
+say "== 5. kill -9 the daemon and start it again: the rules never left"
+daemon_stop KILL
+expect "vm1: forged source MAC, daemon dead" dropped \
+	"$(arrived "$(frames_pass "$VM1" "$VM2" ipv4 --smac 52:54:00:00:00:99 --sip "$VM1_IP")")"
+daemon_start || exit 1
+untouched=$(grep -c "rules in place, untouched" "$TMPD/daemon.log")
+say "  restarted; ports whose rules were already right and left untouched: $untouched of 2"
+expect "bindings back after the restart" "vnet1 vnet2" \
+	"$(vg binding list --json | python3 -c 'import json,sys; print(" ".join(b["port"] for b in json.load(sys.stdin)))')"
+
+say ""
+say "== 6. delete vm1's binding: vm1 is unfiltered again"
+vg binding delete vnet1 >/dev/null
+expect "vm1: forged source MAC after delete (to gw)" passed \
+	"$(arrived "$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)")"
+daemon_stop TERM
 
 say ""
 say "== summary"
-say "  a bridge, 3 VM namespaces, clean-traffic bound to vnet1 with IP $VM1_IP in one transaction,"
-say "  $shown checks of legitimate and forged traffic: $((shown - failed)) as expected, $failed unexpected."
-say "  everything is removed on exit."
+say "  vifguardd bound two VMs to clean-traffic through vifguardctl (options and a libvirt"
+say "  <filterbinding>), vm1 leased its address from dnsmasq through the filter, and"
+say "  $shown checks of legitimate and forged traffic gave $((shown - failed)) expected results, $failed unexpected;"
+say "  a kill -9 restart left the rules in place. Took $(($(date +%s) - start)) s; all namespaces are removed now."
 [ "$failed" = 0 ]

@@ -87,7 +87,7 @@ static int get_member(json_object *obj, const char *where, const char *key, json
 		      json_object **ret, struct err *err)
 {
 	const char *dot = where ? "." : "";
-	json_object *v;
+	json_object *v = NULL;
 
 	if (!where)
 		where = "";
@@ -114,7 +114,7 @@ static int parse_reply(json_object *root, struct ctl_message *m, struct err *err
 {
 	static const char *const ok_keys[] = { "version", "id", "ok", "data" };
 	static const char *const error_keys[] = { "version", "id", "ok", "error", "message" };
-	json_object *v;
+	json_object *v = NULL;
 	char q[CTL_QUOTE_MAX];
 	int r;
 
@@ -157,7 +157,7 @@ static int parse_reply(json_object *root, struct ctl_message *m, struct err *err
 static int parse_item(json_object *root, struct ctl_message *m, struct err *err)
 {
 	static const char *const keys[] = { "version", "id", "item" };
-	json_object *v;
+	json_object *v = NULL;
 	int r;
 
 	r = check_keys(root, keys, ARRAY_SIZE(keys), "an item", "version, id, item", err);
@@ -174,7 +174,7 @@ static int parse_item(json_object *root, struct ctl_message *m, struct err *err)
 static int parse_event(json_object *root, struct ctl_message *m, struct err *err)
 {
 	static const char *const keys[] = { "version", "event" };
-	json_object *event, *type;
+	json_object *event = NULL, *type = NULL;
 	int r;
 
 	r = check_keys(root, keys, ARRAY_SIZE(keys), "an event", "version, event", err);
@@ -277,7 +277,7 @@ const char *ctl_type_to_string(enum ctl_type type)
 
 int ctl_value_find(const struct ctl_value *obj, const char *key, const struct ctl_value **ret)
 {
-	json_object *v;
+	json_object *v = NULL;
 
 	if (!json_object_is_type(J(obj), json_type_object))
 		return -EINVAL;
@@ -396,7 +396,7 @@ int ctl_value_member(const struct ctl_value *obj, const char *where, const char 
 int ctl_value_member_string(const struct ctl_value *obj, const char *where, const char *key,
 			    const char **ret, struct err *err)
 {
-	const struct ctl_value *v;
+	const struct ctl_value *v = NULL;
 	int r = ctl_value_member(obj, where, key, CTL_TYPE_STRING, &v, err);
 
 	return r < 0 ? r : ctl_value_string(v, ret);
@@ -405,7 +405,7 @@ int ctl_value_member_string(const struct ctl_value *obj, const char *where, cons
 int ctl_value_member_int(const struct ctl_value *obj, const char *where, const char *key,
 			 int64_t *ret, struct err *err)
 {
-	const struct ctl_value *v;
+	const struct ctl_value *v = NULL;
 	int r = ctl_value_member(obj, where, key, CTL_TYPE_INT, &v, err);
 
 	if (r < 0)
@@ -419,7 +419,7 @@ int ctl_value_member_int(const struct ctl_value *obj, const char *where, const c
 int ctl_value_member_bool(const struct ctl_value *obj, const char *where, const char *key,
 			  bool *ret, struct err *err)
 {
-	const struct ctl_value *v;
+	const struct ctl_value *v = NULL;
 	int r = ctl_value_member(obj, where, key, CTL_TYPE_BOOL, &v, err);
 
 	return r < 0 ? r : ctl_value_bool(v, ret);

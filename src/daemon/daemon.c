@@ -850,7 +850,7 @@ void daemon_link_changed(struct daemon *d, int ifindex, const char *name, const 
 
 	if (!p)
 		return;
-	if (memcmp(p->mac, mac, sizeof(p->mac)) != 0) {
+	if (mac && memcmp(p->mac, mac, sizeof(p->mac)) != 0) {
 		port_gone(d, p, "the port's MAC address changed");
 		return;
 	}

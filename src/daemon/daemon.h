@@ -123,6 +123,6 @@ size_t daemon_port_count(const struct daemon *d);
 const struct port *daemon_port_get(const struct daemon *d, size_t i);
 int daemon_binding_dumpxml(struct daemon *d, const char *port, char **ret, struct err *err);
 
-/* A link event from the watcher: a bound port disappeared, was renamed or changed MAC. */
+/* A link event from the watcher: a bound port disappeared, was renamed or changed MAC (mac may be NULL). */
 void daemon_link_gone(struct daemon *d, int ifindex, const char *name);
 void daemon_link_changed(struct daemon *d, int ifindex, const char *name, const uint8_t mac[6]);

@@ -56,6 +56,7 @@ struct loop {
 	uv_poll_t link_poll;
 	int *dump_seen; /* ifindexes listed by the running dump */
 	size_t n_dump_seen;
+	bool is_dump_pending; /* a dump was requested and its end not yet reconciled */
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	struct conn *conns;
@@ -321,7 +322,8 @@ static void link_event_cb(const struct link_event *ev, void *userdata)
 				l->dump_seen[l->n_dump_seen++] = ev->info.ifindex;
 			}
 		}
-		daemon_link_changed(l->daemon, ev->info.ifindex, ev->info.name, ev->info.mac);
+		daemon_link_changed(l->daemon, ev->info.ifindex, ev->info.name,
+				    ev->info.has_mac ? ev->info.mac : NULL);
 		break;
 	case LINK_EVENT_DEL:
 		daemon_link_gone(l->daemon, ev->info.ifindex, ev->info.name);
@@ -331,7 +333,7 @@ static void link_event_cb(const struct link_event *ev, void *userdata)
 		free(l->dump_seen);
 		l->dump_seen = NULL;
 		l->n_dump_seen = 0;
-		(void)link_watch_request_dump(l->link);
+		l->is_dump_pending = link_watch_request_dump(l->link) >= 0;
 		break;
 	}
 }
@@ -356,12 +358,14 @@ static void reconcile_after_dump(struct loop *l)
 static void link_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct loop *l = h->data;
-	bool was_dumping = link_watch_is_dumping(l->link);
+	int r = link_watch_dispatch(l->link, link_event_cb, l, LINK_BUDGET);
 
-	if (link_watch_dispatch(l->link, link_event_cb, l, LINK_BUDGET) < 0)
-		log_err("link: reading rtnetlink failed: %s", strerror(errno));
-	if (was_dumping && !link_watch_is_dumping(l->link) && l->dump_seen)
+	if (r < 0)
+		log_err("link: reading rtnetlink failed: %s", strerror(-r));
+	if (l->is_dump_pending && !link_watch_is_dumping(l->link)) {
+		l->is_dump_pending = false;
 		reconcile_after_dump(l);
+	}
 }
 
 /* ---- signals, watchdog ------------------------------------------------- */
@@ -438,7 +442,7 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	l->link_poll.data = l;
 	uv_poll_start(&l->link_poll, UV_READABLE, link_poll_cb);
 	/* a first listing catches ports that went away while the daemon was down */
-	(void)link_watch_request_dump(l->link);
+	l->is_dump_pending = link_watch_request_dump(l->link) >= 0;
 	l->listen_fd = open_listener(cfg->socket_path, err);
 	if (l->listen_fd < 0)
 		return l->listen_fd;

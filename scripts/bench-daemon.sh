@@ -1,0 +1,221 @@
+#!/bin/sh
+# The daemon benchmark (part of make bench; runs on its own too): what a
+# binding costs through vifguardd, and what a restart with N bound ports costs.
+#
+#   ns $HOST: vnet1..vnetN, veth pairs (peer pK, same namespace, no bridge: the
+#   daemon only needs the ports to exist), vifguardd with its state and
+#   control socket in a temp dir; N = $BENCH_DAEMON_PORTS (1000).
+#
+#   a. N bindings (clean-traffic, IP=...) created through the CLI, one
+#      vifguardctl process each, then deleted the same way
+#   b. the same through the control socket directly (bench/daemon-bench.py,
+#      one connection, one request at a time)
+#   c. restarts: time from exec to the first answered status request, with 0,
+#      N/4 and N bindings after SIGTERM, and N after kill -9; ports touched,
+#      counted from the daemon's log ("rules in place, untouched" or "rules
+#      re-applied"); ports in the kernel's out-ports map afterwards
+#   d. a table on stdout, appended to BUILD_DIR/bench-results.txt
+#
+# Per-binding figures are wall-clock ms seen by the client; "Nth alone" is the
+# last one (created with N-1 bound, or the last deleted). Everything happens in
+# a namespace this script creates (unique name) and removes on exit, also on
+# failure or interrupt; the root namespace's interfaces, routes and firewall
+# are never touched.
+# Usage: scripts/bench-daemon.sh BUILD_DIR   (as root)
+set -u
+
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+BUILD=$(cd "$1" && pwd) || exit 2
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+CTL="$BUILD/vifguardctl"
+DAEMON="$BUILD/vifguardd"
+DBENCH="$SRC/bench/daemon-bench.py"
+N=${BENCH_DAEMON_PORTS:-1000}
+N4=$((N / 4))
+OUT="$BUILD/bench-results.txt"
+
+PFX="vgd$$x$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')"
+HOST="${PFX}h"
+TMPD=""
+DAEMON_PID=""
+FAILED=0
+
+log() {
+	echo "bench-daemon: $*" >&2
+}
+
+in_ns() {
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+cleanup() {
+	ip netns pids "$HOST" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$HOST" 2>/dev/null
+	[ -n "$TMPD" ] && rm -rf "$TMPD"
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench-daemon needs root: it creates a network namespace and nftables rules in it" >&2
+	exit 1
+fi
+for f in "$CTL" "$DAEMON"; do
+	[ -x "$f" ] || { echo "bench-daemon: $f missing: build first (make build)" >&2; exit 1; }
+done
+command -v python3 >/dev/null || { echo "bench-daemon: python3 missing" >&2; exit 1; }
+
+TMPD=$(mktemp -d)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+SOCK="$TMPD/control.sock"
+: >"$TMPD/empty.conf"
+
+ms_now() {
+	date +%s%N
+}
+
+# dbench ARGS...: daemon-bench.py against this daemon, inside the host namespace
+dbench() {
+	in_ns "$HOST" python3 "$DBENCH" --socket "$SOCK" --ctl "$CTL" "$@"
+}
+
+# daemon_start LOGNAME: starts vifguardd, waits for its first status reply;
+# sets READY (ms from exec to that reply, or "-") and READY_N (bindings it reported)
+daemon_start() {
+	t0=$(ms_now)
+	in_ns "$HOST" "$DAEMON" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
+		--socket "$SOCK" --log-level info >"$TMPD/$1.log" 2>&1 &
+	DAEMON_PID=$!
+	if dbench --since-ns "$t0" --timeout 120 ready >"$TMPD/ready" 2>&1; then
+		READY=$(sed -n 's/.*ready_ms=\([^ ]*\).*/\1/p' "$TMPD/ready")
+		READY_N=$(sed -n 's/.*bindings=\([^ ]*\).*/\1/p' "$TMPD/ready")
+		return 0
+	fi
+	READY="-"
+	READY_N="-"
+	log "vifguardd did not answer status:"
+	sed 's/^/  /' "$TMPD/ready" "$TMPD/$1.log" | tail -n 20 >&2
+	return 1
+}
+
+# daemon_stop SIGNAL: sets STOP (ms until the process is gone)
+daemon_stop() {
+	t0=$(ms_now)
+	kill "-$1" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	STOP=$(( ($(ms_now) - t0) / 1000000 ))
+	DAEMON_PID=""
+}
+
+count_ports() {
+	in_ns "$HOST" nft list map bridge vifguard out-ports 2>/dev/null | grep -o '"[^"]*" : jump' | wc -l
+}
+
+# phase LABEL ARGS...: one daemon-bench.py phase; its summary lines go to $TMPD/rows as
+# "LABEL<TAB>summary"
+phase() {
+	label=$1
+	shift
+	if ! dbench "$@" >"$TMPD/phase" 2>"$TMPD/phase.err"; then
+		FAILED=1
+		log "$label: failures:"
+		sed 's/^/  /' "$TMPD/phase.err" >&2
+	fi
+	while read -r line; do
+		log "$label: $line"
+		printf '%s\t%s\n' "$label" "$line" >>"$TMPD/rows"
+	done <"$TMPD/phase"
+}
+
+# restart_row LABEL LOGNAME EXPECTED: one row of $TMPD/restarts from the last start
+restart_row() {
+	untouched=$(grep -c 'rules in place, untouched' "$TMPD/$2.log")
+	reapplied=$(grep -c 'rules re-applied' "$TMPD/$2.log")
+	problems=$(grep -c '^\(err\|warn\|<[0-4]>\)' "$TMPD/$2.log")
+	inmap=$(count_ports)
+	log "$1: ready in $READY ms, $READY_N bindings, $untouched untouched, $reapplied re-applied, $problems warnings/errors, $inmap in out-ports (stop took ${STOP:--} ms)"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$READY" "$READY_N" "$untouched" \
+		"$reapplied" "$problems" "$inmap" >>"$TMPD/restarts"
+	if [ "$READY_N" != "$3" ] || [ "$inmap" != "$3" ] || [ "$untouched" != "$3" ]; then
+		log "$1: expected $3 bindings, all untouched and in the out-ports map"
+		FAILED=1
+	fi
+}
+
+# ---------------------------------------------------------------- setup
+{
+	echo "vifguardd daemon benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "kernel $(uname -r), $(nproc) CPUs, $(nft --version 2>/dev/null), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$TMPD/header"
+cat "$TMPD/header" >&2
+: >"$TMPD/rows"
+: >"$TMPD/restarts"
+
+t0=$(ms_now)
+ip netns add "$HOST" || { log "cannot create namespace $HOST"; exit 1; }
+ip -n "$HOST" link set lo up
+k=1
+while [ "$k" -le "$N" ]; do
+	echo "link add vnet$k type veth peer name p$k"
+	k=$((k + 1))
+done | ip -n "$HOST" -batch - || { log "cannot create $N veth pairs"; exit 1; }
+log "$N veth pairs in $HOST in $(( ($(ms_now) - t0) / 1000000 )) ms"
+
+daemon_start d0 || exit 1
+STOP="-"
+restart_row "first start, empty state" d0 0
+
+# ---------------------------------------------------------------- a. CLI
+log "a. $N bindings through vifguardctl, one process each"
+phase "CLI (a process each)" --via cli --count "$N" both
+phase "CLI floor: vifguardctl status" --via cli --count 100 status
+
+# ---------------------------------------------------------------- b. socket
+log "b. $N bindings through the control socket (one connection)"
+phase "socket (one connection)" --via socket --count "$N" both
+phase "socket floor: status" --via socket --count 1000 status
+
+# ---------------------------------------------------------------- c. restart
+log "c. restarts with $N4 and $N bindings"
+phase "socket, for the restarts" --via socket --count "$N4" create
+daemon_stop TERM
+daemon_start d1 || exit 1
+restart_row "SIGTERM, then start" d1 "$N4"
+phase "socket, for the restarts" --via socket --first $((N4 + 1)) --count $((N - N4)) create
+daemon_stop TERM
+daemon_start d2 || exit 1
+restart_row "SIGTERM, then start" d2 "$N"
+daemon_stop KILL
+daemon_start d3 || exit 1
+restart_row "kill -9, then start" d3 "$N"
+daemon_stop TERM
+
+# ---------------------------------------------------------------- d. results
+{
+	cat "$TMPD/header"
+	echo "== vifguardd, $N real ports (veth), filter clean-traffic with IP, one request at a time;"
+	echo "   wall-clock ms seen by the client; Nth alone = the last one (created with $((N - 1)) others bound)"
+	awk -F '\t' '
+		function f(s, k,   m) { return match(s, k "=[^ ]*") ? substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) : "-" }
+		BEGIN { printf "   %-32s %-6s %5s %5s %9s %8s %8s %8s %9s\n", "path", "op", "n", "ok", "total", "median", "p90", "max", "Nth alone" }
+		{ split($2, w, " ");
+		  printf "   %-32s %-6s %5s %5s %9.0f %8.2f %8.2f %8.2f %9.2f\n", $1, w[1], f($2, "n"), f($2, "ok"),
+			f($2, "total_ms"), f($2, "median_ms"), f($2, "p90_ms"), f($2, "max_ms"), f($2, "last_ms") }' "$TMPD/rows"
+	echo "   libvirt 9.0 nwfilter (peers/README.md): 1030 per binding create, 640 per delete"
+	echo
+	echo "== restart: ms from exec to the first status reply; ports from the daemon's log (info level)"
+	awk -F '\t' 'BEGIN { printf "   %-26s %6s %9s %8s %9s %10s %8s %7s\n", "how", "bound", "ready ms", "status", "untouched", "re-applied", "warn/err", "in map" }
+		{ printf "   %-26s %6s %9s %8s %9s %10s %8s %7s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$TMPD/restarts"
+	echo
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$TMPD/results"
+echo
+echo "================================================================ daemon results"
+cat "$TMPD/results"
+{
+	echo
+	cat "$TMPD/results"
+} >>"$OUT"
+echo "(appended to $OUT)"
+[ "$FAILED" = 0 ]
