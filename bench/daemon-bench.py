@@ -5,7 +5,7 @@
   daemon-bench.py --socket S [--count N] [--first K] [--filter F] [--via socket|cli]
                   [--ctl PATH] [create|delete|both]
   daemon-bench.py --socket S [--count N] [--via socket|cli] status
-  daemon-bench.py --socket S ready [--since-ns T] [--timeout SEC]
+  daemon-bench.py --socket S ready [--since-ns T | --since-file F] [--timeout SEC]
 
 create/delete/both: binds ports vnetK (K = first .. first+N-1) to the filter
 with MAC 52:54:00:KK:KK:KK and IP=10.K.K.K (K's bytes), one request at a time
@@ -27,7 +27,9 @@ status: N status requests, timed the same way: the floor of either path
 ready: polls the socket every 2 ms with a status request until the daemon
 answers ok; prints "ready_ms=..." counted from --since-ns (a CLOCK_REALTIME
 time_ns() taken by the caller just before starting the daemon; default: this
-program's start) and "bindings=..." from the status reply when it has one.
+program's start), "bindings=..." and "pid=..." from the status reply. With --since-file
+it prints "polling" first: start it before the daemon, then write the start
+time (date +%s%N) to the file, and its own start-up is not counted.
 
 Python 3 standard library only.
 """
@@ -155,8 +157,25 @@ def status_floor(args):
     return n_ok == args.count
 
 
+def read_since(path):
+    """The caller's start time, written to path once it has started the daemon."""
+    for _ in range(5000):
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            if text:
+                return int(text)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.001)
+    raise SystemExit("daemon-bench: nothing in %s" % path)
+
+
 def ready(args):
     since = args.since_ns if args.since_ns is not None else time.time_ns()
+    if args.since_file:
+        # started before the daemon, so this program's own start-up is not counted
+        print("polling", flush=True)
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         try:
@@ -167,12 +186,13 @@ def ready(args):
             time.sleep(0.002)
             continue
         if reply.get("ok") is True:
-            elapsed = (time.time_ns() - since) / 1e6
+            now = time.time_ns()
+            if args.since_file:
+                since = read_since(args.since_file)
             data = reply.get("data") or {}
-            n = data.get("bindings", data.get("ports", "?"))
-            if isinstance(n, list):
-                n = len(n)
-            print("ready_ms=%.1f bindings=%s" % (elapsed, n), flush=True)
+            print("ready_ms=%.1f bindings=%s pid=%s" % ((now - since) / 1e6,
+                                                        data.get("bindings", "?"),
+                                                        data.get("pid", "?")), flush=True)
             return True
         time.sleep(0.002)
     print("daemon-bench: no status reply within %g s" % args.timeout, file=sys.stderr)
@@ -192,6 +212,8 @@ def main():
                                                   "..", "build", "vifguardctl"),
                     help="vifguardctl for --via cli")
     ap.add_argument("--since-ns", type=int, help="ready: CLOCK_REALTIME ns to count from")
+    ap.add_argument("--since-file", help="ready: print 'polling' at once, then poll; count from "
+                    "the CLOCK_REALTIME ns the caller writes to this file")
     ap.add_argument("--timeout", type=float, default=120.0, help="ready: give up after SEC")
     ap.add_argument("action", nargs="?", default="both",
                     choices=("create", "delete", "both", "status", "ready"))

@@ -81,16 +81,30 @@ dbench() {
 }
 
 # daemon_start LOGNAME: starts vifguardd, waits for its first status reply;
-# sets READY (ms from exec to that reply, or "-") and READY_N (bindings it reported)
+# sets READY (ms from exec to that reply, or "-") and READY_N (bindings it reported).
+# The poller starts first, so python's own start-up is not counted.
 daemon_start() {
+	rm -f "$TMPD/since" "$TMPD/ready"
+	dbench --since-file "$TMPD/since" --timeout 120 ready >"$TMPD/ready" 2>&1 &
+	poller=$!
+	for _ in $(seq 500); do
+		grep -q polling "$TMPD/ready" 2>/dev/null && break
+		sleep 0.02
+	done
 	t0=$(ms_now)
-	in_ns "$HOST" "$DAEMON" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
+	# not through in_ns: a function in the background is a subshell, and $! must be the daemon
+	ip netns exec "$HOST" "$DAEMON" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
 		--socket "$SOCK" --log-level info >"$TMPD/$1.log" 2>&1 &
 	DAEMON_PID=$!
-	if dbench --since-ns "$t0" --timeout 120 ready >"$TMPD/ready" 2>&1; then
+	echo "$t0" >"$TMPD/since"
+	if wait "$poller"; then
 		READY=$(sed -n 's/.*ready_ms=\([^ ]*\).*/\1/p' "$TMPD/ready")
 		READY_N=$(sed -n 's/.*bindings=\([^ ]*\).*/\1/p' "$TMPD/ready")
-		return 0
+		pid=$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' "$TMPD/ready")
+		[ "$pid" = "$DAEMON_PID" ] && return 0
+		log "status answered by pid $pid, not by the daemon just started ($DAEMON_PID)"
+		READY="-"
+		return 1
 	fi
 	READY="-"
 	READY_N="-"

@@ -74,6 +74,21 @@ expect_eq "filter undefine while in use is refused, naming the binding" \
 	"vifguardctl: filter 'only-arp' is in use by the bindings of vnet2" "$out"
 check "filter dumpxml" sh -c "'$CTL' --socket '$TMPD/control.sock' filter dumpxml only-arp | grep -q \"<filter name='only-arp'\""
 
+cat >"$TMPD/needs-var.xml" <<'XML'
+<filter name='only-arp' chain='root'>
+  <rule action='accept' direction='inout'><ip srcipaddr='$NEWVAR'/></rule>
+  <rule action='drop' direction='inout' priority='1000'/>
+</filter>
+XML
+out=$(vg filter define "$TMPD/needs-var.xml" 2>&1)
+case "$out" in
+*"these ports keep their previous rules: vnet2: "*"NEWVAR"*) ok "a redefinition a port cannot take names the port" ;;
+*) not_ok "a redefinition a port cannot take names the port"; echo "# $out" ;;
+esac
+expect_eq "and that port keeps its previous rules (IPv4 still passes)" 3 \
+	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
+check "restoring the filter" vg filter define "$TMPD/only-ip.xml"
+
 # ---- reload ------------------------------------------------------------------------
 cp "$TMPD/only-arp.xml" "$TMPD/filters/dir-filter.xml"
 sed -i "s/name='only-arp'/name='dir-filter'/" "$TMPD/filters/dir-filter.xml"
@@ -100,6 +115,21 @@ check "watch saw the port-gone event" grep -q '"type":"port-gone","port":"vnet2"
 expect_eq "its binding is gone" "vnet1" "$(vg binding list | awk 'NR > 1 { print $1 }')"
 expect_eq "its elements are gone from the kernel" 0 \
 	"$(in_ns "$HOST" nft list table bridge vifguard | grep -c '"vnet2"')"
+
+ip -n "$HOST" link add vnet5 type veth peer name vm5
+ip -n "$HOST" link set vnet5 up
+check "binding a fifth port" vg binding create --port vnet5 --mac 52:54:00:00:00:05 --filter clean-traffic --param IP=10.77.0.5
+ip -n "$HOST" link set vnet5 name vport5
+sleep 0.5
+expect_eq "a renamed port keeps its binding, under the new name" "vnet1 vport5" \
+	"$(vg binding list | awk 'NR > 1 { printf "%s%s", s, $1; s = " " }')"
+expect_eq "its elements follow the new name" "0 1" \
+	"$(in_ns "$HOST" nft list table bridge vifguard | grep -c '"vnet5"') $(in_ns "$HOST" nft list map bridge vifguard out-ports | grep -c '"vport5"')"
+ip -n "$HOST" link set vport5 address 02:00:00:00:00:55
+sleep 0.5
+expect_eq "a MAC change ends the binding" "vnet1" \
+	"$(vg binding list | awk 'NR > 1 { printf "%s%s", s, $1; s = " " }')"
+ip -n "$HOST" link del vport5
 
 # ---- kill -9 and restart under a forged-source stream ------------------------------
 # vm1 sends forged and legitimate frames for about 3 s while the daemon is
