@@ -897,6 +897,78 @@ struct fw_port *fw_port_free(struct fw_port *p)
 	return NULL;
 }
 
+/* Rate of copies to the learning NFLOG group, per port and direction: a VM cannot flood the daemon. */
+#define LOG_RATE "limit rate 50/second burst 100 packets"
+
+static void add_learning_base(struct strbuf *sb)
+{
+	static const char *const modes[] = { "any", "dhcp" };
+
+	strbuf_add(sb, "add set bridge " FW_TABLE " learn-mac { type ifname . ether_addr; }\n"
+		       "add set bridge " FW_TABLE " learn-servers { type ifname . ipv4_addr; }\n"
+		       "add set bridge " FW_TABLE " learn-any-server { type ifname; }\n"
+		       "add set bridge " FW_TABLE " snoop-ports { type ifname; }\n"
+		       "add set bridge " FW_TABLE
+		       " rate-o { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		       "add set bridge " FW_TABLE
+		       " rate-i { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		       "add chain bridge " FW_TABLE " log-o\n"
+		       "add chain bridge " FW_TABLE " log-i\n"
+		       "add chain bridge " FW_TABLE " dhcp-reply\n"
+		       "flush chain bridge " FW_TABLE " log-o\n"
+		       "flush chain bridge " FW_TABLE " log-i\n"
+		       "flush chain bridge " FW_TABLE " dhcp-reply\n");
+	strbuf_addf(sb,
+		    "add rule bridge " FW_TABLE " log-o add @rate-o { iifname " LOG_RATE " } "
+		    "log prefix \"vg-o\" group %u\n"
+		    "add rule bridge " FW_TABLE " log-i add @rate-i { oifname " LOG_RATE " } "
+		    "log prefix \"vg-i\" group %u\n",
+		    fw_nflog_group, fw_nflog_group);
+	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
+	strbuf_add(sb, "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server jump log-i\n"
+		       "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server accept\n"
+		       "add rule bridge " FW_TABLE
+		       " dhcp-reply oifname . ip saddr @learn-servers jump log-i\n"
+		       "add rule bridge " FW_TABLE
+		       " dhcp-reply oifname . ip saddr @learn-servers accept\n"
+		       "add rule bridge " FW_TABLE " dhcp-reply drop\n");
+	for (int m = 0; m < 2; m++) {
+		const char *mode = modes[m];
+
+		strbuf_addf(sb,
+			    "add chain bridge " FW_TABLE " learn-%s-o\n"
+			    "add chain bridge " FW_TABLE " learn-%s-i\n"
+			    "flush chain bridge " FW_TABLE " learn-%s-o\n"
+			    "flush chain bridge " FW_TABLE " learn-%s-i\n"
+			    /* only the VM's own MAC, and DHCP requests copied and passed */
+			    "add rule bridge " FW_TABLE
+			    " learn-%s-o iifname . ether saddr != @learn-mac drop\n"
+			    "add rule bridge " FW_TABLE
+			    " learn-%s-o ether type ip udp sport 68 udp dport 67 jump log-o\n"
+			    "add rule bridge " FW_TABLE
+			    " learn-%s-o ether type ip udp sport 68 udp dport 67 accept\n"
+			    "add rule bridge " FW_TABLE
+			    " learn-%s-i ether type ip udp sport 67 udp dport 68 jump dhcp-reply\n",
+			    mode, mode, mode, mode, mode, mode, mode, mode);
+		if (m == 0)
+			/* any: also the VM's ARP and IPv4 (copied), and ARP/IPv4 to it */
+			strbuf_add(sb, "add rule bridge " FW_TABLE
+				       " learn-any-o ether type { arp, ip } jump log-o\n"
+				       "add rule bridge " FW_TABLE
+				       " learn-any-o ether type { arp, ip } accept\n"
+				       "add rule bridge " FW_TABLE " learn-any-i oifname . ether daddr "
+				       "@learn-mac ether type { arp, ip } accept\n"
+				       "add rule bridge " FW_TABLE
+				       " learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n");
+		strbuf_addf(sb,
+			    "add rule bridge " FW_TABLE " learn-%s-o drop\n"
+			    "add rule bridge " FW_TABLE " learn-%s-i drop\n",
+			    mode, mode);
+	}
+}
+
+unsigned fw_nflog_group = FW_NFLOG_GROUP_DEFAULT;
+
 const char *fw_base_add(void)
 {
 	/*
@@ -904,11 +976,13 @@ const char *fw_base_add(void)
 	 * before the bridge decides (prerouting -300) and after (postrouting
 	 * 300); the forward chain marks the out-port before br_netfilter (-1)
 	 * hands the packet to the inet hooks. Re-adding the rules is atomic with
-	 * the flush, so running this again never opens a gap.
+	 * the flush, so running this again never opens a gap. Learned ports keep
+	 * copying their DHCP (snoop-ports) before their own rules run.
 	 */
-	static char text[4096];
+	static char text[16384];
+	static unsigned text_group;
 
-	if (!text[0]) {
+	if (!text[0] || text_group != fw_nflog_group) {
 		struct strbuf sb;
 
 		strbuf_init(&sb);
@@ -921,6 +995,7 @@ const char *fw_base_add(void)
 		for (int bit = 0; bit < 16; bit++)
 			strbuf_addf(&sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
 				    bit);
+		add_learning_base(&sb);
 		strbuf_add(&sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
 				"priority -300; policy accept; }\n"
 				"add chain bridge " FW_TABLE " forward { type filter hook forward "
@@ -934,9 +1009,13 @@ const char *fw_base_add(void)
 				"flush chain bridge " FW_TABLE " set-out-mark\n"
 				"add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
 				"@l3-in-ids\n"
+				"add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
+				"ip udp sport 68 udp dport 67 jump log-o\n"
 				"add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
 				"add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
 				"set-out-mark\n"
+				"add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
+				"ip udp sport 67 udp dport 68 jump log-i\n"
 				"add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
 				"add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
 				"0xffff0000\n");
@@ -945,11 +1024,132 @@ const char *fw_base_add(void)
 				    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
 				    "meta mark set meta mark | 0x%04x\n",
 				    bit, 1u << bit);
-		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text))
+		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
 			memcpy(text, sb.buf, sb.len + 1);
+			text_group = fw_nflog_group;
+		}
 		strbuf_fini(&sb);
 	}
 	return text;
+}
+
+static int special_port(const char *port, const char *id, struct fw_port **ret, struct err *err)
+{
+	struct fw_port *p;
+
+	if (!is_port_name(port))
+		return err_set(err, -EINVAL,
+			       "'%s' is not a valid interface name (1-15 characters)", port);
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->port = strdup(port)) || !(p->template_id = strdup(id)) ||
+	    !(p->template_add = strdup("")) || !(p->template_del = strdup(""))) {
+		fw_port_free(p);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	*ret = p;
+	return 0;
+}
+
+static int finish_special(struct fw_port *p, struct strbuf *add, struct strbuf *del,
+			  unsigned n_elements, struct fw_port **ret, struct err *err)
+{
+	if (strbuf_error(add) < 0 || strbuf_error(del) < 0) {
+		strbuf_fini(add);
+		strbuf_fini(del);
+		fw_port_free(p);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	p->elements_add = strbuf_steal(add);
+	p->elements_del = strbuf_steal(del);
+	p->n_elements = n_elements;
+	*ret = p;
+	return 0;
+}
+
+int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dhcp_only,
+			const uint8_t (*servers)[4], size_t n_servers, struct fw_port **ret,
+			struct err *err)
+{
+	const char *mode = is_dhcp_only ? "dhcp" : "any";
+	struct fw_port *p = NULL;
+	struct strbuf add, del;
+	char id[32], text[MAC_TEXT_MAX];
+	int r;
+
+	snprintf(id, sizeof(id), "learn-%s", mode);
+	r = special_port(port, id, &p, err);
+	if (r < 0)
+		return r;
+	strbuf_init(&add);
+	strbuf_init(&del);
+	mac_format(mac, text);
+	/* the elements first, the dispatch last: the chains see complete data */
+	strbuf_addf(&add, "add element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n", port, text);
+	strbuf_addf(&del, "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
+			  "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n"
+			  "delete element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n",
+		    port, port, port, text);
+	if (n_servers == 0) {
+		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-any-server { \"%s\" }\n", port);
+		strbuf_addf(&del, "delete element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
+			    port);
+	}
+	for (size_t i = 0; i < n_servers; i++) {
+		char ip[IP_TEXT_MAX];
+
+		ipv4_format(servers[i], ip);
+		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
+			    port, ip);
+		strbuf_addf(&del, "delete element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
+			    port, ip);
+	}
+	strbuf_addf(&add, "add element bridge " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
+			  "add element bridge " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
+		    port, mode, port, mode);
+	return finish_special(p, &add, &del, 3 + (unsigned)(n_servers ? n_servers : 1), ret, err);
+}
+
+int fw_compile_blocked(const char *port, struct fw_port **ret, struct err *err)
+{
+	struct fw_port *p = NULL;
+	struct strbuf add, del;
+	int r;
+
+	r = special_port(port, "blocked", &p, err);
+	if (r < 0)
+		return r;
+	strbuf_init(&add);
+	strbuf_init(&del);
+	strbuf_addf(&add, "add element bridge " FW_TABLE " out-ports { \"%s\" : drop }\n"
+			  "add element bridge " FW_TABLE " in-ports { \"%s\" : drop }\n",
+		    port, port);
+	strbuf_addf(&del, "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
+			  "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n",
+		    port, port);
+	return finish_special(p, &add, &del, 2, ret, err);
+}
+
+int fw_port_add_snoop(struct fw_port *p)
+{
+	struct strbuf add, del;
+
+	strbuf_init(&add);
+	strbuf_init(&del);
+	strbuf_addf(&add, "%sadd element bridge " FW_TABLE " snoop-ports { \"%s\" }\n",
+		    p->elements_add, p->port);
+	strbuf_addf(&del, "%sdelete element bridge " FW_TABLE " snoop-ports { \"%s\" }\n",
+		    p->elements_del, p->port);
+	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
+		strbuf_fini(&add);
+		strbuf_fini(&del);
+		return -ENOMEM;
+	}
+	free(p->elements_add);
+	free(p->elements_del);
+	p->elements_add = strbuf_steal(&add);
+	p->elements_del = strbuf_steal(&del);
+	p->n_elements++;
+	return 0;
 }
 
 const char *fw_base_inet_add(void)

@@ -15,11 +15,16 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "filter/instantiate.h"
 #include "util/err.h"
 
 #define FW_TABLE "vifguard"
+
+/* The NFLOG group learning copies frames to; set before the first fw_base_add(). */
+#define FW_NFLOG_GROUP_DEFAULT 3710
+extern unsigned fw_nflog_group;
 
 /* The compiled form of one port. All text is nft syntax, one statement per line. */
 struct fw_port {
@@ -53,6 +58,21 @@ const char *fw_base_del(void);
  */
 int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
 	       struct fw_port **ret, struct err *err);
+
+/*
+ * A port that is learning its address: its frames go through the shared
+ * learning chains (dhcp: only DHCP, from the VM's MAC, replies only from
+ * trusted servers — any server when n_servers is 0; any: also the VM's ARP
+ * and IPv4, and ARP/IPv4 to its MAC), and the frames that matter are copied
+ * to the NFLOG group. Only elements: constant cost per port.
+ */
+int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dhcp_only,
+			const uint8_t (*servers)[4], size_t n_servers, struct fw_port **ret,
+			struct err *err);
+/* A port that drops everything in both directions (learning failed). */
+int fw_compile_blocked(const char *port, struct fw_port **ret, struct err *err);
+/* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
+int fw_port_add_snoop(struct fw_port *p);
 
 struct fw_port *fw_port_free(struct fw_port *p);
 
