@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -40,6 +41,39 @@ static long long num(const struct ctl_value *obj, const char *key)
 	return (long long)n;
 }
 
+/* "10.0.0.5 (dhcp-ack from 10.0.0.1, lease until 12:34:56)" for each address, joined. */
+static void format_addresses(const struct ctl_value *obj, bool is_long, char *out, size_t size)
+{
+	const struct ctl_value *arr = NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (ctl_value_find(obj, "addresses", &arr) < 0 || !arr)
+		return;
+	for (size_t i = 0; i < ctl_value_array_len(arr) && used < size; i++) {
+		const struct ctl_value *a = ctl_value_array_at(arr, i);
+		const char *source = str(a, "source");
+		char detail[160] = "";
+		long long end = num(a, "lease_end");
+
+		if (is_long) {
+			time_t t = (time_t)end;
+			char when[32] = "no lease end";
+
+			if (end > 0)
+				strftime(when, sizeof(when), "lease until %F %T", localtime(&t));
+			if (strcmp(source, "dhcp") == 0)
+				snprintf(detail, sizeof(detail), " (dhcp-ack from %s, %s)",
+					 str(a, "server"), when);
+			else
+				snprintf(detail, sizeof(detail), " (%s)", source);
+		}
+		used += (size_t)snprintf(out + used, size - used, "%s%s%s",
+					 i ? (is_long ? "\n           " : ",") : "",
+					 str(a, "address"), detail);
+	}
+}
+
 static void print_json(const struct ctl_value *v, bool pretty)
 {
 	_cleanup_free_ char *text = ctl_value_to_json_string(v, pretty);
@@ -61,11 +95,14 @@ static int print_item(const struct ctl_value *item, void *userdata)
 
 		printf("%s%s", o->is_first ? "[" : ",\n ", text ? text : "null");
 	} else if (strcmp(o->kind, "binding") == 0) {
+		char addrs[512];
+
+		format_addresses(item, false, addrs, sizeof(addrs));
 		if (o->is_first)
-			printf("%-15s %-24s %-9s %-17s %s\n", "PORT", "FILTER", "STATE", "MAC",
-			       "NOTE");
-		printf("%-15s %-24s %-9s %-17s %s\n", str(item, "port"), str(item, "filter"),
-		       str(item, "state"), str(item, "mac"),
+			printf("%-15s %-24s %-9s %-17s %-16s %s\n", "PORT", "FILTER", "STATE",
+			       "MAC", "LEARNED", "NOTE");
+		printf("%-15s %-24s %-9s %-17s %-16s %s\n", str(item, "port"), str(item, "filter"),
+		       str(item, "state"), str(item, "mac"), addrs[0] ? addrs : "-",
 		       strcmp(str(item, "note"), "-") ? str(item, "note") : "");
 	} else if (strcmp(o->kind, "filter") == 0) {
 		if (o->is_first)
@@ -130,6 +167,39 @@ static void show_failures(const struct ctl_value *data)
 		printf("done\n");
 }
 
+static void show_learning(const struct ctl_value *data)
+{
+	const struct ctl_value *l = NULL, *servers = NULL;
+	char addrs[2048];
+
+	format_addresses(data, true, addrs, sizeof(addrs));
+	if (addrs[0])
+		printf("address:   %s\n", addrs);
+	if (ctl_value_find(data, "learning", &l) < 0 || !l)
+		return;
+	printf("learning:  mode %s", str(l, "mode"));
+	if (num(l, "since")) {
+		time_t t = (time_t)num(l, "since");
+		char when[32];
+
+		strftime(when, sizeof(when), "%F %T", localtime(&t));
+		printf(", learning since %s", when);
+	}
+	printf(", timeout %llds", num(l, "timeout"));
+	if (ctl_value_find(l, "trusted_servers", &servers) == 0 && ctl_value_array_len(servers)) {
+		printf(", trusted DHCP servers:");
+		for (size_t i = 0; i < ctl_value_array_len(servers); i++) {
+			const char *sv = "";
+
+			(void)ctl_value_string(ctl_value_array_at(servers, i), &sv);
+			printf(" %s", sv);
+		}
+	} else {
+		printf(", any DHCP server");
+	}
+	printf("\n");
+}
+
 static void show_binding(const struct ctl_value *data)
 {
 	const struct ctl_value *params = NULL, *owner = NULL;
@@ -147,6 +217,7 @@ static void show_binding(const struct ctl_value *data)
 	       num(data, "port_id"), num(data, "ifindex"));
 	if (strcmp(str(data, "note"), "-") != 0)
 		printf("note:      %s\n", str(data, "note"));
+	show_learning(data);
 	if (ctl_value_find(data, "params", &params) < 0 || !params)
 		return;
 	ctl_value_iter_init(&it, params);
@@ -227,10 +298,14 @@ static int add_param(struct ctl_request *req, const char *arg)
 static int binding_create(int argc, char **argv, bool is_json)
 {
 	static const struct option options[] = {
-		{ "port", required_argument, NULL, 'P' },   { "mac", required_argument, NULL, 'm' },
-		{ "filter", required_argument, NULL, 'f' }, { "param", required_argument, NULL, 'p' },
-		{ "owner", required_argument, NULL, 'o' },  { "linkdev", required_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'j' },	    { NULL, 0, NULL, 0 },
+		{ "port", required_argument, NULL, 'P' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "linkdev", required_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_request req = { .verb = CTL_VERB_BINDING_CREATE };
 	int opt, r = CLI_EXIT_OK;
@@ -328,17 +403,17 @@ int cmd_binding(int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return list(CTL_VERB_BINDING_LIST, "binding", is_json);
 	if (strcmp(argv[1], "delete") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DELETE, "binding",
-			       is_json, NULL);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DELETE, "binding", is_json,
+			       NULL);
 	if (strcmp(argv[1], "show") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_SHOW, "binding",
-			       is_json, show_binding);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_SHOW, "binding", is_json,
+			       show_binding);
 	if (strcmp(argv[1], "dumpxml") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DUMPXML, "binding",
-			       is_json, show_xml);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DUMPXML, "binding", is_json,
+			       show_xml);
 	if (strcmp(argv[1], "relearn") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_RELEARN, "binding",
-			       is_json, NULL);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_RELEARN, "binding", is_json,
+			       NULL);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
 		return cli_print_help("binding");
 	return cli_usage_error("binding", "unknown binding subcommand '%s'", argv[1]);
@@ -364,11 +439,11 @@ int cmd_filter(int argc, char **argv)
 		return call_and_show(&req, is_json, show_failures);
 	}
 	if (strcmp(argv[1], "undefine") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_UNDEFINE, "filter",
-			       is_json, NULL);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_UNDEFINE, "filter", is_json,
+			       NULL);
 	if (strcmp(argv[1], "dumpxml") == 0)
-		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_DUMPXML, "filter",
-			       is_json, show_xml);
+		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_DUMPXML, "filter", is_json,
+			       show_xml);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
 		return cli_print_help("filter");
 	return cli_usage_error("filter", "unknown or incomplete filter subcommand '%s'", argv[1]);

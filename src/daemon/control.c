@@ -108,6 +108,8 @@ static int filter_item(const struct daemon_filter_info *info, void *userdata)
 	return 0;
 }
 
+static void add_learning(struct ctl_obj *obj, const struct port *p);
+
 static void add_port_summary(struct ctl_obj *obj, const struct port *p)
 {
 	char mac[MAC_TEXT_MAX];
@@ -133,6 +135,50 @@ static void add_params(struct ctl_obj *obj, const struct filter_params *params)
 	}
 }
 
+static void add_addresses(struct ctl_obj *obj, const struct port *p)
+{
+	struct ctl_array *arr = ctl_obj_add_array(obj, "addresses");
+
+	for (size_t i = 0; i < p->n_addrs; i++) {
+		const struct port_addr *a = &p->addrs[i];
+		struct ctl_obj *o = ctl_array_add_obj(arr);
+		char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
+
+		ipv4_format(a->ip, ip);
+		ctl_obj_add_string(o, "address", ip);
+		ctl_obj_add_string(o, "source", learn_source_name(a->source));
+		if (a->has_server) {
+			ipv4_format(a->server, server);
+			ctl_obj_add_string(o, "server", server);
+		}
+		if (a->lease_end >= 0)
+			ctl_obj_add_int(o, "lease_end", a->lease_end);
+		ctl_obj_add_int(o, "learned_at", a->learned_at);
+	}
+}
+
+static void add_learning(struct ctl_obj *obj, const struct port *p)
+{
+	struct ctl_obj *l;
+	struct ctl_array *servers;
+
+	add_addresses(obj, p);
+	if (!p->learns)
+		return;
+	l = ctl_obj_add_obj(obj, "learning");
+	ctl_obj_add_string(l, "mode", p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any");
+	if (p->state == PORT_LEARNING)
+		ctl_obj_add_int(l, "since", p->learning_since);
+	ctl_obj_add_int(l, "timeout", p->learn_timeout_s);
+	servers = ctl_obj_add_array(l, "trusted_servers");
+	for (size_t i = 0; i < p->n_servers; i++) {
+		char ip[IP_TEXT_MAX];
+
+		ipv4_format(p->servers[i], ip);
+		ctl_array_add_string(servers, ip);
+	}
+}
+
 static struct ctl_obj *port_details(const struct port *p)
 {
 	struct ctl_obj *obj = ctl_obj_new(), *owner;
@@ -148,6 +194,7 @@ static struct ctl_obj *port_details(const struct port *p)
 	ctl_obj_add_uint(obj, "port_id", p->port_id);
 	ctl_obj_add_int(obj, "created_at", p->created_at);
 	add_params(obj, &p->binding->ref.params);
+	add_learning(obj, p);
 	return obj;
 }
 
@@ -227,6 +274,23 @@ static int binding_from_xml(const char *xml, struct binding **ret, struct err *e
 
 /* ---- verbs -------------------------------------------------------------- */
 
+static void add_learn_stats(struct ctl_obj *data, const struct daemon_learn_stats *st,
+			    unsigned group)
+{
+	struct ctl_obj *l = ctl_obj_add_obj(data, "learning");
+	struct ctl_obj *drops;
+
+	ctl_obj_add_uint(l, "nflog_group", group);
+	ctl_obj_add_uint(l, "records", st->n_records);
+	ctl_obj_add_uint(l, "unknown_port", st->n_unknown_port);
+	for (int v = 0; v < _LEARN_VERDICT_MAX; v++)
+		ctl_obj_add_uint(l, learn_verdict_name(v), st->verdicts[v]);
+	drops = ctl_obj_add_obj(l, "ignored");
+	for (int r = 1; r < _LEARN_DROP_MAX; r++)
+		if (st->drops[r])
+			ctl_obj_add_uint(drops, learn_drop_name(r), st->drops[r]);
+}
+
 static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 		      const struct ctl_request *req)
 {
@@ -235,6 +299,7 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 	ctl_obj_add_string(data, "version", VIFGUARD_VERSION);
 	ctl_obj_add_int(data, "pid", getpid());
 	ctl_obj_add_uint(data, "bindings", daemon_port_count(ctx->daemon));
+	add_learn_stats(data, daemon_learn_stats(ctx->daemon), daemon_nflog_group(ctx->daemon));
 	reply_ok(conn, req->id, data);
 }
 
@@ -360,6 +425,7 @@ static void do_binding_list(struct control_ctx *ctx, struct control_conn *conn,
 		struct ctl_obj *obj = ctl_obj_new();
 
 		add_port_summary(obj, daemon_port_get(ctx->daemon, i));
+		add_addresses(obj, daemon_port_get(ctx->daemon, i));
 		send_item(&lc, obj);
 	}
 	send_count(&lc);
@@ -392,15 +458,10 @@ static void do_binding_dumpxml(struct control_ctx *ctx, struct control_conn *con
 static void do_binding_relearn(struct control_ctx *ctx, struct control_conn *conn,
 			       const struct ctl_request *req)
 {
-	const struct port *p = daemon_port_find(ctx->daemon, req->port);
 	struct err err = { 0 };
+	int r = daemon_binding_relearn(ctx->daemon, req->port, &err);
 
-	if (!p)
-		err_set(&err, -ENOENT, "port %s is not bound", req->port);
-	else
-		err_set(&err, -EINVAL, "port %s is not learning an address (state %s)", req->port,
-			port_state_names[p->state]);
-	reply_result(conn, req->id, err.code, &err, NULL);
+	reply_result(conn, req->id, r, &err, NULL);
 }
 
 typedef void (*verb_fn)(struct control_ctx *ctx, struct control_conn *conn,

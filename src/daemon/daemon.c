@@ -51,6 +51,12 @@ const char *const daemon_event_names[DAEMON_EVENT__MAX] = {
 	[DAEMON_EVENT_FILTER_DEFINED] = "filter-defined",
 	[DAEMON_EVENT_FILTER_UNDEFINED] = "filter-undefined",
 	[DAEMON_EVENT_RELOADED] = "reloaded",
+	[DAEMON_EVENT_LEARNING] = "learning",
+	[DAEMON_EVENT_LEARNED] = "learned",
+	[DAEMON_EVENT_RENEWED] = "renewed",
+	[DAEMON_EVENT_ADDRESS_REMOVED] = "address-removed",
+	[DAEMON_EVENT_EXPIRED] = "expired",
+	[DAEMON_EVENT_CONFLICT] = "conflict",
 };
 
 /* A filter defined at run time: kept as its canonical XML, as stored. */
@@ -70,6 +76,7 @@ struct daemon {
 	size_t n_ports;
 	struct fw_ctx *fw;
 	struct store *store;
+	struct daemon_learn_stats learn_stats;
 };
 
 static void emit(struct daemon *d, enum daemon_event_type type, const char *port,
@@ -86,7 +93,8 @@ static void emit(struct daemon *d, enum daemon_event_type type, const char *port
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	ev.message = message;
-	log_info("%s%s%s: %s", daemon_event_names[type], port ? " " : "", port ? port : "", message);
+	log_info("%s%s%s: %s", daemon_event_names[type], port ? " " : "", port ? port : "",
+		 message);
 	if (d->on_event)
 		d->on_event(&ev, d->userdata);
 }
@@ -193,6 +201,8 @@ static struct port *port_free(struct port *p)
 	fw_record_free(p->record);
 	free(p->template_id);
 	free(p->note);
+	free(p->servers);
+	free(p->addrs);
 	free(p);
 	return NULL;
 }
@@ -281,23 +291,118 @@ static unsigned allocate_port_id(const struct daemon *d)
 	return 0;
 }
 
-/* Instantiates and compiles a binding against set. */
-static int compile_binding(const struct filter_set *set, const struct binding *b, unsigned port_id,
-			   struct fw_port **ret, struct err *err)
+/* The learned addresses as the IP variable, for filter_instantiate_with(). */
+static int learned_params(const struct port *p, struct filter_params *ret)
 {
-	_cleanup_(instance_freep) struct instance *inst = NULL;
+	for (size_t i = 0; i < p->n_addrs; i++) {
+		char text[IP_TEXT_MAX];
+
+		ipv4_format(p->addrs[i].ip, text);
+		if (filter_params_add(ret, "IP", text) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Reads the learning parameters of a port whose IP is missing: mode, servers, timeout. */
+static int learning_params(struct daemon *d, struct port *p, const struct instance *inst,
+			   struct err *err)
+{
+	const struct filter_var *servers = instance_dhcp_servers(inst);
+	const struct filter_var *timeout =
+		filter_params_find(&p->binding->ref.params, "CTRL_IP_LEARNING_TIMEOUT");
+	enum filter_learning mode;
+	uint8_t(*list)[4] = NULL;
 	int r;
 
-	r = filter_instantiate(set, b, &inst, err);
+	r = instance_learning_mode(inst, &mode, err);
 	if (r < 0)
-		return err_prefix(err, "port %s: ", b->portdev);
-	if (!instance_is_complete(inst)) {
+		return err_prefix(err, "port %s: ", p->binding->portdev);
+	if (mode == FILTER_LEARNING_NONE)
+		return -ENOENT;
+	if (servers && servers->n_values) {
+		list = calloc(servers->n_values, sizeof(*list));
+		if (!list)
+			return err_set(err, -ENOMEM, "out of memory");
+		for (size_t i = 0; i < servers->n_values; i++) {
+			if (ipv4_parse(servers->values[i], list[i]) < 0) {
+				free(list);
+				return err_set(err, -EINVAL,
+					       "port %s: DHCPSERVER '%s' is not an IPv4 address",
+					       p->binding->portdev, servers->values[i]);
+			}
+		}
+	}
+	p->learn_timeout_s = d->cfg.learn_timeout_s;
+	if (timeout && timeout->n_values) {
+		char *end;
+		long v = strtol(timeout->values[0], &end, 10);
+
+		if (*end || v < 0 || v > 86400 * 7) {
+			free(list);
+			return err_set(err, -EINVAL,
+				       "port %s: CTRL_IP_LEARNING_TIMEOUT '%s' is not a number of "
+				       "seconds (0-604800, 0: none)",
+				       p->binding->portdev, timeout->values[0]);
+		}
+		p->learn_timeout_s = (int)v;
+	}
+	free(p->servers);
+	p->servers = list;
+	p->n_servers = servers ? servers->n_values : 0;
+	p->learn_mode = mode == FILTER_LEARNING_DHCP ? LEARN_MODE_DHCP : LEARN_MODE_ANY;
+	return 0;
+}
+
+/*
+ * What the port's rules must be now: blocked (learning failed), the full
+ * rules (every variable known, the learned addresses as IP), or the
+ * learning rules (only IP is missing and learning is on). *ret_state says
+ * which. Anything else missing is an error naming the variables.
+ */
+static int compile_port(struct daemon *d, const struct filter_set *set, struct port *p,
+			struct fw_port **ret, enum port_state *ret_state, struct err *err)
+{
+	_cleanup_(instance_freep) struct instance *inst = NULL;
+	struct filter_params learned = { 0 };
+	bool is_only_ip;
+	int r;
+
+	if (p->is_blocked) {
+		*ret_state = PORT_FAILED;
+		return fw_compile_blocked(p->binding->portdev, ret, err);
+	}
+	r = learned_params(p, &learned);
+	if (r >= 0)
+		r = filter_instantiate_with(set, p->binding, &learned, &inst, err);
+	filter_params_fini(&learned);
+	if (r < 0)
+		return err_prefix(err, "port %s: ", p->binding->portdev);
+	p->learns = !filter_params_find(&p->binding->ref.params, "IP");
+	if (instance_is_complete(inst)) {
+		if (p->learns && (r = learning_params(d, p, inst, err)) < 0 && r != -ENOENT)
+			return r;
+		r = fw_compile(inst, p->binding->portdev, p->port_id, ret, err);
+		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0)
+			r = err_set(err, -ENOMEM, "out of memory");
+		*ret_state = PORT_ACTIVE;
+		return r;
+	}
+	is_only_ip = inst->n_missing == 1 && instance_is_missing(inst, "IP");
+	r = is_only_ip ? learning_params(d, p, inst, err) : -ENOENT;
+	if (r == -ENOENT) {
 		_cleanup_free_ char *missing = instance_missing_format(inst, true);
 
-		return err_set(err, -EINVAL, "port %s: %s", b->portdev,
-			       missing ? missing : "variables are missing");
+		return err_set(err, -EINVAL, "port %s: %s%s", p->binding->portdev,
+			       missing ? missing : "variables are missing",
+			       is_only_ip ? " (CTRL_IP_LEARNING is none: give IP)" : "");
 	}
-	return fw_compile(inst, b->portdev, port_id, ret, err);
+	if (r < 0)
+		return r;
+	*ret_state = PORT_LEARNING;
+	return fw_compile_learning(p->binding->portdev, p->binding->mac,
+				   p->learn_mode == LEARN_MODE_DHCP,
+				   (const uint8_t(*)[4])p->servers, p->n_servers, ret, err);
 }
 
 static int set_template(struct port *p, const struct fw_record *rec)
@@ -394,6 +499,7 @@ static int port_new(struct binding *b, struct port **ret)
 int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 {
 	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	enum port_state state = PORT_NEW;
 	struct port *p = NULL;
 	struct link_info link;
 	int r;
@@ -406,7 +512,8 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	r = link_lookup_name(b->portdev, &link, err);
 	if (r < 0) {
 		if (r == -ENODEV)
-			r = err_set(err, r, "cannot bind port %s: no such interface (VM not started?)",
+			r = err_set(err, r,
+				    "cannot bind port %s: no such interface (VM not started?)",
 				    b->portdev);
 		else
 			err_prefix(err, "cannot bind port %s: ", b->portdev);
@@ -421,7 +528,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	p->ifindex = link.ifindex;
 	memcpy(p->mac, link.mac, sizeof(p->mac));
 	p->port_id = allocate_port_id(d);
-	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, err);
+	r = compile_port(d, d->filters, p, &compiled, &state, err);
 	if (r < 0)
 		goto fail;
 	/* the intent first: a crash after the kernel change is repaired at the next start */
@@ -433,16 +540,23 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 		(void)store_binding_delete(d->store, p->binding->portdev, NULL);
 		goto fail;
 	}
-	p->state = PORT_ACTIVE;
-	(void)store_binding_set_state(d->store, p->binding->portdev, STORE_STATE_ACTIVE, NULL, NULL);
+	p->state = state;
+	p->learning_since = state == PORT_LEARNING ? now_seconds() : 0;
+	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
+				      NULL);
 	r = port_insert(d, p);
 	if (r < 0) {
 		r = err_set(err, r, "out of memory");
 		goto fail;
 	}
 	emit(d, DAEMON_EVENT_BINDING_CREATED, p->binding->portdev, p->binding->ref.filter,
-	     "bound to filter '%s' (template %s, %u elements)", p->binding->ref.filter,
-	     compiled->template_id, compiled->n_elements);
+	     "bound to filter '%s' (%s, %u elements)", p->binding->ref.filter,
+	     port_state_names[state], compiled->n_elements);
+	if (state == PORT_LEARNING)
+		emit(d, DAEMON_EVENT_LEARNING, p->binding->portdev, p->binding->ref.filter,
+		     "learning the IP address (%s mode%s)",
+		     p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any",
+		     p->n_servers ? ", trusted DHCP servers only" : "");
 	return 0;
 fail:
 	binding_free(b);
@@ -513,15 +627,17 @@ static void rebuild_ports(struct daemon *d, const struct filter_set *set, struct
 	for (size_t i = 0; i < d->n_ports; i++) {
 		_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
 		struct port *p = d->ports[i];
+		enum port_state state = p->state;
 		struct err err = { 0 };
 		int r;
 
-		r = compile_binding(set, p->binding, p->port_id, &compiled, &err);
+		r = compile_port(d, set, p, &compiled, &state, &err);
 		if (r >= 0 && is_same_rules(compiled, p->record))
 			continue;
 		if (r >= 0)
 			r = port_apply(d, p, compiled, &err);
 		if (r >= 0) {
+			p->state = state;
 			free(p->note);
 			p->note = NULL;
 			emit(d, DAEMON_EVENT_BINDING_UPDATED, p->binding->portdev,
@@ -596,8 +712,7 @@ static void collect_report(void *userdata, enum conf_severity sev, const char *m
 }
 
 /* Parses a definition; libvirt's UUID rules, but a definition without <uuid> keeps the old one. */
-static int parse_definition(struct daemon *d, const char *xml, struct filter **ret,
-			    struct err *err)
+static int parse_definition(struct daemon *d, const char *xml, struct filter **ret, struct err *err)
 {
 	_cleanup_(filter_freep) struct filter *f = NULL;
 	struct strbuf msgs;
@@ -617,9 +732,10 @@ static int parse_definition(struct daemon *d, const char *xml, struct filter **r
 	strbuf_fini(&msgs);
 	old = filter_set_find(d->filters, f->name);
 	if (old && f->has_uuid && memcmp(old->uuid, f->uuid, 16) != 0)
-		return err_set(err, -EEXIST,
-			       "filter '%s' already exists with another uuid (omit <uuid> to replace it)",
-			       f->name);
+		return err_set(
+			err, -EEXIST,
+			"filter '%s' already exists with another uuid (omit <uuid> to replace it)",
+			f->name);
 	for (size_t i = 0; i < filter_set_size(d->filters); i++) {
 		const struct filter *other = filter_set_get(d->filters, i);
 
@@ -682,12 +798,13 @@ int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err)
 	int r;
 
 	if (i < 0)
-		return err_set(err, filter_set_find(d->filters, name) ? -EPERM : -ENOENT,
-			       filter_set_find(d->filters, name)
-				       ? "filter '%s' comes from a filter directory, not from define: "
-					 "remove its file and reload"
-				       : "filter '%s' is not defined",
-			       name);
+		return err_set(
+			err, filter_set_find(d->filters, name) ? -EPERM : -ENOENT,
+			filter_set_find(d->filters, name)
+				? "filter '%s' comes from a filter directory, not from define: "
+				  "remove its file and reload"
+				: "filter '%s' is not defined",
+			name);
 	strbuf_init(&users);
 	for (size_t k = 0; k < d->n_ports; k++)
 		if (tree_uses(d->filters, d->ports[k]->binding->ref.filter, name, 0))
@@ -796,8 +913,8 @@ static void port_gone(struct daemon *d, struct port *p, const char *why)
 	p = port_take(d, p->binding->portdev);
 	if (port_remove(d, p, &err) < 0)
 		log_err("port %s: %s", p->binding->portdev, err.msg);
-	emit(d, DAEMON_EVENT_PORT_GONE, name, p->binding->ref.filter, "%s: binding and rules removed",
-	     why);
+	emit(d, DAEMON_EVENT_PORT_GONE, name, p->binding->ref.filter,
+	     "%s: binding and rules removed", why);
 	port_free(p);
 }
 
@@ -813,6 +930,7 @@ void daemon_link_gone(struct daemon *d, int ifindex, const char *name)
 static void port_rename(struct daemon *d, struct port *p, const char *name)
 {
 	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	enum port_state state;
 	_cleanup_free_ char *old_name = strdup(p->binding->portdev);
 	char *new_name = strdup(name);
 	struct err err = { 0 };
@@ -825,7 +943,7 @@ static void port_rename(struct daemon *d, struct port *p, const char *name)
 	p = port_take(d, old_name);
 	free(p->binding->portdev);
 	p->binding->portdev = new_name;
-	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, &err);
+	r = compile_port(d, d->filters, p, &compiled, &state, &err);
 	if (r >= 0)
 		r = store_binding_delete(d->store, old_name, &err);
 	if (r >= 0)
@@ -875,6 +993,38 @@ static int load_defined(const char *name, const char *xml, void *userdata, struc
 	return 0;
 }
 
+static enum learn_source source_from_store(const char *source)
+{
+	if (strcmp(source, STORE_SOURCE_ARP) == 0)
+		return LEARN_SOURCE_ARP;
+	if (strcmp(source, STORE_SOURCE_IPV4) == 0)
+		return LEARN_SOURCE_IPV4;
+	return LEARN_SOURCE_DHCP;
+}
+
+static int port_addr_add(struct port *p, const struct port_addr *a)
+{
+	struct port_addr *grown = realloc(p->addrs, (p->n_addrs + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	p->addrs = grown;
+	p->addrs[p->n_addrs++] = *a;
+	return 0;
+}
+
+static int load_address(const struct store_address *sa, void *userdata, struct err *err)
+{
+	struct port *p = userdata;
+	struct port_addr a = { .lease_end = sa->lease_end, .learned_at = sa->learned_at };
+
+	if (sa->family != 4 || ipv4_parse(sa->address, a.ip) < 0)
+		return 0;
+	a.source = source_from_store(sa->source);
+	a.has_server = sa->detail && ipv4_parse(sa->detail, a.server) == 0;
+	return port_addr_add(p, &a) < 0 ? err_set(err, -ENOMEM, "out of memory") : 0;
+}
+
 /*
  * One stored binding at start-up: if the port is gone or was replaced, the
  * binding goes; if its rules in the kernel are already right, nothing is
@@ -887,6 +1037,7 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	_cleanup_(binding_freep) struct binding *b = NULL;
 	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
 	struct conf_diag diag = { .report = log_diag };
+	enum port_state state = PORT_ACTIVE;
 	struct port *p = NULL;
 	struct link_info link;
 	struct err e = { 0 };
@@ -910,17 +1061,25 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	if (p->record)
 		(void)set_template(p, p->record);
 	p->state = PORT_ACTIVE;
+	p->is_blocked = p->record && strcmp(p->record->template_id, "blocked") == 0;
+	p->learning_since = sb->learning_since >= 0 ? sb->learning_since : now_seconds();
+	if (sb->failed_reason)
+		p->note = strdup(sb->failed_reason);
 	if (port_insert(d, p) < 0) {
 		port_free(p);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
+	if (store_addresses_load(d->store, sb->port, load_address, p, &e) < 0)
+		log_err("port %s: cannot load its learned addresses: %s", sb->port, e.msg);
 	r = link_lookup_name(sb->port, &link, &e);
 	if (r < 0 || (sb->ifindex && link.ifindex != sb->ifindex) ||
 	    memcmp(link.mac, p->mac, sizeof(p->mac)) != 0) {
 		port_gone(d, p, r < 0 ? "the port is gone" : "the port was replaced");
 		return 0;
 	}
-	r = compile_binding(d->filters, p->binding, p->port_id, &compiled, &e);
+	r = compile_port(d, d->filters, p, &compiled, &state, &e);
+	if (r >= 0)
+		p->state = state;
 	if (r >= 0 && is_same_rules(compiled, p->record) && fw_port_present(d->fw, p->record)) {
 		log_info("port %s: rules in place, untouched", sb->port);
 		return 0;
@@ -996,4 +1155,293 @@ struct daemon *daemon_free(struct daemon *d)
 	store_close(d->store);
 	free(d);
 	return NULL;
+}
+
+/* ---- learning ---------------------------------------------------------- */
+
+static const char *const source_store_names[_LEARN_SOURCE_MAX] = {
+	[LEARN_SOURCE_DHCP] = STORE_SOURCE_DHCP,
+	[LEARN_SOURCE_ARP] = STORE_SOURCE_ARP,
+	[LEARN_SOURCE_IPV4] = STORE_SOURCE_IPV4,
+};
+
+const struct daemon_learn_stats *daemon_learn_stats(const struct daemon *d)
+{
+	return &d->learn_stats;
+}
+
+unsigned daemon_nflog_group(const struct daemon *d)
+{
+	return d->cfg.nflog_group;
+}
+
+static ssize_t addr_index(const struct port *p, const uint8_t ip[4])
+{
+	for (size_t i = 0; i < p->n_addrs; i++)
+		if (memcmp(p->addrs[i].ip, ip, 4) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The port other than self that owns ip: learned, or given as its IP parameter. */
+static const struct port *owner_of(const struct daemon *d, const struct port *self,
+				   const uint8_t ip[4])
+{
+	char text[IP_TEXT_MAX];
+
+	ipv4_format(ip, text);
+	for (size_t i = 0; i < d->n_ports; i++) {
+		const struct port *p = d->ports[i];
+		const struct filter_var *given;
+
+		if (p == self)
+			continue;
+		if (addr_index(p, ip) >= 0)
+			return p;
+		given = filter_params_find(&p->binding->ref.params, "IP");
+		for (size_t k = 0; given && k < given->n_values; k++)
+			if (strcmp(given->values[k], text) == 0)
+				return p;
+	}
+	return NULL;
+}
+
+/*
+ * Recompiles the port after its addresses changed (full rules with them, or
+ * the learning rules when none is left) and applies that in one
+ * transaction. If the full rules cannot be applied, the port goes down.
+ */
+static int port_relearned(struct daemon *d, struct port *p, struct err *err)
+{
+	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	enum port_state state = p->state;
+	int r;
+
+	r = compile_port(d, d->filters, p, &compiled, &state, err);
+	if (r >= 0)
+		r = port_apply(d, p, compiled, err);
+	if (r < 0) {
+		port_fail(d, p, err->msg);
+		return r;
+	}
+	if (state == PORT_LEARNING && p->state != PORT_LEARNING)
+		p->learning_since = now_seconds();
+	p->state = state;
+	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
+				      NULL);
+	return 0;
+}
+
+static int64_t lease_end(const struct learn_decision *dec, int64_t now)
+{
+	if (!dec->has_lease || dec->lease_s == LEARN_LEASE_INFINITE)
+		return STORE_TIME_NONE;
+	return now + dec->lease_s;
+}
+
+static void learn_address(struct daemon *d, struct port *p, const struct learn_decision *dec)
+{
+	struct port_addr a = { .source = dec->source, .has_server = dec->has_server_id };
+	const struct port *owner = owner_of(d, p, dec->addr);
+	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX] = "";
+	struct err err = { 0 };
+
+	ipv4_format(dec->addr, ip);
+	if (owner) {
+		emit(d, DAEMON_EVENT_CONFLICT, p->binding->portdev, p->binding->ref.filter,
+		     "%s claims %s, which belongs to port %s: refused",
+		     learn_source_name(dec->source), ip, owner->binding->portdev);
+		return;
+	}
+	memcpy(a.ip, dec->addr, 4);
+	memcpy(a.server, dec->server_id, 4);
+	a.learned_at = now_seconds();
+	a.lease_end = lease_end(dec, a.learned_at);
+	if (a.has_server)
+		ipv4_format(a.server, server);
+	if (port_addr_add(p, &a) < 0)
+		return;
+	if (store_address_add(d->store, p->binding->portdev, ip, 4, source_store_names[a.source],
+			      a.has_server ? server : NULL, a.lease_end, &err) < 0)
+		log_err("port %s: %s", p->binding->portdev, err.msg);
+	if (port_relearned(d, p, &err) < 0)
+		return;
+	if (a.source == LEARN_SOURCE_DHCP)
+		emit(d, DAEMON_EVENT_LEARNED, p->binding->portdev, p->binding->ref.filter,
+		     "learned %s from a DHCP ACK of %s (lease %us); full rules applied", ip,
+		     a.has_server ? server : "?", dec->lease_s);
+	else
+		emit(d, DAEMON_EVENT_LEARNED, p->binding->portdev, p->binding->ref.filter,
+		     "learned %s from the VM's %s; full rules applied", ip,
+		     learn_source_name(a.source));
+}
+
+/* Forgets address i of the port and rebuilds its rules. */
+static void forget_address(struct daemon *d, struct port *p, size_t i, enum daemon_event_type type,
+			   const char *why)
+{
+	char ip[IP_TEXT_MAX];
+	struct err err = { 0 };
+
+	ipv4_format(p->addrs[i].ip, ip);
+	p->addrs[i] = p->addrs[--p->n_addrs];
+	(void)store_address_delete(d->store, p->binding->portdev, ip, NULL);
+	if (port_relearned(d, p, &err) < 0)
+		return;
+	emit(d, type, p->binding->portdev, p->binding->ref.filter, "%s %s%s", ip, why,
+	     p->state == PORT_LEARNING ? "; learning again" : "");
+}
+
+static void renew_address(struct daemon *d, struct port *p, const struct learn_decision *dec)
+{
+	ssize_t i = addr_index(p, dec->addr);
+	char ip[IP_TEXT_MAX];
+
+	if (i < 0)
+		return;
+	p->addrs[i].lease_end = lease_end(dec, now_seconds());
+	ipv4_format(dec->addr, ip);
+	(void)store_address_add(d->store, p->binding->portdev, ip, 4, STORE_SOURCE_DHCP, NULL,
+				p->addrs[i].lease_end, NULL);
+	emit(d, DAEMON_EVENT_RENEWED, p->binding->portdev, p->binding->ref.filter,
+	     "lease of %s renewed for %us", ip, dec->lease_s);
+}
+
+static void learn_on_port(struct daemon *d, struct port *p, enum learn_dir dir,
+			  const struct learn_frame *f)
+{
+	struct learn_port view = {
+		.mode = p->learn_mode,
+		.is_learning = p->state == PORT_LEARNING,
+		.servers = (const uint8_t(*)[4])p->servers,
+		.n_servers = p->n_servers,
+		.xids = p->xids,
+	};
+	uint8_t(*addrs)[4] = p->n_addrs ? calloc(p->n_addrs, sizeof(*addrs)) : NULL;
+	struct learn_decision dec;
+	ssize_t i;
+
+	memcpy(view.vm_mac, p->binding->mac, 6);
+	for (size_t k = 0; addrs && k < p->n_addrs; k++)
+		memcpy(addrs[k], p->addrs[k].ip, 4);
+	view.addrs = (const uint8_t(*)[4])addrs;
+	view.n_addrs = addrs ? p->n_addrs : 0;
+	learn_decide(&view, dir, f, &dec);
+	free(addrs);
+	d->learn_stats.verdicts[dec.verdict]++;
+	switch (dec.verdict) {
+	case LEARN_VERDICT_IGNORE:
+		d->learn_stats.drops[dec.reason]++;
+		log_debug("port %s: frame ignored: %s", p->binding->portdev,
+			  learn_drop_name(dec.reason));
+		break;
+	case LEARN_VERDICT_RECORD_XID:
+		learn_xids_record(&p->xids, dec.xid, dec.addr);
+		break;
+	case LEARN_VERDICT_LEARN:
+		learn_address(d, p, &dec);
+		break;
+	case LEARN_VERDICT_RENEW:
+		renew_address(d, p, &dec);
+		break;
+	case LEARN_VERDICT_REMOVE:
+		i = addr_index(p, dec.addr);
+		if (i >= 0)
+			forget_address(d, p, (size_t)i, DAEMON_EVENT_ADDRESS_REMOVED,
+				       "released or refused by DHCP");
+		break;
+	default:
+		break;
+	}
+}
+
+void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
+{
+	struct learn_frame f;
+	struct port *p;
+	int r;
+
+	d->learn_stats.n_records++;
+	r = learn_nflog_parse(record, len, &f);
+	if (r < 0) {
+		d->learn_stats.drops[-r < _LEARN_DROP_MAX ? -r : 0]++;
+		return;
+	}
+	/* logged at postrouting (towards a port) when outdev is set, else at prerouting */
+	p = port_by_ifindex(d, f.outdev ? f.outdev : f.indev);
+	if (!p || !p->learns || p->is_blocked) {
+		d->learn_stats.n_unknown_port++;
+		return;
+	}
+	learn_on_port(d, p, f.outdev ? LEARN_DIR_TO_VM : LEARN_DIR_FROM_VM, &f);
+}
+
+/* Learning failed: the port drops everything until relearn (libvirt leaves it open). */
+static void port_block(struct daemon *d, struct port *p, const char *why)
+{
+	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
+	struct err err = { 0 };
+
+	p->is_blocked = true;
+	if (fw_compile_blocked(p->binding->portdev, &compiled, &err) < 0 ||
+	    port_apply(d, p, compiled, &err) < 0) {
+		port_fail(d, p, err.msg);
+		return;
+	}
+	p->state = PORT_FAILED;
+	free(p->note);
+	p->note = strdup(why);
+	(void)store_binding_set_state(d->store, p->binding->portdev, STORE_STATE_FAILED, why, NULL);
+	emit(d, DAEMON_EVENT_PORT_FAILED, p->binding->portdev, p->binding->ref.filter,
+	     "%s; all its traffic is dropped (vifguardctl binding relearn %s)", why,
+	     p->binding->portdev);
+}
+
+void daemon_tick(struct daemon *d, int64_t now)
+{
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct port *p = d->ports[i];
+
+		for (size_t k = p->n_addrs; k-- > 0;)
+			if (p->addrs[k].lease_end >= 0 && p->addrs[k].lease_end <= now)
+				forget_address(d, p, k, DAEMON_EVENT_EXPIRED,
+					       "expired (the lease ended without renewal)");
+		if (p->state == PORT_LEARNING && p->learn_timeout_s > 0 &&
+		    now - p->learning_since >= p->learn_timeout_s) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "no address learned within %d s",
+				 p->learn_timeout_s);
+			port_block(d, p, why);
+		}
+	}
+}
+
+int daemon_binding_relearn(struct daemon *d, const char *name, struct err *err)
+{
+	bool found;
+	size_t i = port_index(d, name, &found);
+	struct port *p;
+	int r;
+
+	if (!found)
+		return err_set(err, -ENOENT, "port %s is not bound", name);
+	p = d->ports[i];
+	if (!p->learns)
+		return err_set(err, -EINVAL,
+			       "port %s does not learn its address: its binding gives IP", name);
+	p->is_blocked = false;
+	p->n_addrs = 0;
+	memset(&p->xids, 0, sizeof(p->xids));
+	(void)store_addresses_delete_all(d->store, name, NULL);
+	free(p->note);
+	p->note = NULL;
+	p->state = PORT_NEW;
+	r = port_relearned(d, p, err);
+	if (r < 0)
+		return r;
+	emit(d, DAEMON_EVENT_LEARNING, name, p->binding->ref.filter,
+	     "learning the IP address again (%s mode)",
+	     p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any");
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "filter/filter.h"
+#include "learn/policy.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -23,9 +24,10 @@ struct daemon_config {
 	const char *builtin_dir; /* the built-in filters */
 	const char *filter_dirs[DAEMON_FILTER_DIRS_MAX];
 	int n_filter_dirs;
-	const char *state_dir;	 /* the SQLite store lives here */
+	const char *state_dir;   /* the SQLite store lives here */
 	const char *socket_path; /* the control socket */
-	int learn_timeout_s;	 /* default learning timeout (learning issue) */
+	int learn_timeout_s;     /* default learning timeout in seconds; 0: none */
+	unsigned nflog_group;    /* where learning copies frames */
 };
 
 enum port_state {
@@ -40,17 +42,38 @@ extern const char *const port_state_names[PORT_STATE__MAX];
 
 struct fw_record;
 
+/* An address a port learned. */
+struct port_addr {
+	uint8_t ip[4];
+	enum learn_source source;
+	bool has_server;
+	uint8_t server[4]; /* the DHCP server that granted it */
+	int64_t lease_end; /* unix seconds; -1: no lease (ARP, IPv4, infinite) */
+	int64_t learned_at;
+};
+
 /* A bound port. Owned by the daemon; borrowed pointers stay valid until the port is deleted. */
 struct port {
-	struct binding *binding;  /* owned; binding->portdev is the port's name */
+	struct binding *binding; /* owned; binding->portdev is the port's name */
 	enum port_state state;
-	unsigned port_id;	  /* id in the packet mark, unique among ports */
+	unsigned port_id;         /* id in the packet mark, unique among ports */
 	struct fw_record *record; /* what the kernel holds for it; NULL when nothing */
-	char *template_id;	  /* owned copy of record's, for listings */
+	char *template_id;        /* owned copy of record's, for listings */
 	int ifindex;
-	uint8_t mac[6];
-	char *note;		  /* why the port is failed, or why its rules are stale; or NULL */
+	uint8_t mac[6]; /* the port's own (host side) MAC, to notice a replacement */
+	char *note;     /* why the port is failed, or why its rules are stale; or NULL */
 	int64_t created_at;
+	/* learning: the binding gives no IP and the filters need one */
+	bool learns;
+	bool is_blocked; /* learning failed: everything is dropped until relearn */
+	enum learn_mode learn_mode;
+	uint8_t (*servers)[4]; /* owned; DHCPSERVER, n_servers == 0: any server */
+	size_t n_servers;
+	struct learn_xids xids;
+	struct port_addr *addrs; /* owned, n_addrs */
+	size_t n_addrs;
+	int64_t learning_since; /* unix seconds while learning */
+	int learn_timeout_s;    /* 0: no timeout */
 };
 
 enum daemon_event_type {
@@ -63,6 +86,12 @@ enum daemon_event_type {
 	DAEMON_EVENT_FILTER_DEFINED,
 	DAEMON_EVENT_FILTER_UNDEFINED,
 	DAEMON_EVENT_RELOADED,
+	DAEMON_EVENT_LEARNING,
+	DAEMON_EVENT_LEARNED,
+	DAEMON_EVENT_RENEWED,
+	DAEMON_EVENT_ADDRESS_REMOVED,
+	DAEMON_EVENT_EXPIRED,
+	DAEMON_EVENT_CONFLICT,
 	DAEMON_EVENT__MAX,
 };
 
@@ -123,6 +152,23 @@ size_t daemon_port_count(const struct daemon *d);
 const struct port *daemon_port_get(const struct daemon *d, size_t i);
 int daemon_binding_dumpxml(struct daemon *d, const char *port, char **ret, struct err *err);
 
-/* A link event from the watcher: a bound port disappeared, was renamed or changed MAC (mac may be NULL). */
+/* Learning */
+struct daemon_learn_stats {
+	uint64_t n_records;
+	uint64_t n_unknown_port; /* records for ports that are not bound */
+	uint64_t verdicts[_LEARN_VERDICT_MAX];
+	uint64_t drops[_LEARN_DROP_MAX];
+};
+/* One NFLOG record from the capture: parse, decide, act. */
+void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len);
+/* Lease ends and learning timeouts; now in unix seconds. */
+void daemon_tick(struct daemon *d, int64_t now);
+/* Starts learning again: forgets the learned addresses, back to the learning rules. */
+int daemon_binding_relearn(struct daemon *d, const char *port, struct err *err);
+const struct daemon_learn_stats *daemon_learn_stats(const struct daemon *d);
+unsigned daemon_nflog_group(const struct daemon *d);
+
+/* A link event from the watcher: a bound port disappeared, was renamed or changed MAC (mac may be
+ * NULL). */
 void daemon_link_gone(struct daemon *d, int ifindex, const char *name);
 void daemon_link_changed(struct daemon *d, int ifindex, const char *name, const uint8_t mac[6]);

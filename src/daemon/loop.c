@@ -16,21 +16,25 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "ctl/ctl.h"
 #include "daemon/control.h"
+#include "learn/capture.h"
 #include "link/link.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define CONN_OUTPUT_MAX	  (64u << 20) /* a client that stops reading is dropped */
-#define CONN_READ_CHUNK	  65536
-#define LINES_PER_WAKEUP  64
-#define LINK_BUDGET	  256
-#define ACCEPT_PAUSE_MS	  1000
+#define CONN_OUTPUT_MAX  (64u << 20) /* a client that stops reading is dropped */
+#define CONN_READ_CHUNK  65536
+#define LINES_PER_WAKEUP 64
+#define LINK_BUDGET      256
+#define CAPTURE_BUDGET   256
+#define TICK_MS          1000
+#define ACCEPT_PAUSE_MS  1000
 
 struct conn {
 	struct control_conn cc; /* first: callbacks get it back as struct conn */
@@ -57,6 +61,9 @@ struct loop {
 	int *dump_seen; /* ifindexes listed by the running dump */
 	size_t n_dump_seen;
 	bool is_dump_pending; /* a dump was requested and its end not yet reconciled */
+	struct learn_capture *capture;
+	uv_poll_t capture_poll;
+	uv_timer_t tick;
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	struct conn *conns;
@@ -228,11 +235,13 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
-				/* out of descriptors: pause instead of spinning on a ready socket */
+				/* out of descriptors: pause instead of spinning on a ready socket
+				 */
 				log_warn("control: cannot accept (%s); pausing for a second",
 					 strerror(errno));
 				uv_poll_stop(&l->listen_poll);
-				uv_timer_start(&l->accept_timer, accept_timer_cb, ACCEPT_PAUSE_MS, 0);
+				uv_timer_start(&l->accept_timer, accept_timer_cb, ACCEPT_PAUSE_MS,
+					       0);
 			}
 			return;
 		}
@@ -368,6 +377,30 @@ static void link_poll_cb(uv_poll_t *h, int status, int events)
 	}
 }
 
+/* ---- learning ------------------------------------------------------------ */
+
+static void record_cb(const uint8_t *record, size_t len, void *userdata)
+{
+	daemon_learn_record(userdata, record, len);
+}
+
+static void capture_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct loop *l = h->data;
+	struct err err = { 0 };
+	int n = learn_capture_dispatch(l->capture, CAPTURE_BUDGET, record_cb, l->daemon, &err);
+
+	if (n < 0)
+		log_err("%s", err.msg);
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+
+	daemon_tick(l->daemon, (int64_t)time(NULL));
+}
+
 /* ---- signals, watchdog ------------------------------------------------- */
 
 static void reload(struct loop *l)
@@ -443,6 +476,15 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	uv_poll_start(&l->link_poll, UV_READABLE, link_poll_cb);
 	/* a first listing catches ports that went away while the daemon was down */
 	l->is_dump_pending = link_watch_request_dump(l->link) >= 0;
+	r = learn_capture_open(cfg->nflog_group, &l->capture, err);
+	if (r < 0)
+		return r;
+	uv_poll_init(&l->uv, &l->capture_poll, learn_capture_fd(l->capture));
+	l->capture_poll.data = l;
+	uv_poll_start(&l->capture_poll, UV_READABLE, capture_poll_cb);
+	uv_timer_init(&l->uv, &l->tick);
+	l->tick.data = l;
+	uv_timer_start(&l->tick, tick_cb, TICK_MS, TICK_MS);
 	l->listen_fd = open_listener(cfg->socket_path, err);
 	if (l->listen_fd < 0)
 		return l->listen_fd;
@@ -490,6 +532,7 @@ int loop_run(const struct daemon_config *cfg, struct err *err)
 		(void)unlink(cfg->socket_path);
 	}
 	link_watch_close(l->link);
+	learn_capture_close(l->capture);
 	daemon_free(l->daemon);
 	free(l->dump_seen);
 	free(l);

@@ -14,13 +14,14 @@
 #include "conf/load.h"
 #include "daemon/daemon.h"
 #include "daemon/loop.h"
+#include "fw/compile.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define DEFAULT_CONFIG	    "/etc/vifguard/vifguardd.conf"
-#define DEFAULT_STATE_DIR   "/var/lib/vifguard"
-#define DEFAULT_SOCKET	    VIFGUARD_STATE_DIR "/control.sock"
-#define CONFIG_LINE_MAX	    4096
+#define DEFAULT_CONFIG    "/etc/vifguard/vifguardd.conf"
+#define DEFAULT_STATE_DIR "/var/lib/vifguard"
+#define DEFAULT_SOCKET    VIFGUARD_STATE_DIR "/control.sock"
+#define CONFIG_LINE_MAX   4096
 
 static const char usage[] =
 	"Usage: vifguardd [OPTIONS]\n"
@@ -106,6 +107,12 @@ static int config_set(struct options *o, const char *key, const char *value, str
 		if (log_level_parse(value, &o->level) < 0)
 			return err_set(err, -EINVAL,
 				       "log_level '%s' (accepted: err, warn, info, debug)", value);
+	} else if (strcmp(key, "nflog_group") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 1 || v > 65535)
+			return err_set(err, -EINVAL, "nflog_group '%s' (1-65535)", value);
+		o->cfg.nflog_group = (unsigned)v;
 	} else if (strcmp(key, "learn_timeout") == 0) {
 		long v = strtol(value, &end, 10);
 
@@ -116,7 +123,7 @@ static int config_set(struct options *o, const char *key, const char *value, str
 	} else {
 		return err_set(err, -EINVAL,
 			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
-			       "socket, log_level, learn_timeout)",
+			       "socket, log_level, learn_timeout, nflog_group)",
 			       key);
 	}
 	return 0;
@@ -132,8 +139,7 @@ static int read_config(struct options *o, struct err *err)
 	if (!f) {
 		if (errno == ENOENT && !o->is_config_explicit)
 			return 0;
-		return err_set(err, -errno, "cannot read %s: %s", o->config_path,
-			       strerror(errno));
+		return err_set(err, -errno, "cannot read %s: %s", o->config_path, strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *hash = strchr(line, '#'), *eq, *key;
@@ -206,8 +212,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &cli.level) < 0) {
-				fprintf(stderr, "vifguardd: --log-level '%s' (accepted: err, warn, "
-						"info, debug)\nTry 'vifguardd --help'.\n",
+				fprintf(stderr,
+					"vifguardd: --log-level '%s' (accepted: err, warn, "
+					"info, debug)\nTry 'vifguardd --help'.\n",
 					optarg);
 				return 2;
 			}
@@ -254,6 +261,7 @@ int main(int argc, char **argv)
 	file.is_config_explicit = o.is_config_explicit;
 	file.level = LOG_LEVEL_INFO;
 	file.cfg.learn_timeout_s = 300;
+	file.cfg.nflog_group = FW_NFLOG_GROUP_DEFAULT;
 	if (read_config(&file, &err) < 0) {
 		fprintf(stderr, "vifguardd: %s\n", err.msg);
 		return 1;
@@ -270,6 +278,7 @@ int main(int argc, char **argv)
 		file.cfg.state_dir = DEFAULT_STATE_DIR;
 	if (!file.cfg.socket_path)
 		file.cfg.socket_path = DEFAULT_SOCKET;
+	fw_nflog_group = file.cfg.nflog_group;
 	log_set_level((int)o.level >= 0 ? o.level : file.level);
 	log_set_journal_prefix(getenv("JOURNAL_STREAM") != NULL);
 	if (o.is_check)

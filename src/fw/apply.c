@@ -241,9 +241,9 @@ struct fw_record *fw_record_free(struct fw_record *rec)
 	return NULL;
 }
 
-#define RECORD_MAGIC	 "# vifguard port record 1\n"
-#define RECORD_ELEMENTS	 "# elements\n"
-#define RECORD_TEMPLATE	 "# template\n"
+#define RECORD_MAGIC    "# vifguard port record 1\n"
+#define RECORD_ELEMENTS "# elements\n"
+#define RECORD_TEMPLATE "# template\n"
 
 char *fw_record_format(const struct fw_record *rec)
 {
@@ -251,9 +251,10 @@ char *fw_record_format(const struct fw_record *rec)
 
 	strbuf_init(&sb);
 	strbuf_addf(&sb,
-		    RECORD_MAGIC "port %s\nid %u\ntemplate %s\n" RECORD_ELEMENTS "%s" RECORD_TEMPLATE
-				 "%s",
-		    rec->port, rec->port_id, rec->template_id, rec->elements_del, rec->template_del);
+		    RECORD_MAGIC "port %s\nid %u\ntemplate %s\n" RECORD_ELEMENTS
+				 "%s" RECORD_TEMPLATE "%s",
+		    rec->port, rec->port_id, rec->template_id, rec->elements_del,
+		    rec->template_del);
 	return strbuf_steal(&sb);
 }
 

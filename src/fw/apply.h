@@ -15,7 +15,7 @@ struct fw_ctx;
 
 /* What the kernel holds for one port: enough to remove it again. */
 struct fw_record {
-	char *port;	    /* owned */
+	char *port;         /* owned */
 	unsigned port_id;   /* 0 when the port has no stateful rules */
 	char *template_id;  /* owned */
 	char *template_del; /* owned */

@@ -80,8 +80,8 @@ struct builder {
 /* How a stateful rule is emitted on one inet side (libvirt's iptablesCreateRuleInstance). */
 struct l3_plan {
 	bool is_swapped; /* source and destination exchanged: the side sees the reply direction */
-	bool has_mac;	 /* -m mac --mac-source only where the packet leaves the VM as written */
-	unsigned state;	 /* FILTER_STATE_* bits to match, 0 for none */
+	bool has_mac;    /* -m mac --mac-source only where the packet leaves the VM as written */
+	unsigned state;  /* FILTER_STATE_* bits to match, 0 for none */
 	const char *direction; /* ct direction, or NULL */
 };
 
@@ -166,7 +166,8 @@ static bool l3_plan(const struct filter_rule *r, enum side side, struct l3_plan 
 		plan->state = FILTER_STATE_NEW | FILTER_STATE_ESTABLISHED;
 		return true;
 	}
-	plan->state = is_own ? FILTER_STATE_NEW | FILTER_STATE_ESTABLISHED : FILTER_STATE_ESTABLISHED;
+	plan->state =
+		is_own ? FILTER_STATE_NEW | FILTER_STATE_ESTABLISHED : FILTER_STATE_ESTABLISHED;
 	plan->direction = is_own ? "original" : "reply";
 	return true;
 }
@@ -245,8 +246,8 @@ static struct side_field side_field(const struct filter_rule *r, const struct fw
 
 	sf.value_id = swapped ? fw_attr_swapped(f->attr) : f->attr;
 	sf.partner_id = f->partner == FILTER_ATTR__MAX ? FILTER_ATTR__MAX
-			: swapped			   ? fw_attr_swapped(f->partner)
-							   : f->partner;
+			: swapped                      ? fw_attr_swapped(f->partner)
+						       : f->partner;
 	sf.value = &r->attrs[sf.value_id];
 	sf.partner = sf.partner_id == FILTER_ATTR__MAX ? NULL : &r->attrs[sf.partner_id];
 	return sf;
@@ -290,8 +291,8 @@ static int check_set_field(struct builder *b, const struct instance_rule *ir,
 
 	strbuf_reset(&b->tail);
 	if (sf->f->format == FW_FORMAT_MAC || sf->f->format == FW_FORMAT_RAW_MAC) {
-		if (has_partner && (sf->partner->is_var || fw_field_partial_mask(&b->tail, sf->f,
-										 sf->partner)))
+		if (has_partner &&
+		    (sf->partner->is_var || fw_field_partial_mask(&b->tail, sf->f, sf->partner)))
 			return compile_error(b, ir,
 					     "%s: a variable address with a partial mask "
 					     "cannot be matched by nftables sets",
@@ -481,13 +482,16 @@ static int add_l3_extras(struct builder *b, const struct instance_rule *ir, enum
 	if (plan->direction)
 		strbuf_addf(&b->rules, "ct direction %s ", plan->direction);
 	if (a[FILTER_ATTR_CONNLIMIT_ABOVE].is_set) {
-		/* iptables' connlimit counts per source address; per port too, as sets are shared */
-		const char *saddr = filter_proto_info[ir->rule->proto].is_ipv6 ? "ip6 saddr" : "ip saddr";
+		/* iptables' connlimit counts per source address; per port too, as sets are shared
+		 */
+		const char *saddr =
+			filter_proto_info[ir->rule->proto].is_ipv6 ? "ip6 saddr" : "ip saddr";
 		char name[64];
 
 		snprintf(name, sizeof(name), TPL "-%s%u", sides[side].letter, b->n_sets++);
 		strbuf_addf(&b->sets,
-			    "add set inet " FW_TABLE " %s { typeof meta mark . %s; flags dynamic; }\n",
+			    "add set inet " FW_TABLE
+			    " %s { typeof meta mark . %s; flags dynamic; }\n",
 			    name, saddr);
 		strbuf_addf(&b->del, "delete set inet " FW_TABLE " %s\n", name);
 		strbuf_addf(&b->rules, "add @%s { %s . %s ct count %s%u } ", name, sides[side].key,
@@ -506,7 +510,9 @@ static void add_comment(struct strbuf *sb, const struct filter_attr *comment)
 		return;
 	strbuf_add(sb, " comment \"");
 	for (const char *p = comment->str; *p && n < 127; p++, n++)
-		strbuf_addc(sb, *p == '"' ? '\'' : (*p == '\\' || (unsigned char)*p < 0x20) ? ' ' : *p);
+		strbuf_addc(sb, *p == '"'                                  ? '\''
+				: (*p == '\\' || (unsigned char)*p < 0x20) ? ' '
+									   : *p);
 	strbuf_addc(sb, '"');
 }
 
@@ -524,8 +530,9 @@ static int emit_rule_on_side(struct builder *b, size_t index, enum side side,
 	if (is_l3 && !l3_plan(r, side, &l3))
 		return 0;
 	if (r->attrs[FILTER_ATTR_GRATUITOUS].is_set && r->attrs[FILTER_ATTR_GRATUITOUS].u.boolean)
-		return compile_error(b, ir, "gratuitous='true' (sender IP equal to target IP) "
-					    "cannot be expressed in nftables");
+		return compile_error(b, ir,
+				     "gratuitous='true' (sender IP equal to target IP) "
+				     "cannot be expressed in nftables");
 	strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", sides[side].family);
 	add_chain_name(&b->rules, side, is_l3 || is_root(ir->chain) ? NULL : ir->chain);
 	strbuf_addc(&b->rules, ' ');
@@ -534,7 +541,8 @@ static int emit_rule_on_side(struct builder *b, size_t index, enum side side,
 	for (size_t i = 0; i < pf->n_fields; i++) {
 		struct side_field sf = side_field(r, &pf->fields[i], l3.is_swapped);
 
-		if (!sf.value->is_set || (is_l3 && sf.f->attr == FILTER_ATTR_SRCMACADDR && !l3.has_mac))
+		if (!sf.value->is_set ||
+		    (is_l3 && sf.f->attr == FILTER_ATTR_SRCMACADDR && !l3.has_mac))
 			continue;
 		if (!field_is_var(&sf)) {
 			ret = add_inline_match(b, ir, &sf);
@@ -614,8 +622,9 @@ static int plan_chains(struct builder *b)
 			continue;
 		c = chain_index(inst, ir->chain);
 		if (c < 0)
-			return err_set(b->err, -EINVAL, "port %s: chain '%s' is not in the instance",
-				       b->port, ir->chain);
+			return err_set(b->err, -EINVAL,
+				       "port %s: chain '%s' is not in the instance", b->port,
+				       ir->chain);
 		for (int s = 0; s < 2; s++)
 			if (rule_on_side(ir->rule, s))
 				b->has_chain[s][c] = true;
@@ -646,8 +655,9 @@ static int emit_rule(struct builder *b, size_t i)
 
 	if (ir->rule->proto == FILTER_PROTO_STP && ir->rule->direction == FILTER_DIR_INOUT &&
 	    ir->rule->attrs[FILTER_ATTR_SRCMACADDR].is_set)
-		return compile_error(b, ir, "STP rules with direction inout cannot match a "
-					    "source MAC (libvirt refuses them too)");
+		return compile_error(b, ir,
+				     "STP rules with direction inout cannot match a "
+				     "source MAC (libvirt refuses them too)");
 	r = instance_rule_expand(b->inst, i, &e, b->err);
 	if (r < 0)
 		return err_prefix(b->err, "port %s: filter '%s': ", b->port, ir->filter->name);
@@ -696,7 +706,8 @@ static int build(struct builder *b)
 
 		/* §7.2: a chain's jump goes before the first L2 rule whose priority reaches it */
 		while (filter_proto_info[ir->rule->proto].layer == FILTER_LAYER_L2 &&
-		       next_chain < inst->n_chains && inst->chains[next_chain].priority <= ir->priority)
+		       next_chain < inst->n_chains &&
+		       inst->chains[next_chain].priority <= ir->priority)
 			make_chain(b, next_chain++);
 		r = emit_rule(b, i);
 		if (r < 0)
@@ -861,8 +872,8 @@ int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
 	int r;
 
 	if (!is_port_name(port))
-		return err_set(err, -EINVAL,
-			       "'%s' is not a valid interface name (1-15 characters)", port);
+		return err_set(err, -EINVAL, "'%s' is not a valid interface name (1-15 characters)",
+			       port);
 	if (!instance_is_complete(inst)) {
 		_cleanup_free_ char *missing = instance_missing_format(inst, true);
 
@@ -897,7 +908,8 @@ struct fw_port *fw_port_free(struct fw_port *p)
 	return NULL;
 }
 
-/* Rate of copies to the learning NFLOG group, per port and direction: a VM cannot flood the daemon. */
+/* Rate of copies to the learning NFLOG group, per port and direction: a VM cannot flood the daemon.
+ */
 #define LOG_RATE "limit rate 50/second burst 100 packets"
 
 static void add_learning_base(struct strbuf *sb)
@@ -920,18 +932,19 @@ static void add_learning_base(struct strbuf *sb)
 		       "flush chain bridge " FW_TABLE " dhcp-reply\n");
 	strbuf_addf(sb,
 		    "add rule bridge " FW_TABLE " log-o add @rate-o { iifname " LOG_RATE " } "
-		    "log prefix \"vg-o\" group %u\n"
+		    "log prefix \"vg-o\" group %u queue-threshold 1\n"
 		    "add rule bridge " FW_TABLE " log-i add @rate-i { oifname " LOG_RATE " } "
-		    "log prefix \"vg-i\" group %u\n",
+		    "log prefix \"vg-i\" group %u queue-threshold 1\n",
 		    fw_nflog_group, fw_nflog_group);
 	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
-	strbuf_add(sb, "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server jump log-i\n"
-		       "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server accept\n"
-		       "add rule bridge " FW_TABLE
-		       " dhcp-reply oifname . ip saddr @learn-servers jump log-i\n"
-		       "add rule bridge " FW_TABLE
-		       " dhcp-reply oifname . ip saddr @learn-servers accept\n"
-		       "add rule bridge " FW_TABLE " dhcp-reply drop\n");
+	strbuf_add(sb,
+		   "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server jump log-i\n"
+		   "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server accept\n"
+		   "add rule bridge " FW_TABLE
+		   " dhcp-reply oifname . ip saddr @learn-servers jump log-i\n"
+		   "add rule bridge " FW_TABLE
+		   " dhcp-reply oifname . ip saddr @learn-servers accept\n"
+		   "add rule bridge " FW_TABLE " dhcp-reply drop\n");
 	for (int m = 0; m < 2; m++) {
 		const char *mode = modes[m];
 
@@ -952,14 +965,16 @@ static void add_learning_base(struct strbuf *sb)
 			    mode, mode, mode, mode, mode, mode, mode, mode);
 		if (m == 0)
 			/* any: also the VM's ARP and IPv4 (copied), and ARP/IPv4 to it */
-			strbuf_add(sb, "add rule bridge " FW_TABLE
-				       " learn-any-o ether type { arp, ip } jump log-o\n"
-				       "add rule bridge " FW_TABLE
-				       " learn-any-o ether type { arp, ip } accept\n"
-				       "add rule bridge " FW_TABLE " learn-any-i oifname . ether daddr "
-				       "@learn-mac ether type { arp, ip } accept\n"
-				       "add rule bridge " FW_TABLE
-				       " learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n");
+			strbuf_add(
+				sb,
+				"add rule bridge " FW_TABLE
+				" learn-any-o ether type { arp, ip } jump log-o\n"
+				"add rule bridge " FW_TABLE
+				" learn-any-o ether type { arp, ip } accept\n"
+				"add rule bridge " FW_TABLE " learn-any-i oifname . ether daddr "
+				"@learn-mac ether type { arp, ip } accept\n"
+				"add rule bridge " FW_TABLE
+				" learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n");
 		strbuf_addf(sb,
 			    "add rule bridge " FW_TABLE " learn-%s-o drop\n"
 			    "add rule bridge " FW_TABLE " learn-%s-i drop\n",
@@ -986,42 +1001,45 @@ const char *fw_base_add(void)
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		strbuf_add(&sb,
-			   "add table bridge " FW_TABLE "\n"
-			   "add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
-			   "add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
-			   "add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
-			   "add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
-		for (int bit = 0; bit < 16; bit++)
-			strbuf_addf(&sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
-				    bit);
-		add_learning_base(&sb);
-		strbuf_add(&sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
-				"priority -300; policy accept; }\n"
-				"add chain bridge " FW_TABLE " forward { type filter hook forward "
-				"priority -200; policy accept; }\n"
-				"add chain bridge " FW_TABLE " postrouting { type filter hook "
-				"postrouting priority 300; policy accept; }\n"
-				"add chain bridge " FW_TABLE " set-out-mark\n"
-				"flush chain bridge " FW_TABLE " prerouting\n"
-				"flush chain bridge " FW_TABLE " forward\n"
-				"flush chain bridge " FW_TABLE " postrouting\n"
-				"flush chain bridge " FW_TABLE " set-out-mark\n"
-				"add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
-				"@l3-in-ids\n"
-				"add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
-				"ip udp sport 68 udp dport 67 jump log-o\n"
-				"add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
-				"add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
-				"set-out-mark\n"
-				"add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
-				"ip udp sport 67 udp dport 68 jump log-i\n"
-				"add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
-				"add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
-				"0xffff0000\n");
+		strbuf_add(&sb, "add table bridge " FW_TABLE "\n"
+				"add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
+				"add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
+				"add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
+				"add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
 		for (int bit = 0; bit < 16; bit++)
 			strbuf_addf(&sb,
-				    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
+				    "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
+				    bit);
+		add_learning_base(&sb);
+		strbuf_add(
+			&sb,
+			"add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
+			"priority -300; policy accept; }\n"
+			"add chain bridge " FW_TABLE " forward { type filter hook forward "
+			"priority -200; policy accept; }\n"
+			"add chain bridge " FW_TABLE " postrouting { type filter hook "
+			"postrouting priority 300; policy accept; }\n"
+			"add chain bridge " FW_TABLE " set-out-mark\n"
+			"flush chain bridge " FW_TABLE " prerouting\n"
+			"flush chain bridge " FW_TABLE " forward\n"
+			"flush chain bridge " FW_TABLE " postrouting\n"
+			"flush chain bridge " FW_TABLE " set-out-mark\n"
+			"add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
+			"@l3-in-ids\n"
+			"add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
+			"ip udp sport 68 udp dport 67 jump log-o\n"
+			"add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+			"add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
+			"set-out-mark\n"
+			"add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
+			"ip udp sport 67 udp dport 68 jump log-i\n"
+			"add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
+			"add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
+			"0xffff0000\n");
+		for (int bit = 0; bit < 16; bit++)
+			strbuf_addf(&sb,
+				    "add rule bridge " FW_TABLE
+				    " set-out-mark oifname @l3-out-bit%d "
 				    "meta mark set meta mark | 0x%04x\n",
 				    bit, 1u << bit);
 		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
@@ -1038,8 +1056,8 @@ static int special_port(const char *port, const char *id, struct fw_port **ret, 
 	struct fw_port *p;
 
 	if (!is_port_name(port))
-		return err_set(err, -EINVAL,
-			       "'%s' is not a valid interface name (1-15 characters)", port);
+		return err_set(err, -EINVAL, "'%s' is not a valid interface name (1-15 characters)",
+			       port);
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->port = strdup(port)) || !(p->template_id = strdup(id)) ||
 	    !(p->template_add = strdup("")) || !(p->template_del = strdup(""))) {
@@ -1084,14 +1102,18 @@ int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dh
 	strbuf_init(&del);
 	mac_format(mac, text);
 	/* the elements first, the dispatch last: the chains see complete data */
-	strbuf_addf(&add, "add element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n", port, text);
-	strbuf_addf(&del, "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
-			  "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n"
-			  "delete element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n",
+	strbuf_addf(&add, "add element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n", port,
+		    text);
+	strbuf_addf(&del,
+		    "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
+		    "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n"
+		    "delete element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n",
 		    port, port, port, text);
 	if (n_servers == 0) {
-		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-any-server { \"%s\" }\n", port);
-		strbuf_addf(&del, "delete element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
+		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
+			    port);
+		strbuf_addf(&del,
+			    "delete element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
 			    port);
 	}
 	for (size_t i = 0; i < n_servers; i++) {
@@ -1100,11 +1122,13 @@ int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dh
 		ipv4_format(servers[i], ip);
 		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
 			    port, ip);
-		strbuf_addf(&del, "delete element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
+		strbuf_addf(&del,
+			    "delete element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
 			    port, ip);
 	}
-	strbuf_addf(&add, "add element bridge " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
-			  "add element bridge " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
+	strbuf_addf(&add,
+		    "add element bridge " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
+		    "add element bridge " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
 		    port, mode, port, mode);
 	return finish_special(p, &add, &del, 3 + (unsigned)(n_servers ? n_servers : 1), ret, err);
 }
@@ -1120,11 +1144,13 @@ int fw_compile_blocked(const char *port, struct fw_port **ret, struct err *err)
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
-	strbuf_addf(&add, "add element bridge " FW_TABLE " out-ports { \"%s\" : drop }\n"
-			  "add element bridge " FW_TABLE " in-ports { \"%s\" : drop }\n",
+	strbuf_addf(&add,
+		    "add element bridge " FW_TABLE " out-ports { \"%s\" : drop }\n"
+		    "add element bridge " FW_TABLE " in-ports { \"%s\" : drop }\n",
 		    port, port);
-	strbuf_addf(&del, "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
-			  "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n",
+	strbuf_addf(&del,
+		    "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
+		    "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n",
 		    port, port);
 	return finish_special(p, &add, &del, 2, ret, err);
 }

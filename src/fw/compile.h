@@ -28,7 +28,7 @@ extern unsigned fw_nflog_group;
 
 /* The compiled form of one port. All text is nft syntax, one statement per line. */
 struct fw_port {
-	char *port;	     /* owned: the port (interface) name */
+	char *port;          /* owned: the port (interface) name */
 	unsigned port_id;    /* its id in the packet mark (stateful rules only) */
 	char *template_id;   /* owned: "t" + hex hash of the template */
 	char *template_add;  /* owned: creates the template's sets, chains and rules */
@@ -50,11 +50,10 @@ const char *fw_base_del(void);
 /*
  * Compiles a complete instance for port. port_id (1-65535, unique among
  * bound ports) identifies the port in the packet mark; it is only used,
- * and only required, when the filters have stateful (layer 3/4) rules. Returns 0 and *ret (caller frees
- * with fw_port_free); -EINVAL when a value of a variable does not fit the
- * attribute it is used in, or the rule cannot be expressed in nftables (the
- * message names the port, the filter, the attribute and the value);
- * -ENOMEM.
+ * and only required, when the filters have stateful (layer 3/4) rules. Returns 0 and *ret (caller
+ * frees with fw_port_free); -EINVAL when a value of a variable does not fit the attribute it is
+ * used in, or the rule cannot be expressed in nftables (the message names the port, the filter, the
+ * attribute and the value); -ENOMEM.
  */
 int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
 	       struct fw_port **ret, struct err *err);

@@ -18,20 +18,20 @@
 
 #include "util/addr.h"
 
-#define F(sel, a, p, kind, fmt)                                                                    \
-	{                                                                                          \
-		sel, FILTER_ATTR_##a, FILTER_ATTR_##p, FW_PARTNER_##kind, FW_FORMAT_##fmt          \
+#define F(sel, a, p, kind, fmt)                                                           \
+	{                                                                                 \
+		sel, FILTER_ATTR_##a, FILTER_ATTR_##p, FW_PARTNER_##kind, FW_FORMAT_##fmt \
 	}
-#define SINGLE(sel, a, fmt) F(sel, a, _MAX, NONE, fmt)
-#define RANGE(sel, a, end, fmt) F(sel, a, end, RANGE, fmt)
+#define SINGLE(sel, a, fmt)       F(sel, a, _MAX, NONE, fmt)
+#define RANGE(sel, a, end, fmt)   F(sel, a, end, RANGE, fmt)
 #define MASKED(sel, a, mask, fmt) F(sel, a, mask, MASK, fmt)
 
-#define ETHER_FIELDS                                                                               \
-	MASKED("ether saddr", SRCMACADDR, SRCMACMASK, MAC),                                        \
+#define ETHER_FIELDS                                        \
+	MASKED("ether saddr", SRCMACADDR, SRCMACMASK, MAC), \
 		MASKED("ether daddr", DSTMACADDR, DSTMACMASK, MAC)
 
-#define FIELDS(...)                                                                                \
-	.fields = { __VA_ARGS__ },                                                                 \
+#define FIELDS(...)                \
+	.fields = { __VA_ARGS__ }, \
 	.n_fields = sizeof((struct fw_field[]){ __VA_ARGS__ }) / sizeof(struct fw_field)
 
 static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
@@ -45,7 +45,8 @@ static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
 				      SINGLE("@ll,160,8", STP_TYPE, NUM),
 				      SINGLE("@ll,168,8", STP_FLAGS, NUM),
 				      RANGE("@ll,176,16", ROOT_PRIORITY, ROOT_PRIORITY_HI, NUM),
-				      MASKED("@ll,192,48", ROOT_ADDRESS, ROOT_ADDRESS_MASK, RAW_MAC),
+				      MASKED("@ll,192,48", ROOT_ADDRESS, ROOT_ADDRESS_MASK,
+					     RAW_MAC),
 				      RANGE("@ll,240,32", ROOT_COST, ROOT_COST_HI, NUM),
 				      RANGE("@ll,272,16", SENDER_PRIORITY, SENDER_PRIORITY_HI, NUM),
 				      MASKED("@ll,288,48", SENDER_ADDRESS, SENDER_ADDRESS_MASK,
@@ -70,10 +71,10 @@ static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
 				       SINGLE("@nh,64,48", ARPSRCMACADDR, RAW_MAC),
 				       SINGLE("@nh,144,48", ARPDSTMACADDR, RAW_MAC),
 				       MASKED("@nh,112,32", ARPSRCIPADDR, ARPSRCIPMASK, RAW_IPV4),
-				       MASKED("@nh,192,32", ARPDSTIPADDR, ARPDSTIPMASK, RAW_IPV4)) },
+				       MASKED("@nh,192,32", ARPDSTIPADDR, ARPDSTIPMASK,
+					      RAW_IPV4)) },
 	[FILTER_PROTO_IP] = { .implied = "ether type ip",
-			      FIELDS(ETHER_FIELDS,
-				     MASKED("ip saddr", SRCIPADDR, SRCIPMASK, IPV4),
+			      FIELDS(ETHER_FIELDS, MASKED("ip saddr", SRCIPADDR, SRCIPMASK, IPV4),
 				     MASKED("ip daddr", DSTIPADDR, DSTIPMASK, IPV4),
 				     SINGLE("ip protocol", PROTOCOL, NUM),
 				     RANGE("th sport", SRCPORTSTART, SRCPORTEND, NUM),
@@ -90,28 +91,29 @@ static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
 				       RANGE("icmpv6 code", ICMP_CODE, ICMP_CODEEND, NUM)) },
 };
 
-#define L3_V4(proto, ...)                                                                          \
-	{                                                                                          \
-		.implied = "meta nfproto ipv4" proto,                                              \
-		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),                                     \
-		       MASKED("ip saddr", SRCIPADDR, SRCIPMASK, IPV4),                             \
-		       MASKED("ip daddr", DSTIPADDR, DSTIPMASK, IPV4),                             \
-		       RANGE("ip saddr", SRCIPFROM, SRCIPTO, IPV4),                                \
-		       RANGE("ip daddr", DSTIPFROM, DSTIPTO, IPV4), SINGLE("ip dscp", DSCP, NUM),  \
-		       ##__VA_ARGS__)                                                              \
+#define L3_V4(proto, ...)                                                                         \
+	{                                                                                         \
+		.implied = "meta nfproto ipv4" proto,                                             \
+		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),                                    \
+		       MASKED("ip saddr", SRCIPADDR, SRCIPMASK, IPV4),                            \
+		       MASKED("ip daddr", DSTIPADDR, DSTIPMASK, IPV4),                            \
+		       RANGE("ip saddr", SRCIPFROM, SRCIPTO, IPV4),                               \
+		       RANGE("ip daddr", DSTIPFROM, DSTIPTO, IPV4), SINGLE("ip dscp", DSCP, NUM), \
+		       ##__VA_ARGS__)                                                             \
 	}
-#define L3_V6(proto, ...)                                                                          \
-	{                                                                                          \
-		.implied = "meta nfproto ipv6" proto,                                              \
-		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),                                     \
-		       MASKED("ip6 saddr", SRCIPADDR, SRCIPMASK, IPV6),                            \
-		       MASKED("ip6 daddr", DSTIPADDR, DSTIPMASK, IPV6),                            \
-		       RANGE("ip6 saddr", SRCIPFROM, SRCIPTO, IPV6),                               \
-		       RANGE("ip6 daddr", DSTIPFROM, DSTIPTO, IPV6), SINGLE("ip6 dscp", DSCP, NUM), \
-		       ##__VA_ARGS__)                                                              \
+#define L3_V6(proto, ...)                                               \
+	{                                                               \
+		.implied = "meta nfproto ipv6" proto,                   \
+		FIELDS(SINGLE("ether saddr", SRCMACADDR, MAC),          \
+		       MASKED("ip6 saddr", SRCIPADDR, SRCIPMASK, IPV6), \
+		       MASKED("ip6 daddr", DSTIPADDR, DSTIPMASK, IPV6), \
+		       RANGE("ip6 saddr", SRCIPFROM, SRCIPTO, IPV6),    \
+		       RANGE("ip6 daddr", DSTIPFROM, DSTIPTO, IPV6),    \
+		       SINGLE("ip6 dscp", DSCP, NUM), ##__VA_ARGS__)    \
 	}
-#define L3_PORTS                                                                                   \
-	RANGE("th sport", SRCPORTSTART, SRCPORTEND, NUM), RANGE("th dport", DSTPORTSTART, DSTPORTEND, NUM)
+#define L3_PORTS                                          \
+	RANGE("th sport", SRCPORTSTART, SRCPORTEND, NUM), \
+		RANGE("th dport", DSTPORTSTART, DSTPORTEND, NUM)
 
 /*
  * The iptables-like group, for the inet table. The ether saddr field is
@@ -135,8 +137,9 @@ static const struct fw_proto_fields l3_fields[FILTER_PROTO__MAX] = {
 	[FILTER_PROTO_UDPLITE_IPV6] = L3_V6(" meta l4proto udplite"),
 	[FILTER_PROTO_ESP_IPV6] = L3_V6(" meta l4proto esp"),
 	[FILTER_PROTO_AH_IPV6] = L3_V6(" meta l4proto ah"),
-	[FILTER_PROTO_ICMPV6] = L3_V6(" meta l4proto ipv6-icmp", SINGLE("icmpv6 type", ICMP_TYPE, NUM),
-				      SINGLE("icmpv6 code", ICMP_CODE, NUM)),
+	[FILTER_PROTO_ICMPV6] =
+		L3_V6(" meta l4proto ipv6-icmp", SINGLE("icmpv6 type", ICMP_TYPE, NUM),
+		      SINGLE("icmpv6 code", ICMP_CODE, NUM)),
 	[FILTER_PROTO_ALL_IPV6] = L3_V6(""),
 };
 

@@ -18,7 +18,7 @@ enum fw_partner {
 };
 
 enum fw_format {
-	FW_FORMAT_MAC,	   /* 52:54:00:00:00:01 */
+	FW_FORMAT_MAC,     /* 52:54:00:00:00:01 */
 	FW_FORMAT_RAW_MAC, /* 0x525400000001, for raw payload selectors */
 	FW_FORMAT_IPV4,
 	FW_FORMAT_RAW_IPV4, /* 0x0a000001 */
