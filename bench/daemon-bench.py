@@ -15,10 +15,13 @@ JSON lines written directly; --via cli: one `vifguardctl --socket S binding
 create|delete ...` process per binding (whole process, fork to exit).
 Each phase prints one line:
 
-  create via=socket n=1000 ok=1000 total_ms=... median_ms=... p90_ms=... max_ms=... last_ms=...
+  create via=socket n=1000 ok=1000 total_ms=... median_ms=... p90_ms=... max_ms=...
+         last_ms=... first10_median_ms=... last10_median_ms=...
 
 last_ms is the Nth binding alone (the one created with N-1 already bound,
-or the last deleted). Per-binding figures are wall-clock milliseconds.
+or the last deleted); first10/last10_median_ms: the median of the first and
+of the last tenth, so that a cost growing with the number bound shows.
+Per-binding figures are wall-clock milliseconds.
 Exit status 1 when any request failed (the first errors go to stderr).
 
 status: N status requests, timed the same way: the floor of either path
@@ -89,9 +92,11 @@ def summary(phase, via, times, n_ok):
         return "%s via=%s n=0 ok=0" % (phase, via)
     srt = sorted(ms)
     p90 = srt[min(len(srt) - 1, int(round(0.9 * (len(srt) - 1))))]
+    tenth = max(1, len(ms) // 10)
     return ("%s via=%s n=%d ok=%d total_ms=%.1f median_ms=%.3f p90_ms=%.3f max_ms=%.3f "
-            "last_ms=%.3f" % (phase, via, len(ms), n_ok, sum(ms), statistics.median(ms), p90,
-                              srt[-1], ms[-1]))
+            "last_ms=%.3f first10_median_ms=%.3f last10_median_ms=%.3f"
+            % (phase, via, len(ms), n_ok, sum(ms), statistics.median(ms), p90, srt[-1], ms[-1],
+               statistics.median(ms[:tenth]), statistics.median(ms[-tenth:])))
 
 
 def run_phase(phase, ports, args):
@@ -120,10 +125,14 @@ def run_phase(phase, ports, args):
             else:
                 cmd += [port]
             t0 = time.perf_counter()
-            res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                good = res.returncode == 0
+                why = res.stderr.decode(errors="replace").strip()
+            except OSError as e:
+                good = False
+                why = str(e)
             times.append(time.perf_counter() - t0)
-            good = res.returncode == 0
-            why = res.stderr.decode(errors="replace").strip()
         if good:
             n_ok += 1
         else:

@@ -9,7 +9,8 @@
 #   a. N bindings (clean-traffic, IP=...) created through the CLI, one
 #      vifguardctl process each, then deleted the same way
 #   b. the same through the control socket directly (bench/daemon-bench.py,
-#      one connection, one request at a time)
+#      one connection, one request at a time); floors for both paths: status
+#      requests, and starting /bin/true instead of vifguardctl
 #   c. restarts: time from exec to the first answered status request, with 0,
 #      N/4 and N bindings after SIGTERM, and N after kill -9; ports touched,
 #      counted from the daemon's log ("rules in place, untouched" or "rules
@@ -69,6 +70,10 @@ TMPD=$(mktemp -d)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 SOCK="$TMPD/control.sock"
+# private copies: others may relink build/ while this runs
+cp "$CTL" "$DAEMON" "$TMPD/" || exit 1
+CTL="$TMPD/vifguardctl"
+DAEMON="$TMPD/vifguardd"
 : >"$TMPD/empty.conf"
 
 ms_now() {
@@ -182,21 +187,22 @@ restart_row "first start, empty state" d0 0
 
 # ---------------------------------------------------------------- a. CLI
 log "a. $N bindings through vifguardctl, one process each"
-phase "CLI (a process each)" --via cli --count "$N" both
+phase "CLI, a process each" --via cli --count "$N" both
 phase "CLI floor: vifguardctl status" --via cli --count 100 status
+phase "process floor: /bin/true" --via cli --ctl /bin/true --count 100 status
 
 # ---------------------------------------------------------------- b. socket
 log "b. $N bindings through the control socket (one connection)"
-phase "socket (one connection)" --via socket --count "$N" both
+phase "socket, one connection" --via socket --count "$N" both
 phase "socket floor: status" --via socket --count 1000 status
 
 # ---------------------------------------------------------------- c. restart
 log "c. restarts with $N4 and $N bindings"
-phase "socket, for the restarts" --via socket --count "$N4" create
+phase "socket, before restarts" --via socket --count "$N4" create
 daemon_stop TERM
 daemon_start d1 || exit 1
 restart_row "SIGTERM, then start" d1 "$N4"
-phase "socket, for the restarts" --via socket --first $((N4 + 1)) --count $((N - N4)) create
+phase "socket, before restarts" --via socket --first $((N4 + 1)) --count $((N - N4)) create
 daemon_stop TERM
 daemon_start d2 || exit 1
 restart_row "SIGTERM, then start" d2 "$N"
@@ -209,13 +215,15 @@ daemon_stop TERM
 {
 	cat "$TMPD/header"
 	echo "== vifguardd, $N real ports (veth), filter clean-traffic with IP, one request at a time;"
-	echo "   wall-clock ms seen by the client; Nth alone = the last one (created with $((N - 1)) others bound)"
+	echo "   wall-clock ms seen by the client; Nth alone = the last one (created with $((N - 1)) others bound);"
+	echo "   med 1st / med lst = median of the first / last tenth (a cost growing with the ports bound shows there)"
 	awk -F '\t' '
 		function f(s, k,   m) { return match(s, k "=[^ ]*") ? substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1) : "-" }
-		BEGIN { printf "   %-32s %-6s %5s %5s %9s %8s %8s %8s %9s\n", "path", "op", "n", "ok", "total", "median", "p90", "max", "Nth alone" }
+		BEGIN { printf "   %-30s %-6s %5s %5s %8s %7s %7s %7s %9s %7s %7s\n", "path", "op", "n", "ok", "total", "median", "p90", "max", "Nth alone", "med 1st", "med lst" }
 		{ split($2, w, " ");
-		  printf "   %-32s %-6s %5s %5s %9.0f %8.2f %8.2f %8.2f %9.2f\n", $1, w[1], f($2, "n"), f($2, "ok"),
-			f($2, "total_ms"), f($2, "median_ms"), f($2, "p90_ms"), f($2, "max_ms"), f($2, "last_ms") }' "$TMPD/rows"
+		  printf "   %-30s %-6s %5s %5s %8.0f %7.2f %7.2f %7.2f %9.2f %7.2f %7.2f\n", $1, w[1], f($2, "n"), f($2, "ok"),
+			f($2, "total_ms"), f($2, "median_ms"), f($2, "p90_ms"), f($2, "max_ms"), f($2, "last_ms"),
+			f($2, "first10_median_ms"), f($2, "last10_median_ms") }' "$TMPD/rows"
 	echo "   libvirt 9.0 nwfilter (peers/README.md): 1030 per binding create, 640 per delete"
 	echo
 	echo "== restart: ms from exec to the first status reply; ports from the daemon's log (info level)"

@@ -11,6 +11,9 @@
 #      unfiltered run right next to it: the same ruleset with its table made
 #      dormant, in alternating pairs. Compare ratios, not absolute rates
 #      across invocations.
+#   3. the daemon (scripts/bench-daemon.sh, its own namespace): 1000 bindings
+#      through vifguardctl and through the control socket, and restarts of
+#      vifguardd with 1000 bound ports; appended to the results.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -300,4 +303,8 @@ echo "================================================================ results"
 cp "$TMPD/results" "$OUT"
 cat "$TMPD/results"
 echo "(written to $OUT)"
+
+# ---------------------------------------------------------------- 3. the daemon
+log "daemon: scripts/bench-daemon.sh (appends to $OUT)"
+"$(dirname "$0")/bench-daemon.sh" "$BUILD" || FAILED=1
 [ "$FAILED" = 0 ]

@@ -583,6 +583,8 @@ static int port_remove(struct daemon *d, struct port *p, struct err *err)
 	if (p->record && fw_remove_port(d->fw, p->record, !template_in_use(d, p), &fw_err) < 0)
 		log_warn("port %s: removing its rules: %s (already gone?)", p->binding->portdev,
 			 fw_err.msg);
+	if (p->learns)
+		fw_forget_rates(d->fw, p->binding->portdev);
 	r = store_binding_delete(d->store, p->binding->portdev, err);
 	if (r < 0 && r != -ENOENT)
 		return r;

@@ -229,6 +229,17 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
 	return 0;
 }
 
+void fw_forget_rates(struct fw_ctx *ctx, const char *port)
+{
+	char cmd[128];
+
+	/* one transaction each: the absence of one must not keep the other */
+	snprintf(cmd, sizeof(cmd), "delete element bridge " FW_TABLE " rate-o { \"%s\" }", port);
+	(void)run(ctx, cmd, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "delete element bridge " FW_TABLE " rate-i { \"%s\" }", port);
+	(void)run(ctx, cmd, NULL, 0);
+}
+
 struct fw_record *fw_record_free(struct fw_record *rec)
 {
 	if (!rec)

@@ -45,6 +45,13 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
 		   struct err *err);
 
+/*
+ * Forgets the port's entries in the learning rate limiters (they would
+ * expire within a minute anyway). Best effort: an entry that already
+ * expired is not an error.
+ */
+void fw_forget_rates(struct fw_ctx *ctx, const char *port);
+
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);
 

@@ -4,8 +4,10 @@
 # and libvirt's semantics (reference §7.1: a frame that runs off the end of a
 # named chain is accepted; `return` goes back to the root chain).
 #
-# A filter that only accepts is bound through a small test filter that adds a
-# catch-all drop after it, so the accept has something to win against. Each
+# A filter that only accepts is bound through a small test filter (wrap) that
+# adds a drop after it, at priority 1000 in the root chain or, where the
+# accepts are conditional, in the filter's own chain, so the accept has
+# something to win against. Each
 # filter is applied over the previous binding (apply replaces a port's rules
 # atomically); vnet1 is removed at the end.
 # Topology: see lib.sh (vm1 bound; vm2 the peer; gw the gateway/DHCP server).
@@ -27,37 +29,36 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || PY=python3
 
 # fp TX RX KIND [frames.py options]: how many of 3 tagged frames sent from
-# TX's eth0 reach RX's eth0. Like lib.sh's frames_pass, but timed by the
-# sender rather than by a fixed window: the receiver stops as soon as all 3
-# are in, or 0.5 s after the sender has finished (so a slow start of the
-# sender on a loaded machine cannot make a drop test pass by accident), and
-# the ~100 checks here fit in the time budget.
+# TX's eth0 reach RX's eth0. lib.sh's frames_pass with the interpreter
+# resolved once (about 100 checks here): the receiver counts until told with
+# SIGUSR1, 0.2 s after the sender finished, so neither a slow receiver nor a
+# slow sender on a loaded machine can make a drop test pass by accident.
 fp() {
 	tx=$1 rx=$2 kind=$3
 	shift 3
 	tag="t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
-	rm -f "$TMPD/ready" "$TMPD/count" "$TMPD/sent"
-	in_ns "$rx" "$PY" "$FRAMES" count eth0 30 --tag "$tag" --want 3 --until "$TMPD/sent" \
-		>"$TMPD/count" 2>"$TMPD/ready" &
+	rm -f "$TMPD/ready" "$TMPD/count"
+	# ip netns exec directly, so that $! is the receiver itself
+	ip netns exec "$rx" "$PY" "$FRAMES" count eth0 30 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
 	pid=$!
-	# send only once the receiver's socket is bound, or a drop test could pass by accident
 	for _ in $(seq 500); do
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
 		sleep 0.02
 	done
 	if ! grep -q ready "$TMPD/ready" 2>/dev/null; then
-		touch "$TMPD/sent"
-		wait "$pid"
-		echo "receiver-not-ready"
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo no-receiver
 		return
 	fi
 	if ! in_ns "$tx" "$PY" "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@" >&2; then
-		touch "$TMPD/sent"
-		wait "$pid"
-		echo "sender-failed"
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo sender-failed
 		return
 	fi
-	touch "$TMPD/sent"
+	sleep 0.2
+	kill -USR1 "$pid" 2>/dev/null
 	wait "$pid"
 	cat "$TMPD/count"
 }
@@ -172,7 +173,7 @@ wrap ipv6 allow-dhcpv6-server
 # Likewise the RARP accepts of qemu-announce-self-rarp.
 wrap rarp qemu-announce-self-rarp
 
-# Shorthands for frames from vm1 with its own addresses.
+# Source-MAC shorthands for frames from vm1, vm2 and the gateway.
 V1="--smac $VM1_MAC"
 V2="--smac $VM2_MAC"
 GWM="--smac $GW_MAC"

@@ -4,19 +4,15 @@ integration tests. Every frame carries a tag in its payload so a receiver
 counts only the frames of one test step.
 
   frames.py send IFACE KIND --tag TAG [--count N] [field options]
-  frames.py count IFACE SECONDS --tag TAG [--want N] [--until FILE [--grace S]]
-                                  (prints the number of frames seen; with --want
-                                   it stops early once N frames have been seen;
-                                   with --until it stops S seconds (default 0.5)
-                                   after FILE appears, SECONDS being only a cap)
+  frames.py count IFACE SECONDS --tag TAG     (prints the number of frames seen,
+                                  after SECONDS or on SIGUSR1)
 
-KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype).
+KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype), dhcp.
 --proto sets the IPv4 protocol / IPv6 next header (default 17, UDP); the
 payload stays a UDP-shaped header plus the tag whatever the number says.
 """
 import argparse
 import ipaddress
-import os
 import select
 import signal
 import socket
@@ -63,6 +59,24 @@ def arp(op, sha, spa, tha, tpa):
                        ipaddress.IPv4Address(tpa).packed)
 
 
+def dhcp(a):
+    """A BOOTP/DHCP message (RFC 2131/2132) with the options the tests need."""
+    op = 1 if a.dhcp_type in (1, 3, 4, 7, 8) else 2
+    chaddr = mac(a.chaddr or a.smac) + b"\0" * 10
+    fixed = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, 1, 6, 0, a.xid, 0, 0x8000,
+                        ipaddress.IPv4Address(a.ciaddr).packed,
+                        ipaddress.IPv4Address(a.yiaddr).packed,
+                        b"\0" * 4, b"\0" * 4, chaddr, b"", b"")
+    opts = bytes([99, 130, 83, 99, 53, 1, a.dhcp_type])
+    if a.server_id:
+        opts += bytes([54, 4]) + ipaddress.IPv4Address(a.server_id).packed
+    if a.requested:
+        opts += bytes([50, 4]) + ipaddress.IPv4Address(a.requested).packed
+    if a.lease is not None:
+        opts += bytes([51, 4]) + struct.pack("!I", a.lease)
+    return fixed + opts + bytes([255]) + a.tag.encode()
+
+
 def build(a):
     tag = a.tag.encode()
     if a.kind in ("arp", "rarp"):
@@ -70,6 +84,10 @@ def build(a):
         etype = 0x0806 if a.kind == "arp" else 0x8035
     elif a.kind == "ipv4":
         body = ipv4(a.sip, a.dip, a.proto, udp(a.sport, a.dport, tag))
+        etype = 0x0800
+    elif a.kind == "dhcp":
+        sport, dport = (68, 67) if a.dhcp_type in (1, 3, 4, 7, 8) else (67, 68)
+        body = ipv4(a.sip, a.dip, 17, udp(sport, dport, dhcp(a)))
         etype = 0x0800
     elif a.kind == "ipv6":
         body = ipv6(a.sip6, a.dip6, a.proto, udp(a.sport, a.dport, tag))
@@ -123,7 +141,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("send")
     s.add_argument("iface")
-    s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "raw"])
+    s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "raw", "dhcp"])
     s.add_argument("--tag", required=True)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--smac", required=True)
@@ -139,13 +157,18 @@ def main():
     s.add_argument("--arp-smac")
     s.add_argument("--arp-dmac", default="00:00:00:00:00:00")
     s.add_argument("--ethertype", default="0x88b5")
+    s.add_argument("--dhcp-type", type=int, default=1, help="1 DISCOVER, 3 REQUEST, 5 ACK, 7 RELEASE")
+    s.add_argument("--xid", type=lambda x: int(x, 0), default=0x1234)
+    s.add_argument("--chaddr")
+    s.add_argument("--ciaddr", default="0.0.0.0")
+    s.add_argument("--yiaddr", default="0.0.0.0")
+    s.add_argument("--server-id")
+    s.add_argument("--requested")
+    s.add_argument("--lease", type=int)
     c = sub.add_parser("count")
     c.add_argument("iface")
     c.add_argument("seconds", type=float)
     c.add_argument("--tag", required=True)
-    c.add_argument("--want", type=int, default=0)
-    c.add_argument("--until")
-    c.add_argument("--grace", type=float, default=0.5)
     a = p.parse_args()
     cmd_send(a) if a.cmd == "send" else cmd_count(a)
 
