@@ -6,8 +6,9 @@
 #   gw  (52:54:00:00:00:fe) ── vnet9 ┘         gw runs dnsmasq, the DHCP server
 #
 # vifguardd is started; vm1 and vm2 are bound to libvirt's clean-traffic filter
-# with vifguardctl; vm1 gets its address by DHCP through the filter; then the VMs
-# try legitimate traffic and forgeries, and the demo counts what gets through.
+# with no IP: the daemon learns vm1's from its DHCP lease and vm2's from its
+# first ARP, then applies the full rules; then the VMs try legitimate traffic
+# and forgeries, and the demo counts what gets through.
 set -u
 
 build=${1:-build}
@@ -51,33 +52,34 @@ say "  $(vg status)"
 say "  without a filter, vm1 can forge its source MAC: $(arrived "$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)")"
 
 say ""
-say "== 2. bind both VMs to clean-traffic"
-say "  \$ vifguardctl binding create --port vnet1 --mac $VM1_MAC --filter clean-traffic --param IP=$VM1_IP"
-vg binding create --port vnet1 --mac "$VM1_MAC" --filter clean-traffic --param IP="$VM1_IP" |
-	sed 's/^/  /'
+say "== 2. bind both VMs to clean-traffic, with no IP: vifguardd learns them"
+say "  \$ vifguardctl binding create --port vnet1 --mac $VM1_MAC --filter clean-traffic \\"
+say "        --param CTRL_IP_LEARNING=dhcp --param DHCPSERVER=$GW_IP"
+vg binding create --port vnet1 --mac "$VM1_MAC" --filter clean-traffic \
+	--param CTRL_IP_LEARNING=dhcp --param DHCPSERVER="$GW_IP" | sed 's/^/  /'
 cat >"$TMPD/vm2.xml" <<XML
 <filterbinding>
   <owner><name>vm2</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
   <portdev name='vnet2'/>
   <mac address='$VM2_MAC'/>
-  <filterref filter='clean-traffic'>
-    <parameter name='IP' value='$VM2_IP'/>
-  </filterref>
+  <filterref filter='clean-traffic'/>
 </filterbinding>
 XML
-say "  \$ vifguardctl binding create vm2.xml     (a libvirt <filterbinding>, as it is)"
+say "  \$ vifguardctl binding create vm2.xml     (a libvirt <filterbinding>, as it is, no IP)"
 vg binding create "$TMPD/vm2.xml" | sed 's/^/  /'
-say "  \$ vifguardctl binding list"
-vg binding list | sed 's/^/  /'
 
 say ""
-say "== 3. vm1 gets its address from dnsmasq through the filter, then talks"
+say "== 3. vm1 gets its address from dnsmasq; vm2 speaks from its static $VM2_IP"
 in_ns "$VM1" ip addr flush dev eth0
 UDHCPC_LOG="$TMPD/lease" in_ns "$VM1" busybox timeout 10 udhcpc -i eth0 -n -q -f -t 6 -T 1 \
 	-s "$here/tests/integration/udhcpc-script.sh" >/dev/null 2>&1
 expect "DHCP: vm1 leases $VM1_IP from gw" "bound $VM1_IP" "$(cat "$TMPD/lease" 2>/dev/null)"
-expect "ARP: vm1 resolves the gateway" passed \
-	"$(ran in_ns "$VM1" busybox arping -c 1 -w 2 -I eth0 "$GW_IP")"
+expect "ARP: vm2 resolves the gateway (its first frame)" passed \
+	"$(ran in_ns "$VM2" busybox arping -c 1 -w 2 -I eth0 "$GW_IP")"
+sleep 0.3
+say "  \$ vifguardctl binding list"
+vg binding list | sed 's/^/  /'
+vg binding show vnet1 | grep -E "^(state|address|learning)" | sed 's/^/  vnet1 /'
 expect "ping vm1 -> gateway" passed "$(ran in_ns "$VM1" busybox ping -c 1 -W 2 "$GW_IP")"
 expect "ping vm2 -> vm1" passed "$(ran in_ns "$VM2" busybox ping -c 1 -W 2 "$VM1_IP")"
 
@@ -116,8 +118,9 @@ daemon_stop TERM
 
 say ""
 say "== summary"
-say "  vifguardd bound two VMs to clean-traffic through vifguardctl (options and a libvirt"
-say "  <filterbinding>), vm1 leased its address from dnsmasq through the filter, and"
-say "  $shown checks of legitimate and forged traffic gave $((shown - failed)) expected results, $failed unexpected;"
+say "  vifguardd bound two VMs to clean-traffic with no IP given (options and a libvirt"
+say "  <filterbinding>); it learned vm1's address from dnsmasq's DHCP ACK and vm2's from its"
+say "  first ARP, then applied the full rules. $shown checks of legitimate and forged traffic"
+say "  gave $((shown - failed)) expected results, $failed unexpected;"
 say "  a kill -9 restart left the rules in place. Took $(($(date +%s) - start)) s; all namespaces are removed now."
 [ "$failed" = 0 ]

@@ -656,6 +656,45 @@ static void rebuild_ports(struct daemon *d, const struct filter_set *set, struct
 	}
 }
 
+/*
+ * While ports learn, a new filter set may not need a variable the bound
+ * ports do not have (libvirt's "lock filter updates"): a learning port
+ * would otherwise end up with a tree it can never instantiate.
+ */
+static int check_learning_lock(struct daemon *d, const struct filter_set *set, struct err *err)
+{
+	struct strbuf learning, needs;
+	int r = 0;
+
+	strbuf_init(&learning);
+	strbuf_init(&needs);
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (d->ports[i]->state == PORT_LEARNING)
+			strbuf_addf(&learning, "%s%s", learning.len ? ", " : "",
+				    d->ports[i]->binding->portdev);
+	for (size_t i = 0; learning.len && i < d->n_ports; i++) {
+		_cleanup_(instance_freep) struct instance *inst = NULL;
+		struct filter_params learned = { 0 };
+		struct port *p = d->ports[i];
+
+		if (learned_params(p, &learned) >= 0 &&
+		    filter_instantiate_with(set, p->binding, &learned, &inst, NULL) >= 0)
+			for (size_t k = 0; k < inst->n_missing; k++)
+				if (strcmp(inst->missing[k], "IP") != 0)
+					strbuf_addf(&needs, "%s%s needs %s", needs.len ? "; " : "",
+						    p->binding->portdev, inst->missing[k]);
+		filter_params_fini(&learned);
+	}
+	if (needs.len)
+		r = err_set(err, -EBUSY,
+			    "refused while ports learn their address (%s): the new filters need "
+			    "variables the bound ports do not have (%s)",
+			    learning.buf, needs.buf);
+	strbuf_fini(&learning);
+	strbuf_fini(&needs);
+	return r;
+}
+
 /* ---- filter definitions ----------------------------------------------- */
 
 static ssize_t defined_index(const struct daemon *d, const char *name)
@@ -778,6 +817,8 @@ int daemon_filter_define(struct daemon *d, const char *xml, struct strbuf *failu
 	}
 	r = build_filter_set(&d->cfg, d->defined, d->n_defined, &set, err);
 	if (r >= 0)
+		r = check_learning_lock(d, set, err);
+	if (r >= 0)
 		r = store_filter_save(d->store, name, canonical, err);
 	if (r < 0) {
 		defined_undo(d, name, &old);
@@ -887,6 +928,8 @@ int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err)
 	int r;
 
 	r = build_filter_set(&d->cfg, d->defined, d->n_defined, &set, err);
+	if (r >= 0)
+		r = check_learning_lock(d, set, err);
 	if (r < 0)
 		return err_prefix(err, "reload failed, the previous filters stay in force: ");
 	rebuild_ports(d, set, failures);

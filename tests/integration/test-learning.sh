@@ -182,6 +182,27 @@ sleep 0.3
 expect_eq "an OFFER is never learned" "" "$(addrs vnet1)"
 check "delete vnet1" vg binding delete vnet1
 
+# ---- filter updates are locked while ports learn ------------------------------
+mkdir -p "$TMPD/filters"
+cat >"$TMPD/filters/lockme.xml" <<'XML'
+<filter name='lockme' chain='root'>
+  <rule action='return' direction='out'><ip srcipaddr='$IP'/></rule>
+  <rule action='drop' direction='out' priority='1000'/>
+</filter>
+XML
+sed "s/srcipaddr='\$IP'/srcipaddr='\$IP' dstipaddr='\$NEWVAR'/" "$TMPD/filters/lockme.xml" \
+	>"$TMPD/lockme-new.xml"
+check "define lockme" vg filter define "$TMPD/filters/lockme.xml"
+in_ns "$VM1" ip addr flush dev eth0
+check "bind vnet1 to it, learning" vg binding create --port vnet1 --mac "$VM1_MAC" --filter lockme
+out=$(vg filter define "$TMPD/lockme-new.xml" 2>&1)
+case "$out" in
+*"refused while ports learn their address (vnet1)"*"vnet1 needs NEWVAR"*)
+	ok "a redefinition needing a new variable is refused while vnet1 learns" ;;
+*) not_ok "a redefinition needing a new variable is refused while vnet1 learns"; echo "# $out" ;;
+esac
+check "delete vnet1" vg binding delete vnet1
+
 # ---- timeout: a silent VM ends failed and blocked; relearn recovers it --------------
 check "bind vnet1 with a 2 s learning timeout" vg binding create --port vnet1 \
 	--mac "$VM1_MAC" --filter clean-traffic --param CTRL_IP_LEARNING_TIMEOUT=2
