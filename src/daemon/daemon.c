@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/sorted.h"
 
 const char *const port_state_names[PORT_STATE__MAX] = {
 	[PORT_NEW] = "new",
@@ -207,25 +208,16 @@ static struct port *port_free(struct port *p)
 	return NULL;
 }
 
+static const char *port_name_at(const void *ctx, size_t i)
+{
+	const struct daemon *d = ctx;
+
+	return d->ports[i]->binding->portdev;
+}
+
 static size_t port_index(const struct daemon *d, const char *name, bool *found)
 {
-	size_t lo = 0, hi = d->n_ports;
-
-	*found = false;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(d->ports[mid]->binding->portdev, name);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_find(d, d->n_ports, port_name_at, name, found);
 }
 
 const struct port *daemon_port_find(const struct daemon *d, const char *name)

@@ -18,6 +18,7 @@
 
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "util/sorted.h"
 
 struct filter_set {
 	struct filter **filters; /* owned, sorted by name */
@@ -42,25 +43,16 @@ struct filter_set *filter_set_free(struct filter_set *set)
 }
 
 /* Index of name, or of the place it would be inserted (with *ret_found false). */
+static const char *filter_name_at(const void *ctx, size_t i)
+{
+	const struct filter_set *set = ctx;
+
+	return set->filters[i]->name;
+}
+
 static size_t set_lookup(const struct filter_set *set, const char *name, bool *ret_found)
 {
-	size_t lo = 0, hi = set->n_filters;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(set->filters[mid]->name, name);
-
-		if (c == 0) {
-			*ret_found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*ret_found = false;
-	return lo;
+	return sorted_find(set, set->n_filters, filter_name_at, name, ret_found);
 }
 
 int filter_set_add(struct filter_set *set, struct filter *f, struct filter **ret_old)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/sorted.h"
 
 #define A(id, type)                                   \
 	{                                             \
@@ -341,25 +342,16 @@ struct binding *binding_free(struct binding *b)
 }
 
 /* Index of name in the sorted vars, or where it would be inserted (with *found false). */
+static const char *var_name_at(const void *ctx, size_t i)
+{
+	const struct filter_params *p = ctx;
+
+	return p->vars[i].name;
+}
+
 static size_t params_lookup(const struct filter_params *p, const char *name, bool *found)
 {
-	size_t lo = 0, hi = p->n_vars;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(p->vars[mid].name, name);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sorted_find(p, p->n_vars, var_name_at, name, found);
 }
 
 static int var_append(struct filter_var *v, const char *value)

@@ -85,31 +85,6 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-void strbuf_add_xml_escaped(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_add(sb, "&lt;");
-			break;
-		case '>':
-			strbuf_add(sb, "&gt;");
-			break;
-		case '&':
-			strbuf_add(sb, "&amp;");
-			break;
-		case '\'':
-			strbuf_add(sb, "&apos;");
-			break;
-		case '"':
-			strbuf_add(sb, "&quot;");
-			break;
-		default:
-			strbuf_addc(sb, *s);
-		}
-	}
-}
-
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;

@@ -22,8 +22,6 @@ void strbuf_add(struct strbuf *sb, const char *s);
 void strbuf_addn(struct strbuf *sb, const char *s, size_t n);
 void strbuf_addc(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s with the five XML special characters escaped for use inside '…'. */
-void strbuf_add_xml_escaped(struct strbuf *sb, const char *s);
 void strbuf_reset(struct strbuf *sb);
 /* 0, or -ENOMEM when any append failed. */
 int strbuf_error(const struct strbuf *sb);
