@@ -14,6 +14,8 @@
 #   3. the daemon (scripts/bench-daemon.sh, its own namespace): 1000 bindings
 #      through vifguardctl and through the control socket, and restarts of
 #      vifguardd with 1000 bound ports; appended to the results.
+#   4. learning (scripts/bench-learn.sh, its own namespaces): frame -> learned
+#      event and -> full rules in the kernel, any and dhcp mode; appended.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -307,4 +309,8 @@ echo "(written to $OUT)"
 # ---------------------------------------------------------------- 3. the daemon
 log "daemon: scripts/bench-daemon.sh (appends to $OUT)"
 "$(dirname "$0")/bench-daemon.sh" "$BUILD" || FAILED=1
+
+# ---------------------------------------------------------------- 4. learning
+log "learning: scripts/bench-learn.sh (appends to $OUT)"
+"$(dirname "$0")/bench-learn.sh" "$BUILD" || FAILED=1
 [ "$FAILED" = 0 ]

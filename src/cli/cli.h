@@ -25,7 +25,8 @@ extern const char *cli_program;
 /* Prints "vifguardctl: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and the hint to run help; returns CLI_EXIT_USAGE. */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints the usage of command to stdout; returns CLI_EXIT_OK. */
 int cli_print_help(const char *command);
 

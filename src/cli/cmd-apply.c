@@ -96,7 +96,8 @@ static int choose_port_id(const struct cli_filters *cf, const char *port, unsign
 		_cleanup_free_ char *path = NULL;
 		struct err err = { 0 };
 
-		if (names[i]->d_name[0] != '.' && asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
+		if (names[i]->d_name[0] != '.' &&
+		    asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
 		    read_record(path, &rec, &err) >= 0 && rec->port_id) {
 			used[rec->port_id / 8] |= (uint8_t)(1u << (rec->port_id % 8));
 			if (strcmp(rec->port, port) == 0)

@@ -56,7 +56,9 @@ static int print_json(const char *file, int r, enum conf_doc_kind kind, const ch
 	struct ctl_validation v = {
 		.file = file,
 		.is_valid = r >= 0,
-		.kind = r < 0 ? NULL : kind == CONF_DOC_FILTER ? "filter" : "filterbinding",
+		.kind = r < 0                     ? NULL
+			: kind == CONF_DOC_FILTER ? "filter"
+						  : "filterbinding",
 		.name = r < 0 ? NULL : name,
 		.errors = (const char *const *)c->errors,
 		.n_errors = c->n_errors,

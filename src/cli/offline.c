@@ -31,8 +31,8 @@ int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const c
 	case 'p':
 		if (!strchr(arg, '=') || arg[0] == '=' ||
 		    cf->n_params >= (int)(sizeof(cf->params) / sizeof(cf->params[0]))) {
-			*ret_exit = cli_usage_error(command, "--param takes NAME=VALUE, got '%s'",
-						    arg);
+			*ret_exit =
+				cli_usage_error(command, "--param takes NAME=VALUE, got '%s'", arg);
 			return 1;
 		}
 		cf->params[cf->n_params++] = arg;
@@ -95,8 +95,9 @@ static void explain_missing(const struct instance *inst, const struct binding *b
 
 	cli_error("port %s: %s", b->portdev, text ? text : "variables are missing");
 	if (instance_is_missing(inst, "IP") && inst->n_missing == 1)
-		fprintf(stderr, "hint: the daemon learns IP from the VM's traffic; offline, give it "
-				"with --param IP=ADDRESS\n");
+		fprintf(stderr,
+			"hint: the daemon learns IP from the VM's traffic; offline, give it "
+			"with --param IP=ADDRESS\n");
 }
 
 int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,

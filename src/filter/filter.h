@@ -19,13 +19,13 @@
 
 #include "util/addr.h"
 
-#define FILTER_PRIORITY_MIN	  -1000
-#define FILTER_PRIORITY_MAX	  1000
+#define FILTER_PRIORITY_MIN          -1000
+#define FILTER_PRIORITY_MAX          1000
 #define FILTER_RULE_PRIORITY_DEFAULT 500
-#define FILTER_CHAIN_NAME_MAX	  12
-#define FILTER_COMMENT_MAX	  256
-#define FILTER_ITERATOR_MAX	  1000
-#define FILTER_IPSET_NAME_MAX	  31
+#define FILTER_CHAIN_NAME_MAX        12
+#define FILTER_COMMENT_MAX           256
+#define FILTER_ITERATOR_MAX          1000
+#define FILTER_IPSET_NAME_MAX        31
 
 enum filter_action {
 	FILTER_ACTION_DROP,
@@ -159,15 +159,15 @@ enum filter_value_type {
 	FILTER_VALUE_IPV6,
 	FILTER_VALUE_IPV6MASK, /* stored as a prefix length 0..128 */
 	FILTER_VALUE_BOOL,
-	FILTER_VALUE_STRING,	 /* comment */
-	FILTER_VALUE_ETHERTYPE,	 /* uint16 >= 0x600 (or 0x3c for vlan encap) or a name */
-	FILTER_VALUE_IPPROTO,	 /* uint8 or a protocol name */
-	FILTER_VALUE_ARPOPCODE,	 /* uint16 or an opcode name */
-	FILTER_VALUE_DSCP,	 /* 0..63 */
-	FILTER_VALUE_VLANID,	 /* 0..4095 */
-	FILTER_VALUE_STATE,	 /* FILTER_STATE_* bits */
-	FILTER_VALUE_TCPFLAGS,	 /* mask and flags, FILTER_TCP_* bits */
-	FILTER_VALUE_IPSETNAME,	 /* string */
+	FILTER_VALUE_STRING,     /* comment */
+	FILTER_VALUE_ETHERTYPE,  /* uint16 >= 0x600 (or 0x3c for vlan encap) or a name */
+	FILTER_VALUE_IPPROTO,    /* uint8 or a protocol name */
+	FILTER_VALUE_ARPOPCODE,  /* uint16 or an opcode name */
+	FILTER_VALUE_DSCP,       /* 0..63 */
+	FILTER_VALUE_VLANID,     /* 0..4095 */
+	FILTER_VALUE_STATE,      /* FILTER_STATE_* bits */
+	FILTER_VALUE_TCPFLAGS,   /* mask and flags, FILTER_TCP_* bits */
+	FILTER_VALUE_IPSETNAME,  /* string */
 	FILTER_VALUE_IPSETFLAGS, /* a list of src/dst */
 };
 
@@ -207,14 +207,15 @@ struct filter_var_ref {
 struct filter_attr {
 	bool is_set;
 	bool is_negated; /* match='no' */
-	bool is_hex;	 /* was written in hex; printed back in hex */
-	bool is_var;	 /* the value is the variable reference var */
+	bool is_hex;     /* was written in hex; printed back in hex */
+	bool is_var;     /* the value is the variable reference var */
 	struct filter_var_ref var;
 	union {
-		uint32_t num; /* UINT*, ETHERTYPE, IPPROTO, ARPOPCODE, DSCP, VLANID, STATE, prefixes */
+		uint32_t num; /* UINT*, ETHERTYPE, IPPROTO, ARPOPCODE, DSCP, VLANID, STATE, prefixes
+			       */
 		bool boolean;
 		uint8_t mac[MAC_LEN]; /* MAC, MACMASK */
-		uint8_t ip[16];	      /* IPV4 (first 4 bytes), IPV6 */
+		uint8_t ip[16];       /* IPV4 (first 4 bytes), IPV6 */
 		struct {
 			uint8_t mask, flags;
 		} tcp_flags;
@@ -237,8 +238,8 @@ struct filter_rule {
 
 /* A variable value list: NAME = [v0, v1, ...] in document order. */
 struct filter_var {
-	char *name;	/* owned */
-	char **values;	/* owned, n_values entries, each owned */
+	char *name;    /* owned */
+	char **values; /* owned, n_values entries, each owned */
 	size_t n_values;
 };
 
@@ -262,7 +263,7 @@ struct filter_entry {
 	enum filter_entry_kind kind;
 	union {
 		struct filter_rule *rule; /* owned */
-		struct filter_ref *ref;	  /* owned */
+		struct filter_ref *ref;   /* owned */
 	};
 };
 
@@ -285,7 +286,8 @@ struct binding {
 	struct filter_ref ref;
 };
 
-/* Per-protocol description: the XML element name, its layer, and its attributes in libvirt's order. */
+/* Per-protocol description: the XML element name, its layer, and its attributes in libvirt's order.
+ */
 struct filter_attr_desc {
 	enum filter_attr_id id;
 	enum filter_value_type type;

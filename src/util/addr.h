@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAC_LEN		 6
-#define MAC_TEXT_MAX	 18 /* "xx:xx:xx:xx:xx:xx" + NUL */
-#define IP_TEXT_MAX	 46 /* INET6_ADDRSTRLEN */
+#define MAC_LEN      6
+#define MAC_TEXT_MAX 18 /* "xx:xx:xx:xx:xx:xx" + NUL */
+#define IP_TEXT_MAX  46 /* INET6_ADDRSTRLEN */
 
 /* Six ':'-separated octets of one or two hex digits each; -EINVAL otherwise. */
 int mac_parse(const char *text, uint8_t ret[MAC_LEN]);

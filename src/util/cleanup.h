@@ -29,23 +29,23 @@ static inline void fclosep(FILE **f)
 		fclose(*f);
 }
 
-#define _cleanup_free_	 _cleanup_(freep)
-#define _cleanup_close_	 _cleanup_(closep)
+#define _cleanup_free_   _cleanup_(freep)
+#define _cleanup_close_  _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Hands ownership out of a _cleanup_ local. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) taken_ = (p);                                                        \
-		(p) = NULL;                                                                        \
-		taken_;                                                                            \
+#define TAKE_PTR(p)                         \
+	({                                  \
+		__typeof__(p) taken_ = (p); \
+		(p) = NULL;                 \
+		taken_;                     \
 	})
 
-#define DEFINE_FREEP(type, fn)                                                                     \
-	static inline void fn##p(type **p)                                                         \
-	{                                                                                          \
-		if (*p)                                                                            \
-			(void)fn(*p);                                                              \
+#define DEFINE_FREEP(type, fn)             \
+	static inline void fn##p(type **p) \
+	{                                  \
+		if (*p)                    \
+			(void)fn(*p);      \
 	}
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

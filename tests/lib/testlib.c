@@ -67,8 +67,9 @@ static void print_first_difference(const char *expected, const char *actual)
 		expected++;
 		actual++;
 	}
-	fprintf(stderr, "# first difference at line %d:\n#  expected: %.120s\n#  actual:   %.120s\n",
-		line, expected, actual);
+	fprintf(stderr,
+		"# first difference at line %d:\n#  expected: %.120s\n#  actual:   %.120s\n", line,
+		expected, actual);
 }
 
 bool test_golden(const char *path, const char *actual)

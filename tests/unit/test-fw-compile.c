@@ -36,12 +36,23 @@ struct compile_case {
 };
 
 static const char *const preset[][2] = {
-	{ "A", "1.1.1.1" }, { "A", "2.2.2.2" }, { "A", "3.3.3.3" }, { "A", "3.3.3.3" },
-	{ "B", "80" },	    { "B", "90" },	{ "B", "80" },	    { "B", "80" },
-	{ "C", "1080" },    { "C", "1090" },	{ "C", "1100" },    { "C", "1110" },
+	{ "A", "1.1.1.1" },
+	{ "A", "2.2.2.2" },
+	{ "A", "3.3.3.3" },
+	{ "A", "3.3.3.3" },
+	{ "B", "80" },
+	{ "B", "90" },
+	{ "B", "80" },
+	{ "B", "80" },
+	{ "C", "1080" },
+	{ "C", "1090" },
+	{ "C", "1100" },
+	{ "C", "1110" },
 	{ "IPSETNAME", "tck_test" },
 	/* for the built-ins, and the firewall cases that reference them */
-	{ "IP", "10.0.0.5" }, { "IPV6", "fd00::5" }, { "DHCPSERVER", "10.0.0.1" },
+	{ "IP", "10.0.0.5" },
+	{ "IPV6", "fd00::5" },
+	{ "DHCPSERVER", "10.0.0.1" },
 	{ "GATEWAY_MAC", "52:54:00:00:00:fe" },
 };
 
@@ -80,7 +91,8 @@ static struct binding *make_binding(const char *top)
 		const char *value = preset[i][1];
 
 		/* the DHCPv6 filter needs IPv6 servers */
-		if (strcmp(top, "allow-dhcpv6-server") == 0 && strcmp(preset[i][0], "DHCPSERVER") == 0)
+		if (strcmp(top, "allow-dhcpv6-server") == 0 &&
+		    strcmp(preset[i][0], "DHCPSERVER") == 0)
 			value = "fd00::1";
 		assert_int_equal(filter_params_add(&b->ref.params, preset[i][0], value), 0);
 	}

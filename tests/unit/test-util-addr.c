@@ -22,8 +22,13 @@ static void test_mac_parse_rejects(void **state)
 {
 	uint8_t mac[MAC_LEN] = { 9, 9, 9, 9, 9, 9 };
 	const uint8_t untouched[MAC_LEN] = { 9, 9, 9, 9, 9, 9 };
-	const char *bad[] = { "", "1:2:3:4:5", "1:2:3:4:5:6:7", "123:2:3:4:5:6", "g:2:3:4:5:6",
-			      "1:2:3:4:5:6 ", "1-2-3-4-5-6" };
+	const char *bad[] = { "",
+			      "1:2:3:4:5",
+			      "1:2:3:4:5:6:7",
+			      "123:2:3:4:5:6",
+			      "g:2:3:4:5:6",
+			      "1:2:3:4:5:6 ",
+			      "1-2-3-4-5-6" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(mac_parse(bad[i], mac), -EINVAL);
