@@ -283,11 +283,15 @@ def capture(sock):
 
 
 def drain():
+    """Discards what arrived so far; returns a learned event among it, if any."""
+    early = None
     while True:
         try:
-            events.get_nowait()
+            _, src, line = events.get_nowait()
         except queue.Empty:
-            return
+            return early
+        if src == "watch" and learned(line):
+            early = line
 
 
 def ip_in(line, ip):
@@ -346,7 +350,11 @@ def any_round(kind, r, ip):
     bind_ms = ctl("binding", "create", "--port", "vnet1", "--mac", a.mac, "--filter",
                   "clean-traffic")
     time.sleep(0.25)  # the learning rules' own nft events are printed and gone
-    drain()
+    early = drain()
+    if early:  # the VM spoke first: this round would measure nothing
+        print("# round %d: learned before the frame was sent: %s" % (r, early), file=sys.stderr)
+        ctl("binding", "delete", "vnet1")
+        return None, None, bind_ms
     frame = ipv4_frame(ip, a.gw_ip) if kind == "ipv4" else arp_frame(ip, a.gw_ip)
     t0 = time.monotonic()
     tx.send(frame)
@@ -377,7 +385,9 @@ def dhcp_round(r):
     bind_ms = ctl("binding", "create", "--port", "vnet1", "--mac", a.mac, "--filter",
                   "clean-traffic", "--param", "CTRL_IP_LEARNING=dhcp")
     time.sleep(0.25)
-    drain()
+    early = drain()
+    if early:
+        print("# round %d: learned before udhcpc started: %s" % (r, early), file=sys.stderr)
     t0 = time.monotonic()
     client = subprocess.Popen(["busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5",
                                "-T", "1", "-s", a.udhcpc_script],
@@ -422,6 +432,10 @@ def dhcp_round(r):
     row = (ms("discover", t0), ms("ack", t0), ms("ev", t0), ms("ev", ack), ms("nft", ack),
            bind_ms, got.get("ip", "-"), got.get("late"))
     ctl("binding", "delete", "vnet1")
+    # the VM goes silent again: with its lease's address configured, its own
+    # ARP (answering the gateway's probes) would teach that address in later rounds
+    subprocess.run(["ip", "addr", "flush", "dev", "eth0"], check=True)
+    subprocess.run(["ip", "neigh", "flush", "all"], check=True)
     time.sleep(0.1)
     return row
 
@@ -480,6 +494,9 @@ log "rounds done in $(( $(date +%s) - t0 )) s"
 # clean-traffic with IP, created through the control socket by daemon-bench.py)
 if [ "$N_OTHERS" -gt 0 ] && [ "$N_ANY_OTHERS" -gt 0 ]; then
 	t1=$(date +%s)
+	# a silent VM (no address, no neighbours), also if the helper stopped early
+	ip -n "$VM1" addr flush dev eth0
+	ip -n "$VM1" neigh flush all
 	k=1001
 	while [ "$k" -lt $((1001 + N_OTHERS)) ]; do
 		echo "link add vnet$k type veth peer name p$k"
