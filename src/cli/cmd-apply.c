@@ -131,6 +131,7 @@ int cmd_apply(int argc, char **argv)
 	struct cli_filters cf = { 0 };
 	struct err err = { 0 };
 	int opt, r, exit_code = 0;
+	char *slash;
 
 	while ((opt = getopt_long(argc, argv, "+F:p:S:h", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "apply", &exit_code)) {
@@ -159,11 +160,14 @@ int cmd_apply(int argc, char **argv)
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	r = mkdir_p(strrchr(path, '/') ? strndupa(path, (size_t)(strrchr(path, '/') - path)) : ".");
+	slash = strrchr(path, '/');
+	*slash = '\0'; /* path is now the ports directory */
+	r = mkdir_p(path);
 	if (r < 0) {
-		cli_error("cannot create the state directory for %s: %s", path, strerror(-r));
+		cli_error("cannot create the state directory %s: %s", path, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
+	*slash = '/';
 	if (fw_apply_port(ctx, p, old, &rec, &err) < 0) {
 		cli_error("cannot apply: %s", err.msg);
 		return CLI_EXIT_FAILURE;
