@@ -1118,6 +1118,7 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	if (r >= 0)
 		p->state = state;
 	if (r >= 0 && is_same_rules(compiled, p->record) && fw_port_present(d->fw, p->record)) {
+		fw_note_template(d->fw, p->record->template_id);
 		log_info("port %s: rules in place, untouched", sb->port);
 		return 0;
 	}

@@ -155,14 +155,15 @@ static int record_new(const struct fw_port *p, struct fw_record **ret)
 /* Removes a template no port jumps to any more; in use, the kernel refuses and nothing changes. */
 static void collect_template(struct fw_ctx *ctx, const char *id, const char *template_del)
 {
-	if (run(ctx, template_del, NULL, 0) == 0)
+	if (template_del[0] && run(ctx, template_del, NULL, 0) == 0)
 		remember(ctx, id, false);
 }
 
 int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
 		  struct fw_record **ret_record, struct err *err)
 {
-	bool has_template = template_exists(ctx, p->template_id);
+	/* learning and blocked ports use chains of the base table: nothing to look up */
+	bool has_template = !p->template_add[0] || template_exists(ctx, p->template_id);
 	char msg[ERR_MSG_MAX / 2];
 	struct strbuf tx;
 	int r;
@@ -194,6 +195,11 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	if (ret_record && record_new(p, ret_record) < 0)
 		return err_set(err, -ENOMEM, "out of memory");
 	return 0;
+}
+
+void fw_note_template(struct fw_ctx *ctx, const char *id)
+{
+	remember(ctx, id, true);
 }
 
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)

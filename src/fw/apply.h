@@ -34,6 +34,9 @@ struct fw_ctx *fw_close(struct fw_ctx *ctx);
 int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
 		  struct fw_record **ret_record, struct err *err);
 
+/* Tells the context a template exists (found in place at start-up): saves a kernel lookup. */
+void fw_note_template(struct fw_ctx *ctx, const char *id);
+
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
