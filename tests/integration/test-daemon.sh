@@ -65,7 +65,6 @@ check "binding a port to the defined filter" vg binding create --port vnet2 --ma
 expect_eq "only-arp: IPv4 from vm2 is dropped" 0 \
 	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
 sed 's/<arp\/>/<ip\/>/' "$TMPD/only-arp.xml" >"$TMPD/only-ip.xml"
-sed -i "s/name='only-arp'/name='only-arp'/" "$TMPD/only-ip.xml"
 check "filter redefine" vg filter define "$TMPD/only-ip.xml"
 expect_eq "redefinition rebuilt the bound port: IPv4 from vm2 passes now" 3 \
 	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
