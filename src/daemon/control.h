@@ -17,13 +17,10 @@ struct control_conn {
 	void (*send)(struct control_conn *conn, char *line, size_t len);
 	bool is_watching;
 	bool is_privileged; /* the peer may change state (root, or the daemon's own user) */
-	void *userdata;
 };
 
 struct control_ctx {
 	struct daemon *daemon;
-	void (*request_reload)(void *userdata); /* reload: done by the loop, as SIGHUP */
-	void *userdata;
 };
 
 /* Handles one request line; every request gets exactly one final reply. */

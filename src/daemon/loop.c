@@ -447,11 +447,6 @@ static void start_watchdog(struct loop *l)
 	uv_timer_start(&l->watchdog, watchdog_cb, usec / 2000, usec / 2000);
 }
 
-static void request_reload(void *userdata)
-{
-	reload(userdata);
-}
-
 static void close_walk_cb(uv_handle_t *h, void *arg)
 {
 	if (!uv_is_closing(h))
@@ -465,9 +460,7 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	r = daemon_new(cfg, broadcast, l, &l->daemon, err);
 	if (r < 0)
 		return r;
-	l->ctl = (struct control_ctx){ .daemon = l->daemon,
-				       .request_reload = request_reload,
-				       .userdata = l };
+	l->ctl = (struct control_ctx){ .daemon = l->daemon };
 	r = link_watch_open(&l->link, err);
 	if (r < 0)
 		return r;
