@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,31 @@ static void report(struct conf_diag *diag, enum conf_severity sev, const char *f
 		diag->report(diag->userdata, sev, msg);
 }
 
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * A filter file without <uuid> gets one derived from its name, so that its
+ * UUID is the same at every load (libvirt writes a random one back into the
+ * file; we never write into the user's directories).
+ */
+static void name_uuid(const char *name, uint8_t uuid[16])
+{
+	uint64_t hi = fnv1a(name, 0xcbf29ce484222325ull),
+		 lo = fnv1a(name, hi ^ 0x9e3779b97f4a7c15ull);
+
+	for (int i = 0; i < 8; i++) {
+		uuid[i] = (uint8_t)(hi >> (56 - 8 * i));
+		uuid[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+	}
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x50); /* version 5: name-based */
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
 static int load_file(const char *path, const char *file_name, struct filter_set *set,
 		     struct conf_diag *diag)
 {
@@ -51,6 +77,8 @@ static int load_file(const char *path, const char *file_name, struct filter_set 
 	r = conf_filter_parse_file(path, diag, &f);
 	if (r < 0)
 		return r;
+	if (!f->has_uuid)
+		name_uuid(f->name, f->uuid);
 	/* libvirt requires <name>.xml; a mismatch is confusing but harmless */
 	if (strlen(f->name) != stem || strncmp(f->name, file_name, stem) != 0)
 		report(diag, CONF_WARNING, "%s: filter '%s' is not in a file named %s.xml", path,
