@@ -80,25 +80,28 @@ struct daemon {
 	struct daemon_learn_stats learn_stats;
 };
 
-static void emit(struct daemon *d, enum daemon_event_type type, const char *port,
-		 const char *filter, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void emit_event(struct daemon *d, struct daemon_event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static void emit(struct daemon *d, enum daemon_event_type type, const char *port,
-		 const char *filter, const char *fmt, ...)
+static void emit_event(struct daemon *d, struct daemon_event *ev, const char *fmt, ...)
 {
 	char message[ERR_MSG_MAX];
-	struct daemon_event ev = { .type = type, .port = port, .filter = filter };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	ev.message = message;
-	log_info("%s%s%s: %s", daemon_event_names[type], port ? " " : "", port ? port : "",
-		 message);
+	ev->message = message;
+	log_info("%s%s%s: %s", daemon_event_names[ev->type], ev->port ? " " : "",
+		 ev->port ? ev->port : "", message);
 	if (d->on_event)
-		d->on_event(&ev, d->userdata);
+		d->on_event(ev, d->userdata);
 }
+
+#define emit(d, type_, port_, filter_, ...)                                                 \
+	emit_event((d), &(struct daemon_event){ .type = (type_), .port = (port_),          \
+						.filter = (filter_) },                      \
+		   __VA_ARGS__)
 
 static int64_t now_seconds(void)
 {
@@ -1277,8 +1280,13 @@ static int64_t lease_end(const struct learn_decision *dec, int64_t now)
 	return now + dec->lease_s;
 }
 
-static void learn_address(struct daemon *d, struct port *p, const struct learn_decision *dec)
+static void learn_address(struct daemon *d, struct port *p, const struct learn_decision *dec,
+			  const struct learn_frame *f)
 {
+	struct daemon_event ev = { .type = DAEMON_EVENT_LEARNED,
+				   .port = p->binding->portdev,
+				   .filter = p->binding->ref.filter };
+	struct timespec now;
 	struct port_addr a = { .source = dec->source, .has_server = dec->has_server_id };
 	const struct port *owner = owner_of(d, p, dec->addr);
 	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX] = "";
@@ -1304,14 +1312,17 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 		log_err("port %s: %s", p->binding->portdev, err.msg);
 	if (port_relearned(d, p, &err) < 0)
 		return;
+	ev.address = ip;
+	if (f->has_timestamp && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+		ev.has_latency = true;
+		ev.latency_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - f->timestamp_us;
+	}
 	if (a.source == LEARN_SOURCE_DHCP)
-		emit(d, DAEMON_EVENT_LEARNED, p->binding->portdev, p->binding->ref.filter,
-		     "learned %s from a DHCP ACK of %s (lease %us); full rules applied", ip,
-		     a.has_server ? server : "?", dec->lease_s);
+		emit_event(d, &ev, "learned %s from a DHCP ACK of %s (lease %us); full rules applied",
+			   ip, a.has_server ? server : "?", dec->lease_s);
 	else
-		emit(d, DAEMON_EVENT_LEARNED, p->binding->portdev, p->binding->ref.filter,
-		     "learned %s from the VM's %s; full rules applied", ip,
-		     learn_source_name(a.source));
+		emit_event(d, &ev, "learned %s from the VM's %s; full rules applied", ip,
+			   learn_source_name(a.source));
 }
 
 /* Forgets address i of the port and rebuilds its rules. */
@@ -1377,7 +1388,7 @@ static void learn_on_port(struct daemon *d, struct port *p, enum learn_dir dir,
 		learn_xids_record(&p->xids, dec.xid, dec.addr);
 		break;
 	case LEARN_VERDICT_LEARN:
-		learn_address(d, p, &dec);
+		learn_address(d, p, &dec, f);
 		break;
 	case LEARN_VERDICT_RENEW:
 		renew_address(d, p, &dec);
@@ -1396,7 +1407,9 @@ static void learn_on_port(struct daemon *d, struct port *p, enum learn_dir dir,
 void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 {
 	struct learn_frame f;
+	enum learn_dir dir;
 	struct port *p;
+	int ifindex;
 	int r;
 
 	d->learn_stats.n_records++;
@@ -1405,13 +1418,26 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 		d->learn_stats.drops[-r < _LEARN_DROP_MAX ? -r : 0]++;
 		return;
 	}
-	/* logged at postrouting (towards a port) when outdev is set, else at prerouting */
-	p = port_by_ifindex(d, f.outdev ? f.outdev : f.indev);
+	switch (f.origin) {
+	case LEARN_ORIGIN_NETDEV_EGRESS: /* leaving the macvtap: sent by the VM */
+		ifindex = f.outdev;
+		dir = LEARN_DIR_FROM_VM;
+		break;
+	case LEARN_ORIGIN_NETDEV_INGRESS:
+		ifindex = f.indev;
+		dir = LEARN_DIR_TO_VM;
+		break;
+	default: /* logged at postrouting (towards a port) when outdev is set, else at prerouting */
+		ifindex = f.outdev ? f.outdev : f.indev;
+		dir = f.outdev ? LEARN_DIR_TO_VM : LEARN_DIR_FROM_VM;
+		break;
+	}
+	p = port_by_ifindex(d, ifindex);
 	if (!p || !p->learns || p->is_blocked) {
 		d->learn_stats.n_unknown_port++;
 		return;
 	}
-	learn_on_port(d, p, f.outdev ? LEARN_DIR_TO_VM : LEARN_DIR_FROM_VM, &f);
+	learn_on_port(d, p, dir, &f);
 }
 
 /* Learning failed: the port drops everything until relearn (libvirt leaves it open). */

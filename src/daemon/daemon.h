@@ -102,6 +102,10 @@ struct daemon_event {
 	const char *port;   /* or NULL */
 	const char *filter; /* or NULL */
 	const char *message;
+	const char *address; /* the address a learning event is about, or NULL */
+	/* learned: from the kernel's timestamp of the frame to the full rules committed */
+	bool has_latency;
+	int64_t latency_us;
 };
 
 typedef void (*daemon_event_fn)(const struct daemon_event *ev, void *userdata);

@@ -133,8 +133,18 @@ struct learn_dhcp {
 	uint32_t t1, t2;      /* options 58, 59 */
 };
 
+/* Where an NFLOG record was logged: it says which ifindex is the VM's port and the direction. */
+enum learn_origin {
+	LEARN_ORIGIN_BRIDGE,         /* bridge family (or any but netdev): indev/outdev are bridge ports */
+	LEARN_ORIGIN_NETDEV_INGRESS, /* netdev ingress of a macvtap: towards the VM, indev */
+	LEARN_ORIGIN_NETDEV_EGRESS,  /* netdev egress of a macvtap: from the VM, outdev */
+};
+
 struct learn_frame {
 	int indev, outdev; /* ifindexes, 0 when absent (NFLOG only) */
+	enum learn_origin origin;
+	bool has_timestamp;
+	int64_t timestamp_us; /* NFULA_TIMESTAMP: when the kernel saw it, µs since the epoch */
 	bool has_src_mac;
 	uint8_t src_mac[6];
 	uint16_t ethertype;            /* the innermost one */
@@ -154,8 +164,9 @@ struct learn_frame {
  * the nfgenmsg header (family, version 0, resource id), then netlink TLVs in
  * host byte order. Uses NFULA_PACKET_HDR (ethertype), NFULA_IFINDEX_* ,
  * NFULA_HWADDR (source MAC), NFULA_VLAN (a tag the NIC/stack already
- * stripped) and NFULA_PAYLOAD (the packet from its network header); skips
- * the rest.
+ * stripped), NFULA_TIMESTAMP and NFULA_PAYLOAD (the packet from its network
+ * header; at a netdev egress hook from its Ethernet header, because the
+ * stack has not pulled it yet); skips the rest.
  *
  * indev/outdev: the PHYS variant when present. With br_netfilter built, the
  * kernel logs bridge-family packets with NFULA_IFINDEX_INDEV = the bridge and

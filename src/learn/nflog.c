@@ -29,6 +29,7 @@
 #define NLA_TYPE_MASK 0x3fff
 
 #define NFULA_PACKET_HDR         1
+#define NFULA_TIMESTAMP          3
 #define NFULA_IFINDEX_INDEV      4
 #define NFULA_IFINDEX_OUTDEV     5
 #define NFULA_IFINDEX_PHYSINDEV  6
@@ -39,15 +40,24 @@
 #define NFULA_VLAN_PROTO         1
 #define NFULA_VLAN_TCI           2
 
+#define NFPROTO_NETDEV     5
+#define NF_NETDEV_INGRESS  0
+#define NF_NETDEV_EGRESS   1
+#define USEC_PER_SEC       1000000
+
 #define BIT(t) (UINT32_C(1) << (t))
 #define NFLOG_USED                                                                          \
-	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_IFINDEX_INDEV) | BIT(NFULA_IFINDEX_OUTDEV) |     \
-	 BIT(NFULA_IFINDEX_PHYSINDEV) | BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | \
-	 BIT(NFULA_PAYLOAD) | BIT(NFULA_VLAN))
+	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_TIMESTAMP) | BIT(NFULA_IFINDEX_INDEV) |          \
+	 BIT(NFULA_IFINDEX_OUTDEV) | BIT(NFULA_IFINDEX_PHYSINDEV) |                         \
+	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) |           \
+	 BIT(NFULA_VLAN))
 
 struct nflog_attrs {
 	uint32_t seen; /* BIT(type) of the attributes in NFLOG_USED seen so far */
 	uint16_t hw_protocol;
+	uint8_t hook;
+	bool has_timestamp;
+	int64_t timestamp_us;
 	uint32_t ifindex[NFULA_IFINDEX_PHYSOUTDEV + 1];
 	bool has_src_mac;
 	uint8_t src_mac[6];
@@ -79,6 +89,22 @@ static int tlv_next(struct cursor *c, uint16_t *ret_type, struct cursor *ret_val
 static bool read_be32_exact(struct cursor v, uint32_t *ret)
 {
 	return v.rem == 4 && cursor_u32be(&v, ret);
+}
+
+/* struct nfulnl_msg_packet_timestamp: __be64 sec, __be64 usec. */
+static int timestamp_parse(struct cursor v, struct nflog_attrs *a)
+{
+	uint32_t sec_hi, sec_lo, usec_hi, usec_lo;
+
+	if (v.rem != 16 || !cursor_u32be(&v, &sec_hi) || !cursor_u32be(&v, &sec_lo) ||
+	    !cursor_u32be(&v, &usec_hi) || !cursor_u32be(&v, &usec_lo))
+		return -LEARN_DROP_BAD_NFLOG;
+	/* Seconds beyond 2^31 or a second's worth of µs are not a clock: no timestamp. */
+	if (sec_hi || sec_lo > INT32_MAX || usec_hi || usec_lo >= USEC_PER_SEC)
+		return 0;
+	a->has_timestamp = true;
+	a->timestamp_us = (int64_t)sec_lo * USEC_PER_SEC + usec_lo;
+	return 0;
 }
 
 /* NFULA_VLAN nests NFULA_VLAN_PROTO and NFULA_VLAN_TCI (bridge family only). */
@@ -129,7 +155,10 @@ static int attr_take(struct nflog_attrs *a, uint16_t type, struct cursor v)
 		if (v.rem != 4)
 			return -LEARN_DROP_BAD_NFLOG;
 		(void)cursor_u16be(&v, &a->hw_protocol);
+		(void)cursor_u8(&v, &a->hook);
 		return 0;
+	case NFULA_TIMESTAMP:
+		return timestamp_parse(v, a);
 	case NFULA_IFINDEX_INDEV:
 	case NFULA_IFINDEX_OUTDEV:
 	case NFULA_IFINDEX_PHYSINDEV:
@@ -151,7 +180,7 @@ static int attr_take(struct nflog_attrs *a, uint16_t type, struct cursor v)
 	case NFULA_VLAN:
 		return vlan_parse(v, a);
 	default:
-		return 0; /* mark, timestamp, prefix, uid, seq, hw header, ct, ... */
+		return 0; /* mark, prefix, uid, seq, hw header, ct, ... */
 	}
 }
 
@@ -178,7 +207,7 @@ int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
 	struct nflog_attrs a = { 0 };
 	struct learn_frame f = { 0 };
 	uint8_t family, version;
-	uint16_t res_id;
+	uint16_t res_id, ethertype;
 	int r;
 
 	if (!cursor_u8(&c, &family) || !cursor_u8(&c, &version) || !cursor_u16be(&c, &res_id))
@@ -201,12 +230,27 @@ int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
 	f.outdev = (int)a.ifindex[NFULA_IFINDEX_PHYSOUTDEV];
 	if (!f.outdev)
 		f.outdev = (int)a.ifindex[NFULA_IFINDEX_OUTDEV];
+	f.has_timestamp = a.has_timestamp;
+	f.timestamp_us = a.timestamp_us;
 	f.has_src_mac = a.has_src_mac;
 	memcpy(f.src_mac, a.src_mac, 6);
 	if (a.has_vlan)
 		f.vlan[f.n_vlan++] = a.vlan_tci & 0x0fff;
 
-	r = learn_l3_parse(a.hw_protocol, a.payload.p, a.payload.rem, &f);
+	ethertype = a.hw_protocol;
+	if (family == NFPROTO_NETDEV && a.hook == NF_NETDEV_EGRESS) {
+		/* Not pulled yet: the payload starts with the Ethernet header. */
+		f.origin = LEARN_ORIGIN_NETDEV_EGRESS;
+		if (!cursor_skip(&a.payload, 6) || !cursor_bytes(&a.payload, f.src_mac, 6) ||
+		    !cursor_u16be(&a.payload, &ethertype))
+			return -LEARN_DROP_TRUNCATED;
+		f.has_src_mac = true;
+	} else if (family == NFPROTO_NETDEV && a.hook == NF_NETDEV_INGRESS) {
+		f.origin = LEARN_ORIGIN_NETDEV_INGRESS;
+	} else if (family == NFPROTO_NETDEV) {
+		return -LEARN_DROP_BAD_NFLOG;
+	}
+	r = learn_l3_parse(ethertype, a.payload.p, a.payload.rem, &f);
 	if (r < 0)
 		return r;
 	*ret = f;
