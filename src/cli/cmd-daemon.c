@@ -213,6 +213,8 @@ static void show_binding(const struct ctl_value *data)
 		printf("owner:     %s (%s)\n", str(owner, "name"), str(owner, "uuid"));
 	if (strcmp(str(data, "linkdev"), "-") != 0)
 		printf("linkdev:   %s\n", str(data, "linkdev"));
+	if (strcmp(str(data, "attach"), "netdev") == 0)
+		printf("attached:  netdev hooks on the port (a macvtap: no bridge)\n");
 	printf("template:  %s\nport id:   %lld\nifindex:   %lld\n", str(data, "template"),
 	       num(data, "port_id"), num(data, "ifindex"));
 	if (strcmp(str(data, "note"), "-") != 0)

@@ -35,7 +35,8 @@ int cmd_explain(int argc, char **argv)
 	printf("# port %s: template %s, %u rules shared by every port bound to the same filters\n"
 	       "# created once, with the base tables:\n%s%s%s"
 	       "# the port's own elements (%u):\n%s",
-	       p->port, p->template_id, p->n_rules, fw_base_add(),
+	       p->port, p->template_id, p->n_rules,
+	       p->attach == FW_ATTACH_NETDEV ? fw_base_netdev_add() : fw_base_add(),
 	       p->needs_inet ? fw_base_inet_add() : "", p->template_add, p->n_elements,
 	       p->elements_add);
 	return CLI_EXIT_OK;

@@ -133,7 +133,9 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 	}
 	if (choose_id && (r = choose_id(cf, b->portdev, &port_id)) < 0)
 		return r;
-	r = fw_compile(inst, b->portdev, port_id, ret, &err);
+	/* offline there is no link to ask: a linkdev says macvtap, as libvirt's type='direct' */
+	r = fw_compile(inst, b->portdev, b->linkdev ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE, port_id,
+		       ret, &err);
 	if (r < 0)
 		cli_error("%s: %s", file, err.msg);
 	return r;

@@ -190,6 +190,7 @@ static struct ctl_obj *port_details(const struct port *p)
 	ctl_obj_add_string(owner, "name", p->binding->owner_name);
 	ctl_obj_add_string(owner, "uuid", uuid);
 	ctl_obj_add_string(obj, "linkdev", p->binding->linkdev);
+	ctl_obj_add_string(obj, "attach", p->attach == FW_ATTACH_NETDEV ? "netdev" : "bridge");
 	ctl_obj_add_int(obj, "ifindex", p->ifindex);
 	ctl_obj_add_uint(obj, "port_id", p->port_id);
 	ctl_obj_add_int(obj, "created_at", p->created_at);

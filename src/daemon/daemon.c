@@ -98,10 +98,11 @@ static void emit_event(struct daemon *d, struct daemon_event *ev, const char *fm
 		d->on_event(ev, d->userdata);
 }
 
-#define emit(d, type_, port_, filter_, ...)                                                 \
-	emit_event((d), &(struct daemon_event){ .type = (type_), .port = (port_),          \
-						.filter = (filter_) },                      \
-		   __VA_ARGS__)
+#define emit(d, type_, port_, filter_, ...)                                                      \
+	emit_event(                                                                              \
+		(d),                                                                             \
+		&(struct daemon_event){ .type = (type_), .port = (port_), .filter = (filter_) }, \
+		__VA_ARGS__)
 
 static int64_t now_seconds(void)
 {
@@ -299,6 +300,19 @@ static int learned_params(const struct port *p, struct filter_params *ret)
 	return 0;
 }
 
+#define LEARN_TIMEOUT_MACVTAP_S 300
+
+/*
+ * A macvtap (kind macvtap or macvlan, or a binding naming its lower device
+ * as libvirt's type='direct' does) is on no bridge: netdev hooks on the port.
+ */
+static enum fw_attach port_attach(const struct binding *b, const struct link_info *link)
+{
+	if (b->linkdev || strcmp(link->kind, "macvtap") == 0 || strcmp(link->kind, "macvlan") == 0)
+		return FW_ATTACH_NETDEV;
+	return FW_ATTACH_BRIDGE;
+}
+
 /* Reads the learning parameters of a port whose IP is missing: mode, servers, timeout. */
 static int learning_params(struct daemon *d, struct port *p, const struct instance *inst,
 			   struct err *err)
@@ -342,6 +356,10 @@ static int learning_params(struct daemon *d, struct port *p, const struct instan
 		}
 		p->learn_timeout_s = (int)v;
 	}
+	/* as libvirt does for a link device: a macvtap never learns without end */
+	if (p->attach == FW_ATTACH_NETDEV && p->learn_timeout_s == 0)
+		p->learn_timeout_s =
+			d->cfg.learn_timeout_s ? d->cfg.learn_timeout_s : LEARN_TIMEOUT_MACVTAP_S;
 	free(p->servers);
 	p->servers = list;
 	p->n_servers = servers ? servers->n_values : 0;
@@ -365,7 +383,7 @@ static int compile_port(struct daemon *d, const struct filter_set *set, struct p
 
 	if (p->is_blocked) {
 		*ret_state = PORT_FAILED;
-		return fw_compile_blocked(p->binding->portdev, ret, err);
+		return fw_compile_blocked(p->binding->portdev, p->attach, ret, err);
 	}
 	r = learned_params(p, &learned);
 	if (r >= 0)
@@ -377,7 +395,7 @@ static int compile_port(struct daemon *d, const struct filter_set *set, struct p
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(d, p, inst, err)) < 0 && r != -ENOENT)
 			return r;
-		r = fw_compile(inst, p->binding->portdev, p->port_id, ret, err);
+		r = fw_compile(inst, p->binding->portdev, p->attach, p->port_id, ret, err);
 		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0)
 			r = err_set(err, -ENOMEM, "out of memory");
 		*ret_state = PORT_ACTIVE;
@@ -395,7 +413,7 @@ static int compile_port(struct daemon *d, const struct filter_set *set, struct p
 	if (r < 0)
 		return r;
 	*ret_state = PORT_LEARNING;
-	return fw_compile_learning(p->binding->portdev, p->binding->mac,
+	return fw_compile_learning(p->binding->portdev, p->attach, p->binding->mac,
 				   p->learn_mode == LEARN_MODE_DHCP,
 				   (const uint8_t(*)[4])p->servers, p->n_servers, ret, err);
 }
@@ -521,6 +539,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	}
 	b = NULL;
 	p->ifindex = link.ifindex;
+	p->attach = port_attach(p->binding, &link);
 	memcpy(p->mac, link.mac, sizeof(p->mac));
 	p->port_id = allocate_port_id(d);
 	r = compile_port(d, d->filters, p, &compiled, &state, err);
@@ -579,7 +598,7 @@ static int port_remove(struct daemon *d, struct port *p, struct err *err)
 		log_warn("port %s: removing its rules: %s (already gone?)", p->binding->portdev,
 			 fw_err.msg);
 	if (p->learns)
-		fw_forget_rates(d->fw, p->binding->portdev);
+		fw_forget_rates(d->fw, p->binding->portdev, p->attach);
 	r = store_binding_delete(d->store, p->binding->portdev, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -1117,6 +1136,7 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 		port_gone(d, p, r < 0 ? "the port is gone" : "the port was replaced");
 		return 0;
 	}
+	p->attach = port_attach(p->binding, &link);
 	r = compile_port(d, d->filters, p, &compiled, &state, &e);
 	if (r >= 0)
 		p->state = state;
@@ -1315,11 +1335,13 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 	ev.address = ip;
 	if (f->has_timestamp && clock_gettime(CLOCK_REALTIME, &now) == 0) {
 		ev.has_latency = true;
-		ev.latency_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - f->timestamp_us;
+		ev.latency_us =
+			(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - f->timestamp_us;
 	}
 	if (a.source == LEARN_SOURCE_DHCP)
-		emit_event(d, &ev, "learned %s from a DHCP ACK of %s (lease %us); full rules applied",
-			   ip, a.has_server ? server : "?", dec->lease_s);
+		emit_event(d, &ev,
+			   "learned %s from a DHCP ACK of %s (lease %us); full rules applied", ip,
+			   a.has_server ? server : "?", dec->lease_s);
 	else
 		emit_event(d, &ev, "learned %s from the VM's %s; full rules applied", ip,
 			   learn_source_name(a.source));
@@ -1447,7 +1469,7 @@ static void port_block(struct daemon *d, struct port *p, const char *why)
 	struct err err = { 0 };
 
 	p->is_blocked = true;
-	if (fw_compile_blocked(p->binding->portdev, &compiled, &err) < 0 ||
+	if (fw_compile_blocked(p->binding->portdev, p->attach, &compiled, &err) < 0 ||
 	    port_apply(d, p, compiled, &err) < 0) {
 		port_fail(d, p, err.msg);
 		return;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "filter/filter.h"
+#include "fw/compile.h"
 #include "learn/policy.h"
 #include "util/err.h"
 #include "util/strbuf.h"
@@ -60,8 +61,9 @@ struct port {
 	struct fw_record *record; /* what the kernel holds for it; NULL when nothing */
 	char *template_id;        /* owned copy of record's, for listings */
 	int ifindex;
-	uint8_t mac[6]; /* the port's own (host side) MAC, to notice a replacement */
-	char *note;     /* why the port is failed, or why its rules are stale; or NULL */
+	enum fw_attach attach; /* on a bridge, or a macvtap filtered by its own netdev hooks */
+	uint8_t mac[6];        /* the port's own (host side) MAC, to notice a replacement */
+	char *note;            /* why the port is failed, or why its rules are stale; or NULL */
 	int64_t created_at;
 	/* learning: the binding gives no IP and the filters need one */
 	bool learns;

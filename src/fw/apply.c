@@ -22,7 +22,7 @@
 
 struct fw_ctx {
 	struct nft_ctx *nft;
-	bool has_base;
+	bool has_base[2]; /* by enum fw_attach */
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
@@ -120,13 +120,19 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
 	}
 }
 
-static bool template_exists(struct fw_ctx *ctx, const char *id)
+static const char *family(enum fw_attach attach)
+{
+	return attach == FW_ATTACH_NETDEV ? "netdev" : "bridge";
+}
+
+/* Template ids hash the text, which names the family: one id never means two tables. */
+static bool template_exists(struct fw_ctx *ctx, enum fw_attach attach, const char *id)
 {
 	char cmd[128];
 
 	if (is_known(ctx, id))
 		return true;
-	snprintf(cmd, sizeof(cmd), "list chain bridge " FW_TABLE " %s-o", id);
+	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " %s-o", family(attach), id);
 	if (run(ctx, cmd, NULL, 0) < 0)
 		return false;
 	remember(ctx, id, true);
@@ -140,6 +146,7 @@ static int record_new(const struct fw_port *p, struct fw_record **ret)
 	if (!rec)
 		return -ENOMEM;
 	rec->port = strdup(p->port);
+	rec->attach = p->attach;
 	rec->port_id = p->needs_inet ? p->port_id : 0;
 	rec->template_id = strdup(p->template_id);
 	rec->template_del = strdup(p->template_del);
@@ -163,14 +170,15 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 		  struct fw_record **ret_record, struct err *err)
 {
 	/* learning and blocked ports use chains of the base table: nothing to look up */
-	bool has_template = !p->template_add[0] || template_exists(ctx, p->template_id);
+	bool has_template = !p->template_add[0] || template_exists(ctx, p->attach, p->template_id);
 	char msg[ERR_MSG_MAX / 2];
 	struct strbuf tx;
 	int r;
 
 	strbuf_init(&tx);
-	if (!ctx->has_base)
-		strbuf_add(&tx, fw_base_add());
+	if (!ctx->has_base[p->attach])
+		strbuf_add(&tx,
+			   p->attach == FW_ATTACH_NETDEV ? fw_base_netdev_add() : fw_base_add());
 	if (p->needs_inet && !ctx->has_inet_base)
 		strbuf_add(&tx, fw_base_inet_add());
 	if (old)
@@ -187,7 +195,7 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	if (r < 0)
 		return err_set(err, r, "port %s: nft: %s", p->port,
 			       msg[0] ? msg : "transaction failed");
-	ctx->has_base = true;
+	ctx->has_base[p->attach] = true;
 	ctx->has_inet_base |= p->needs_inet;
 	remember(ctx, p->template_id, true);
 	if (old && strcmp(old->template_id, p->template_id) != 0)
@@ -208,8 +216,8 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 	const char *out;
 	bool is_present;
 
-	snprintf(cmd, sizeof(cmd), "get element bridge " FW_TABLE " out-ports { \"%s\" }",
-		 rec->port);
+	snprintf(cmd, sizeof(cmd), "get element %s " FW_TABLE " out-ports { \"%s\" }",
+		 family(rec->attach), rec->port);
 	snprintf(jump, sizeof(jump), "jump %s-o ", rec->template_id);
 	if (nft_run_cmd_from_buffer(ctx->nft, cmd) != 0) {
 		(void)nft_ctx_get_output_buffer(ctx->nft);
@@ -235,14 +243,16 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
 	return 0;
 }
 
-void fw_forget_rates(struct fw_ctx *ctx, const char *port)
+void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach)
 {
 	char cmd[128];
 
 	/* one transaction each: the absence of one must not keep the other */
-	snprintf(cmd, sizeof(cmd), "delete element bridge " FW_TABLE " rate-o { \"%s\" }", port);
+	snprintf(cmd, sizeof(cmd), "delete element %s " FW_TABLE " rate-o { \"%s\" }",
+		 family(attach), port);
 	(void)run(ctx, cmd, NULL, 0);
-	snprintf(cmd, sizeof(cmd), "delete element bridge " FW_TABLE " rate-i { \"%s\" }", port);
+	snprintf(cmd, sizeof(cmd), "delete element %s " FW_TABLE " rate-i { \"%s\" }",
+		 family(attach), port);
 	(void)run(ctx, cmd, NULL, 0);
 }
 
@@ -267,10 +277,12 @@ char *fw_record_format(const struct fw_record *rec)
 	struct strbuf sb;
 
 	strbuf_init(&sb);
-	strbuf_addf(&sb,
-		    RECORD_MAGIC "port %s\nid %u\ntemplate %s\n" RECORD_ELEMENTS
-				 "%s" RECORD_TEMPLATE "%s",
-		    rec->port, rec->port_id, rec->template_id, rec->elements_del,
+	strbuf_addf(&sb, RECORD_MAGIC "port %s\nid %u\ntemplate %s\n", rec->port, rec->port_id,
+		    rec->template_id);
+	/* records from before macvtap support have no such line: bridge */
+	if (rec->attach == FW_ATTACH_NETDEV)
+		strbuf_add(&sb, "attach netdev\n");
+	strbuf_addf(&sb, RECORD_ELEMENTS "%s" RECORD_TEMPLATE "%s", rec->elements_del,
 		    rec->template_del);
 	return strbuf_steal(&sb);
 }
@@ -310,6 +322,13 @@ int fw_record_parse(const char *text, struct fw_record **ret, struct err *err)
 		if (!id || !end || *end || v > 0xffff)
 			return err_set(err, -EINVAL, "port record with a bad id");
 		rec->port_id = (unsigned)v;
+	}
+	{
+		_cleanup_free_ char *attach = dup_line_value(text, "\nattach ");
+
+		if (attach && strcmp(attach, "netdev") != 0)
+			return err_set(err, -EINVAL, "port record with an unknown attachment");
+		rec->attach = attach ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE;
 	}
 	el += strlen(RECORD_ELEMENTS);
 	rec->elements_del = strndup(el, (size_t)(tpl - el));

@@ -15,7 +15,8 @@ struct fw_ctx;
 
 /* What the kernel holds for one port: enough to remove it again. */
 struct fw_record {
-	char *port;         /* owned */
+	char *port; /* owned */
+	enum fw_attach attach;
 	unsigned port_id;   /* 0 when the port has no stateful rules */
 	char *template_id;  /* owned */
 	char *template_del; /* owned */
@@ -53,7 +54,7 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
  * expire within a minute anyway). Best effort: an entry that already
  * expired is not an error.
  */
-void fw_forget_rates(struct fw_ctx *ctx, const char *port);
+void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach);
 
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);

@@ -56,15 +56,33 @@ enum side {
 static const struct {
 	const char *family, *letter, *key, *key_typeof;
 } sides[SIDE__MAX] = {
-	[SIDE_OUT] = { "bridge", "o", "iifname", "iifname" },
-	[SIDE_IN] = { "bridge", "i", "oifname", "oifname" },
+	/* the layer-2 sides' family and key depend on the attachment: see l2_layouts */
+	[SIDE_OUT] = { NULL, "o", NULL, NULL },
+	[SIDE_IN] = { NULL, "i", NULL, NULL },
 	[SIDE_FI] = { "inet", "fi", "meta mark & 0xffff0000", "meta mark" },
 	[SIDE_FO] = { "inet", "fo", "meta mark & 0x0000ffff", "meta mark" },
 	[SIDE_HI] = { "inet", "hi", "meta mark & 0xffff0000", "meta mark" },
 };
 
+/*
+ * The two ways a port's layer-2 rules are reached. A bridge port: the
+ * bridge table's prerouting sees frames from the VM with the port as
+ * iifname, postrouting frames to it as oifname. A macvtap (no bridge in the
+ * path): the netdev table's hooks on the device itself, where the VM's
+ * frames leave through egress (oifname) and frames for it arrive through
+ * ingress (iifname).
+ */
+static const struct {
+	const char *family;
+	const char *key[SIDE_L2_MAX];
+} l2_layouts[] = {
+	[FW_ATTACH_BRIDGE] = { "bridge", { [SIDE_OUT] = "iifname", [SIDE_IN] = "oifname" } },
+	[FW_ATTACH_NETDEV] = { "netdev", { [SIDE_OUT] = "oifname", [SIDE_IN] = "iifname" } },
+};
+
 struct builder {
 	const struct instance *inst;
+	enum fw_attach attach;
 	const char *port;
 	unsigned port_id;
 	struct err *err;
@@ -84,6 +102,21 @@ struct l3_plan {
 	unsigned state;  /* FILTER_STATE_* bits to match, 0 for none */
 	const char *direction; /* ct direction, or NULL */
 };
+
+static const char *side_family(const struct builder *b, enum side side)
+{
+	return side < SIDE_L2_MAX ? l2_layouts[b->attach].family : sides[side].family;
+}
+
+static const char *side_key(const struct builder *b, enum side side)
+{
+	return side < SIDE_L2_MAX ? l2_layouts[b->attach].key[side] : sides[side].key;
+}
+
+static const char *side_key_typeof(const struct builder *b, enum side side)
+{
+	return side < SIDE_L2_MAX ? l2_layouts[b->attach].key[side] : sides[side].key_typeof;
+}
 
 static void builder_fini(struct builder *b)
 {
@@ -308,13 +341,13 @@ static int check_set_field(struct builder *b, const struct instance_rule *ir,
 static void declare_set(struct builder *b, enum side side, struct set_plan *plan)
 {
 	snprintf(plan->name, sizeof(plan->name), TPL "-%s%u", sides[side].letter, b->n_sets++);
-	strbuf_addf(&b->sets, "add set %s " FW_TABLE " %s { typeof %s", sides[side].family,
-		    plan->name, sides[side].key_typeof);
+	strbuf_addf(&b->sets, "add set %s " FW_TABLE " %s { typeof %s", side_family(b, side),
+		    plan->name, side_key_typeof(b, side));
 	for (size_t i = 0; i < plan->n; i++)
 		strbuf_addf(&b->sets, " . %s", plan->fields[i].f->selector);
 	strbuf_addf(&b->sets, "; %s}\n", plan->is_interval ? "flags interval; " : "");
-	strbuf_addf(&b->del, "delete set %s " FW_TABLE " %s\n", sides[side].family, plan->name);
-	strbuf_addf(&b->rules, "%s", sides[side].key);
+	strbuf_addf(&b->del, "delete set %s " FW_TABLE " %s\n", side_family(b, side), plan->name);
+	strbuf_addf(&b->rules, "%s", side_key(b, side));
 	for (size_t i = 0; i < plan->n; i++)
 		strbuf_addf(&b->rules, " . %s", plan->fields[i].f->selector);
 	strbuf_addf(&b->rules, " %s@%s ", plan->fields[0].value->is_negated ? "!= " : "",
@@ -414,9 +447,9 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 	}
 	if (r >= 0) {
 		strbuf_addf(&b->elements_add, "add element %s " FW_TABLE " %s { %s }\n",
-			    sides[side].family, plan->name, all.buf);
+			    side_family(b, side), plan->name, all.buf);
 		strbuf_addf(&b->elements_del, "delete element %s " FW_TABLE " %s { %s }\n",
-			    sides[side].family, plan->name, all.buf);
+			    side_family(b, side), plan->name, all.buf);
 		b->n_elements += n;
 	}
 out:
@@ -533,7 +566,7 @@ static int emit_rule_on_side(struct builder *b, size_t index, enum side side,
 		return compile_error(b, ir,
 				     "gratuitous='true' (sender IP equal to target IP) "
 				     "cannot be expressed in nftables");
-	strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", sides[side].family);
+	strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", side_family(b, side));
 	add_chain_name(&b->rules, side, is_l3 || is_root(ir->chain) ? NULL : ir->chain);
 	strbuf_addc(&b->rules, ' ');
 	if (pf->implied)
@@ -583,10 +616,10 @@ static void make_chain(struct builder *b, size_t c)
 		if (!b->has_chain[s][c] || b->made_chain[s][c])
 			continue;
 		b->made_chain[s][c] = true;
-		strbuf_add(&b->chains, "add chain bridge " FW_TABLE " ");
+		strbuf_addf(&b->chains, "add chain %s " FW_TABLE " ", side_family(b, s));
 		add_chain_name(&b->chains, s, ch->name);
 		strbuf_addc(&b->chains, '\n');
-		strbuf_add(&b->rules, "add rule bridge " FW_TABLE " ");
+		strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", side_family(b, s));
 		add_chain_name(&b->rules, s, NULL);
 		strbuf_addf(&b->rules, " %sjump ", guard ? guard : "");
 		add_chain_name(&b->rules, s, ch->name);
@@ -639,7 +672,7 @@ static void close_chains(struct builder *b)
 		for (int s = 0; s < 2; s++) {
 			if (!b->made_chain[s][c])
 				continue;
-			strbuf_add(&b->rules, "add rule bridge " FW_TABLE " ");
+			strbuf_addf(&b->rules, "add rule %s " FW_TABLE " ", side_family(b, s));
 			add_chain_name(&b->rules, s, b->inst->chains[c].name);
 			strbuf_add(&b->rules, " accept\n");
 			b->n_rules++;
@@ -675,7 +708,7 @@ static int emit_rule(struct builder *b, size_t i)
 static void add_root_chains(struct builder *b, enum side first, enum side last)
 {
 	for (enum side s = first; s <= last; s++) {
-		strbuf_addf(&b->chains, "add chain %s " FW_TABLE " ", sides[s].family);
+		strbuf_addf(&b->chains, "add chain %s " FW_TABLE " ", side_family(b, s));
 		add_chain_name(&b->chains, s, NULL);
 		strbuf_addc(&b->chains, '\n');
 	}
@@ -691,9 +724,18 @@ static int build(struct builder *b)
 	if (r < 0)
 		return r;
 	add_root_chains(b, SIDE_OUT, SIDE_IN);
-	for (size_t i = 0; i < inst->n_rules; i++)
-		if (filter_proto_info[inst->rules[i].rule->proto].layer == FILTER_LAYER_L3)
-			b->has_l3 = true;
+	for (size_t i = 0; i < inst->n_rules && !b->has_l3; i++) {
+		if (filter_proto_info[inst->rules[i].rule->proto].layer != FILTER_LAYER_L3)
+			continue;
+		b->has_l3 = true;
+		/* the inet table finds a port by the mark the bridge table set: no bridge, no mark
+		 */
+		if (b->attach == FW_ATTACH_NETDEV)
+			return compile_error(b, &inst->rules[i],
+					     "stateful rules need the port on a bridge; on a "
+					     "macvtap only layer-2 rules (mac, vlan, stp, arp, "
+					     "rarp, ip, ipv6) can be enforced");
+	}
 	if (b->has_l3) {
 		if (b->port_id == 0 || b->port_id > 0xffff)
 			return err_set(b->err, -EINVAL,
@@ -781,6 +823,58 @@ static bool is_port_name(const char *port)
 	return true;
 }
 
+/* A netdev hook chain's name: its direction, then the port with every non-alphanumeric escaped. */
+static void add_hook_chain_name(struct strbuf *sb, const char *letter, const char *port)
+{
+	strbuf_addf(sb, "p%s-", letter);
+	for (const char *p = port; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
+			strbuf_addc(sb, *p);
+		else
+			strbuf_addf(sb, "_%02x", (unsigned char)*p);
+	}
+}
+
+/*
+ * A macvtap is reached through base chains of its own, hooked on the
+ * device, that dispatch through the same maps as the bridge's. Re-adding
+ * flushes first, so applying a port twice never doubles its rules. DHCP is
+ * copied here for learned ports that keep snooping (snoop-ports).
+ */
+static void add_hook_chains(struct strbuf *sb, enum fw_attach attach, const char *port, bool is_add)
+{
+	static const struct {
+		const char *letter, *hook, *key, *map, *dhcp;
+	} hooks[] = {
+		{ "o", "egress", "oifname", "out-ports", "udp sport 68 udp dport 67 jump log-o" },
+		{ "i", "ingress", "iifname", "in-ports", "udp sport 67 udp dport 68 jump log-i" },
+	};
+
+	if (attach != FW_ATTACH_NETDEV)
+		return;
+	for (size_t h = 0; h < 2; h++) {
+		struct strbuf name;
+
+		strbuf_init(&name);
+		add_hook_chain_name(&name, hooks[h].letter, port);
+		if (!is_add) {
+			strbuf_addf(sb, "delete chain netdev " FW_TABLE " %s\n", name.buf);
+		} else {
+			strbuf_addf(sb,
+				    "add chain netdev " FW_TABLE " %s { type filter hook %s "
+				    "device \"%s\" priority -300; policy accept; }\n"
+				    "flush chain netdev " FW_TABLE " %s\n"
+				    "add rule netdev " FW_TABLE " %s %s @snoop-ports ether type ip "
+				    "%s\n"
+				    "add rule netdev " FW_TABLE " %s %s vmap @%s\n",
+				    name.buf, hooks[h].hook, port, name.buf, name.buf, hooks[h].key,
+				    hooks[h].dhcp, name.buf, hooks[h].key, hooks[h].map);
+		}
+		strbuf_fini(&name);
+	}
+}
+
 /*
  * The port's entries in the dispatch maps; with stateful rules also its id
  * in the mark: the in-port map, and the bits of the out-port id, each a
@@ -792,11 +886,14 @@ static void add_dispatch(struct builder *b, struct strbuf *sb, const char *verb)
 	bool is_add = strcmp(verb, "add") == 0;
 
 	b->n_dispatch = 0;
+	if (!is_add)
+		add_hook_chains(sb, b->attach, b->port, false);
 	for (enum side s = SIDE_OUT; s <= (b->has_l3 ? SIDE_HI : SIDE_IN); s++) {
 		static const char *const maps[] = { "out-ports", "in-ports", "fi-ports", "fo-ports",
 						    "hi-ports" };
 
-		strbuf_addf(sb, "%s element %s " FW_TABLE " %s { ", verb, sides[s].family, maps[s]);
+		strbuf_addf(sb, "%s element %s " FW_TABLE " %s { ", verb, side_family(b, s),
+			    maps[s]);
 		add_port_key(b, s, sb);
 		if (is_add) {
 			strbuf_add(sb, " : jump ");
@@ -805,6 +902,8 @@ static void add_dispatch(struct builder *b, struct strbuf *sb, const char *verb)
 		strbuf_add(sb, " }\n");
 		b->n_dispatch++;
 	}
+	if (is_add)
+		add_hook_chains(sb, b->attach, b->port, true);
 	if (!b->has_l3)
 		return;
 	strbuf_addf(sb, "%s element bridge " FW_TABLE " l3-in-ids { \"%s\"", verb, b->port);
@@ -864,11 +963,13 @@ oom:
 	return err_set(b->err, -ENOMEM, "out of memory");
 }
 
-int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
-	       struct fw_port **ret, struct err *err)
+int fw_compile(const struct instance *inst, const char *port, enum fw_attach attach,
+	       unsigned port_id, struct fw_port **ret, struct err *err)
 {
 	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
-	struct builder b = { .inst = inst, .port = port, .port_id = port_id, .err = err };
+	struct builder b = {
+		.inst = inst, .attach = attach, .port = port, .port_id = port_id, .err = err
+	};
 	int r;
 
 	if (!is_port_name(port))
@@ -884,6 +985,7 @@ int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
 	if (!p || !(p->port = strdup(port)))
 		return err_set(err, -ENOMEM, "out of memory");
 	p->port_id = port_id;
+	p->attach = attach;
 	r = build(&b);
 	if (r >= 0)
 		r = finish(&b, p);
@@ -912,73 +1014,83 @@ struct fw_port *fw_port_free(struct fw_port *p)
  */
 #define LOG_RATE "limit rate 50/second burst 100 packets"
 
-static void add_learning_base(struct strbuf *sb)
+/*
+ * The shared learning chains of one family's table. F stands for the
+ * family, KO and KI for the port's key in frames from and to the VM.
+ */
+static void add_learning_base(struct strbuf *sb, enum fw_attach attach)
 {
 	static const char *const modes[] = { "any", "dhcp" };
+	const char *f = l2_layouts[attach].family, *ko = l2_layouts[attach].key[SIDE_OUT],
+		   *ki = l2_layouts[attach].key[SIDE_IN];
 
-	strbuf_add(sb, "add set bridge " FW_TABLE " learn-mac { type ifname . ether_addr; }\n"
-		       "add set bridge " FW_TABLE " learn-servers { type ifname . ipv4_addr; }\n"
-		       "add set bridge " FW_TABLE " learn-any-server { type ifname; }\n"
-		       "add set bridge " FW_TABLE " snoop-ports { type ifname; }\n"
-		       "add set bridge " FW_TABLE
-		       " rate-o { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
-		       "add set bridge " FW_TABLE
-		       " rate-i { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
-		       "add chain bridge " FW_TABLE " log-o\n"
-		       "add chain bridge " FW_TABLE " log-i\n"
-		       "add chain bridge " FW_TABLE " dhcp-reply\n"
-		       "flush chain bridge " FW_TABLE " log-o\n"
-		       "flush chain bridge " FW_TABLE " log-i\n"
-		       "flush chain bridge " FW_TABLE " dhcp-reply\n");
 	strbuf_addf(sb,
-		    "add rule bridge " FW_TABLE " log-o add @rate-o { iifname " LOG_RATE " } "
+		    "add set %s " FW_TABLE " learn-mac { type ifname . ether_addr; }\n"
+		    "add set %s " FW_TABLE " learn-servers { type ifname . ipv4_addr; }\n"
+		    "add set %s " FW_TABLE " learn-any-server { type ifname; }\n"
+		    "add set %s " FW_TABLE " snoop-ports { type ifname; }\n"
+		    "add set %s " FW_TABLE
+		    " rate-o { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		    "add set %s " FW_TABLE
+		    " rate-i { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		    "add chain %s " FW_TABLE " log-o\n"
+		    "add chain %s " FW_TABLE " log-i\n"
+		    "add chain %s " FW_TABLE " dhcp-reply\n"
+		    "flush chain %s " FW_TABLE " log-o\n"
+		    "flush chain %s " FW_TABLE " log-i\n"
+		    "flush chain %s " FW_TABLE " dhcp-reply\n",
+		    f, f, f, f, f, f, f, f, f, f, f, f);
+	strbuf_addf(sb,
+		    "add rule %s " FW_TABLE " log-o add @rate-o { %s " LOG_RATE " } "
 		    "log prefix \"vg-o\" group %u queue-threshold 1\n"
-		    "add rule bridge " FW_TABLE " log-i add @rate-i { oifname " LOG_RATE " } "
+		    "add rule %s " FW_TABLE " log-i add @rate-i { %s " LOG_RATE " } "
 		    "log prefix \"vg-i\" group %u queue-threshold 1\n",
-		    fw_nflog_group, fw_nflog_group);
+		    f, ko, fw_nflog_group, f, ki, fw_nflog_group);
 	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
-	strbuf_add(sb,
-		   "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server jump log-i\n"
-		   "add rule bridge " FW_TABLE " dhcp-reply oifname @learn-any-server accept\n"
-		   "add rule bridge " FW_TABLE
-		   " dhcp-reply oifname . ip saddr @learn-servers jump log-i\n"
-		   "add rule bridge " FW_TABLE
-		   " dhcp-reply oifname . ip saddr @learn-servers accept\n"
-		   "add rule bridge " FW_TABLE " dhcp-reply drop\n");
+	strbuf_addf(sb,
+		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server jump log-i\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server accept\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers jump log-i\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers accept\n"
+		    "add rule %s " FW_TABLE " dhcp-reply drop\n",
+		    f, ki, f, ki, f, ki, f, ki, f);
 	for (int m = 0; m < 2; m++) {
 		const char *mode = modes[m];
 
 		strbuf_addf(sb,
-			    "add chain bridge " FW_TABLE " learn-%s-o\n"
-			    "add chain bridge " FW_TABLE " learn-%s-i\n"
-			    "flush chain bridge " FW_TABLE " learn-%s-o\n"
-			    "flush chain bridge " FW_TABLE " learn-%s-i\n"
-			    /* only the VM's own MAC, and DHCP requests copied and passed */
-			    "add rule bridge " FW_TABLE
-			    " learn-%s-o iifname . ether saddr != @learn-mac drop\n"
-			    "add rule bridge " FW_TABLE
+			    "add chain %s " FW_TABLE " learn-%s-o\n"
+			    "add chain %s " FW_TABLE " learn-%s-i\n"
+			    "flush chain %s " FW_TABLE " learn-%s-o\n"
+			    "flush chain %s " FW_TABLE " learn-%s-i\n",
+			    f, mode, f, mode, f, mode, f, mode);
+		/* only the VM's own MAC, and DHCP requests copied and passed */
+		strbuf_addf(sb,
+			    "add rule %s " FW_TABLE
+			    " learn-%s-o %s . ether saddr != @learn-mac drop\n"
+			    "add rule %s " FW_TABLE
 			    " learn-%s-o ether type ip udp sport 68 udp dport 67 jump log-o\n"
-			    "add rule bridge " FW_TABLE
+			    "add rule %s " FW_TABLE
 			    " learn-%s-o ether type ip udp sport 68 udp dport 67 accept\n"
-			    "add rule bridge " FW_TABLE
+			    "add rule %s " FW_TABLE
 			    " learn-%s-i ether type ip udp sport 67 udp dport 68 jump dhcp-reply\n",
-			    mode, mode, mode, mode, mode, mode, mode, mode);
+			    f, mode, ko, f, mode, f, mode, f, mode);
 		if (m == 0)
 			/* any: also the VM's ARP and IPv4 (copied), and ARP/IPv4 to it */
-			strbuf_add(
+			strbuf_addf(
 				sb,
-				"add rule bridge " FW_TABLE
+				"add rule %s " FW_TABLE
 				" learn-any-o ether type { arp, ip } jump log-o\n"
-				"add rule bridge " FW_TABLE
+				"add rule %s " FW_TABLE
 				" learn-any-o ether type { arp, ip } accept\n"
-				"add rule bridge " FW_TABLE " learn-any-i oifname . ether daddr "
+				"add rule %s " FW_TABLE " learn-any-i %s . ether daddr "
 				"@learn-mac ether type { arp, ip } accept\n"
-				"add rule bridge " FW_TABLE
-				" learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n");
+				"add rule %s " FW_TABLE
+				" learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n",
+				f, f, f, ki, f);
 		strbuf_addf(sb,
-			    "add rule bridge " FW_TABLE " learn-%s-o drop\n"
-			    "add rule bridge " FW_TABLE " learn-%s-i drop\n",
-			    mode, mode);
+			    "add rule %s " FW_TABLE " learn-%s-o drop\n"
+			    "add rule %s " FW_TABLE " learn-%s-i drop\n",
+			    f, mode, f, mode);
 	}
 }
 
@@ -1010,7 +1122,7 @@ const char *fw_base_add(void)
 			strbuf_addf(&sb,
 				    "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
 				    bit);
-		add_learning_base(&sb);
+		add_learning_base(&sb, FW_ATTACH_BRIDGE);
 		strbuf_add(
 			&sb,
 			"add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
@@ -1051,7 +1163,32 @@ const char *fw_base_add(void)
 	return text;
 }
 
-static int special_port(const char *port, const char *id, struct fw_port **ret, struct err *err)
+const char *fw_base_netdev_add(void)
+{
+	/* No hooks of its own: each macvtap port brings its two (add_hook_chains). */
+	static char text[8192];
+	static unsigned text_group;
+
+	if (!text[0] || text_group != fw_nflog_group) {
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		strbuf_add(&sb,
+			   "add table netdev " FW_TABLE "\n"
+			   "add map netdev " FW_TABLE " out-ports { type ifname : verdict; }\n"
+			   "add map netdev " FW_TABLE " in-ports { type ifname : verdict; }\n");
+		add_learning_base(&sb, FW_ATTACH_NETDEV);
+		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
+			memcpy(text, sb.buf, sb.len + 1);
+			text_group = fw_nflog_group;
+		}
+		strbuf_fini(&sb);
+	}
+	return text;
+}
+
+static int special_port(const char *port, enum fw_attach attach, const char *id,
+			struct fw_port **ret, struct err *err)
 {
 	struct fw_port *p;
 
@@ -1059,6 +1196,8 @@ static int special_port(const char *port, const char *id, struct fw_port **ret, 
 		return err_set(err, -EINVAL, "'%s' is not a valid interface name (1-15 characters)",
 			       port);
 	p = calloc(1, sizeof(*p));
+	if (p)
+		p->attach = attach;
 	if (!p || !(p->port = strdup(port)) || !(p->template_id = strdup(id)) ||
 	    !(p->template_add = strdup("")) || !(p->template_del = strdup(""))) {
 		fw_port_free(p);
@@ -1084,74 +1223,77 @@ static int finish_special(struct fw_port *p, struct strbuf *add, struct strbuf *
 	return 0;
 }
 
-int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dhcp_only,
-			const uint8_t (*servers)[4], size_t n_servers, struct fw_port **ret,
-			struct err *err)
+int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t mac[MAC_LEN],
+			bool is_dhcp_only, const uint8_t (*servers)[4], size_t n_servers,
+			struct fw_port **ret, struct err *err)
 {
-	const char *mode = is_dhcp_only ? "dhcp" : "any";
+	const char *mode = is_dhcp_only ? "dhcp" : "any", *f = l2_layouts[attach].family;
 	struct fw_port *p = NULL;
 	struct strbuf add, del;
 	char id[32], text[MAC_TEXT_MAX];
 	int r;
 
 	snprintf(id, sizeof(id), "learn-%s", mode);
-	r = special_port(port, id, &p, err);
+	r = special_port(port, attach, id, &p, err);
 	if (r < 0)
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
 	mac_format(mac, text);
 	/* the elements first, the dispatch last: the chains see complete data */
-	strbuf_addf(&add, "add element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n", port,
-		    text);
+	strbuf_addf(&add, "add element %s " FW_TABLE " learn-mac { \"%s\" . %s }\n", f, port, text);
+	add_hook_chains(&del, attach, port, false);
 	strbuf_addf(&del,
-		    "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
-		    "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n"
-		    "delete element bridge " FW_TABLE " learn-mac { \"%s\" . %s }\n",
-		    port, port, port, text);
+		    "delete element %s " FW_TABLE " out-ports { \"%s\" }\n"
+		    "delete element %s " FW_TABLE " in-ports { \"%s\" }\n"
+		    "delete element %s " FW_TABLE " learn-mac { \"%s\" . %s }\n",
+		    f, port, f, port, f, port, text);
 	if (n_servers == 0) {
-		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
+		strbuf_addf(&add, "add element %s " FW_TABLE " learn-any-server { \"%s\" }\n", f,
 			    port);
-		strbuf_addf(&del,
-			    "delete element bridge " FW_TABLE " learn-any-server { \"%s\" }\n",
+		strbuf_addf(&del, "delete element %s " FW_TABLE " learn-any-server { \"%s\" }\n", f,
 			    port);
 	}
 	for (size_t i = 0; i < n_servers; i++) {
 		char ip[IP_TEXT_MAX];
 
 		ipv4_format(servers[i], ip);
-		strbuf_addf(&add, "add element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
+		strbuf_addf(&add, "add element %s " FW_TABLE " learn-servers { \"%s\" . %s }\n", f,
 			    port, ip);
-		strbuf_addf(&del,
-			    "delete element bridge " FW_TABLE " learn-servers { \"%s\" . %s }\n",
-			    port, ip);
+		strbuf_addf(&del, "delete element %s " FW_TABLE " learn-servers { \"%s\" . %s }\n",
+			    f, port, ip);
 	}
 	strbuf_addf(&add,
-		    "add element bridge " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
-		    "add element bridge " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
-		    port, mode, port, mode);
+		    "add element %s " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
+		    "add element %s " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
+		    f, port, mode, f, port, mode);
+	add_hook_chains(&add, attach, port, true);
 	return finish_special(p, &add, &del, 3 + (unsigned)(n_servers ? n_servers : 1), ret, err);
 }
 
-int fw_compile_blocked(const char *port, struct fw_port **ret, struct err *err)
+int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
+		       struct err *err)
 {
+	const char *f = l2_layouts[attach].family;
 	struct fw_port *p = NULL;
 	struct strbuf add, del;
 	int r;
 
-	r = special_port(port, "blocked", &p, err);
+	r = special_port(port, attach, "blocked", &p, err);
 	if (r < 0)
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
 	strbuf_addf(&add,
-		    "add element bridge " FW_TABLE " out-ports { \"%s\" : drop }\n"
-		    "add element bridge " FW_TABLE " in-ports { \"%s\" : drop }\n",
-		    port, port);
+		    "add element %s " FW_TABLE " out-ports { \"%s\" : drop }\n"
+		    "add element %s " FW_TABLE " in-ports { \"%s\" : drop }\n",
+		    f, port, f, port);
+	add_hook_chains(&add, attach, port, true);
+	add_hook_chains(&del, attach, port, false);
 	strbuf_addf(&del,
-		    "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
-		    "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n",
-		    port, port);
+		    "delete element %s " FW_TABLE " out-ports { \"%s\" }\n"
+		    "delete element %s " FW_TABLE " in-ports { \"%s\" }\n",
+		    f, port, f, port);
 	return finish_special(p, &add, &del, 2, ret, err);
 }
 
@@ -1161,10 +1303,10 @@ int fw_port_add_snoop(struct fw_port *p)
 
 	strbuf_init(&add);
 	strbuf_init(&del);
-	strbuf_addf(&add, "%sadd element bridge " FW_TABLE " snoop-ports { \"%s\" }\n",
-		    p->elements_add, p->port);
-	strbuf_addf(&del, "%sdelete element bridge " FW_TABLE " snoop-ports { \"%s\" }\n",
-		    p->elements_del, p->port);
+	strbuf_addf(&add, "%sadd element %s " FW_TABLE " snoop-ports { \"%s\" }\n", p->elements_add,
+		    l2_layouts[p->attach].family, p->port);
+	strbuf_addf(&del, "%sdelete element %s " FW_TABLE " snoop-ports { \"%s\" }\n",
+		    p->elements_del, l2_layouts[p->attach].family, p->port);
 	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
 		strbuf_fini(&add);
 		strbuf_fini(&del);
@@ -1193,9 +1335,4 @@ const char *fw_base_inet_add(void)
 	       "add rule inet " FW_TABLE " forward meta mark & 0xffff0000 vmap @fi-ports\n"
 	       "add rule inet " FW_TABLE " forward meta mark & 0x0000ffff vmap @fo-ports\n"
 	       "add rule inet " FW_TABLE " input meta mark & 0xffff0000 vmap @hi-ports\n";
-}
-
-const char *fw_base_del(void)
-{
-	return "delete table bridge " FW_TABLE "\ndelete table inet " FW_TABLE "\n";
 }

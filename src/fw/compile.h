@@ -26,9 +26,21 @@
 #define FW_NFLOG_GROUP_DEFAULT 3710
 extern unsigned fw_nflog_group;
 
+/*
+ * How a port's frames reach its rules. A tap or veth on a bridge: the
+ * bridge table's hooks. A macvtap (libvirt's type='direct', a binding with
+ * a linkdev) is on no bridge: the netdev table, through an egress and an
+ * ingress chain hooked on the device itself. Stateful rules need a bridge.
+ */
+enum fw_attach {
+	FW_ATTACH_BRIDGE,
+	FW_ATTACH_NETDEV,
+};
+
 /* The compiled form of one port. All text is nft syntax, one statement per line. */
 struct fw_port {
-	char *port;          /* owned: the port (interface) name */
+	char *port; /* owned: the port (interface) name */
+	enum fw_attach attach;
 	unsigned port_id;    /* its id in the packet mark (stateful rules only) */
 	char *template_id;   /* owned: "t" + hex hash of the template */
 	char *template_add;  /* owned: creates the template's sets, chains and rules */
@@ -42,10 +54,10 @@ struct fw_port {
 
 /* Statements that create the base bridge table (idempotent: safe to run again). */
 const char *fw_base_add(void);
+/* The same for the netdev table of macvtap ports (FW_ATTACH_NETDEV). */
+const char *fw_base_netdev_add(void);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */
 const char *fw_base_inet_add(void);
-/* Statements that remove everything vifguard made in the kernel. */
-const char *fw_base_del(void);
 
 /*
  * Compiles a complete instance for port. port_id (1-65535, unique among
@@ -55,8 +67,8 @@ const char *fw_base_del(void);
  * used in, or the rule cannot be expressed in nftables (the message names the port, the filter, the
  * attribute and the value); -ENOMEM.
  */
-int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
-	       struct fw_port **ret, struct err *err);
+int fw_compile(const struct instance *inst, const char *port, enum fw_attach attach,
+	       unsigned port_id, struct fw_port **ret, struct err *err);
 
 /*
  * A port that is learning its address: its frames go through the shared
@@ -65,11 +77,12 @@ int fw_compile(const struct instance *inst, const char *port, unsigned port_id,
  * and IPv4, and ARP/IPv4 to its MAC), and the frames that matter are copied
  * to the NFLOG group. Only elements: constant cost per port.
  */
-int fw_compile_learning(const char *port, const uint8_t mac[MAC_LEN], bool is_dhcp_only,
-			const uint8_t (*servers)[4], size_t n_servers, struct fw_port **ret,
-			struct err *err);
+int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t mac[MAC_LEN],
+			bool is_dhcp_only, const uint8_t (*servers)[4], size_t n_servers,
+			struct fw_port **ret, struct err *err);
 /* A port that drops everything in both directions (learning failed). */
-int fw_compile_blocked(const char *port, struct fw_port **ret, struct err *err);
+int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
+		       struct err *err);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
 int fw_port_add_snoop(struct fw_port *p);
 

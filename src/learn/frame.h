@@ -135,7 +135,7 @@ struct learn_dhcp {
 
 /* Where an NFLOG record was logged: it says which ifindex is the VM's port and the direction. */
 enum learn_origin {
-	LEARN_ORIGIN_BRIDGE,         /* bridge family (or any but netdev): indev/outdev are bridge ports */
+	LEARN_ORIGIN_BRIDGE, /* bridge family (or any but netdev): indev/outdev are bridge ports */
 	LEARN_ORIGIN_NETDEV_INGRESS, /* netdev ingress of a macvtap: towards the VM, indev */
 	LEARN_ORIGIN_NETDEV_EGRESS,  /* netdev egress of a macvtap: from the VM, outdev */
 };

@@ -40,17 +40,16 @@
 #define NFULA_VLAN_PROTO         1
 #define NFULA_VLAN_TCI           2
 
-#define NFPROTO_NETDEV     5
-#define NF_NETDEV_INGRESS  0
-#define NF_NETDEV_EGRESS   1
-#define USEC_PER_SEC       1000000
+#define NFPROTO_NETDEV    5
+#define NF_NETDEV_INGRESS 0
+#define NF_NETDEV_EGRESS  1
+#define USEC_PER_SEC      1000000
 
 #define BIT(t) (UINT32_C(1) << (t))
-#define NFLOG_USED                                                                          \
-	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_TIMESTAMP) | BIT(NFULA_IFINDEX_INDEV) |          \
-	 BIT(NFULA_IFINDEX_OUTDEV) | BIT(NFULA_IFINDEX_PHYSINDEV) |                         \
-	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) |           \
-	 BIT(NFULA_VLAN))
+#define NFLOG_USED                                                                 \
+	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_TIMESTAMP) | BIT(NFULA_IFINDEX_INDEV) | \
+	 BIT(NFULA_IFINDEX_OUTDEV) | BIT(NFULA_IFINDEX_PHYSINDEV) |                \
+	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) | BIT(NFULA_VLAN))
 
 struct nflog_attrs {
 	uint32_t seen; /* BIT(type) of the attributes in NFLOG_USED seen so far */

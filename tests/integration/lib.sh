@@ -124,12 +124,13 @@ topo_up() {
 # frames_pass TX_NS RX_NS KIND [frames.py send options]: prints how many of 3
 # tagged frames sent from TX_NS's eth0 arrived at RX_NS's eth0, or "no-receiver"
 # when the receiver never got ready (so that a drop test cannot pass by accident).
+# TX_IF and RX_IF name other ends than eth0 (tap:PATH for a macvtap's VM side).
 frames_pass() {
 	tx=$1 rx=$2 kind=$3
 	shift 3
 	tag="t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 	rm -f "$TMPD/ready" "$TMPD/count"
-	ip netns exec "$rx" python3 "$FRAMES" count eth0 30 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
+	ip netns exec "$rx" python3 "$FRAMES" count "${RX_IF:-eth0}" 30 --tag "$tag" >"$TMPD/count" 2>"$TMPD/ready" &
 	pid=$!
 	for _ in $(seq 400); do
 		grep -q ready "$TMPD/ready" 2>/dev/null && break
@@ -141,7 +142,7 @@ frames_pass() {
 		echo no-receiver
 		return
 	fi
-	in_ns "$tx" python3 "$FRAMES" send eth0 "$kind" --tag "$tag" --count 3 "$@"
+	in_ns "$tx" python3 "$FRAMES" send "${TX_IF:-eth0}" "$kind" --tag "$tag" --count 3 "$@"
 	# frames cross the bridge within microseconds; 0.2 s is margin, then drain and count
 	sleep 0.2
 	kill -USR1 "$pid" 2>/dev/null

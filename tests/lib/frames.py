@@ -7,12 +7,18 @@ counts only the frames of one test step.
   frames.py count IFACE SECONDS --tag TAG     (prints the number of frames seen,
                                   after SECONDS or on SIGUSR1)
 
+IFACE is an interface name, or tap:PATH for the character device of a
+macvtap (/dev/tapN), which is the VM's side of it: frames written there leave
+through the macvtap, frames for the VM are read there (each with the 10-byte
+virtio-net header a macvtap queue uses by default).
+
 KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype), dhcp.
 --proto sets the IPv4 protocol / IPv6 next header (default 17, UDP); the
 payload stays a UDP-shaped header plus the tag whatever the number says.
 """
 import argparse
 import ipaddress
+import os
 import select
 import signal
 import socket
@@ -21,6 +27,7 @@ import sys
 import time
 
 ETH_P_ALL = 0x0003
+VNET_HDR = b"\0" * 10  # struct virtio_net_hdr: no offloads
 
 
 def mac(text):
@@ -99,22 +106,50 @@ def build(a):
     return frame + b"\0" * max(0, 60 - len(frame))
 
 
+def tap_path(iface):
+    return iface[4:] if iface.startswith("tap:") else None
+
+
 def cmd_send(a):
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((a.iface, 0))
     frame = build(a)
+    path = tap_path(a.iface)
+    if path:
+        fd = os.open(path, os.O_RDWR)
+        send = lambda: os.write(fd, VNET_HDR + frame)
+    else:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((a.iface, 0))
+        send = lambda: s.send(frame)
     for _ in range(a.count):
-        s.send(frame)
+        send()
         time.sleep(0.001)
+
+
+def tap_receiver(path):
+    fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+
+    def recv():
+        return os.read(fd, 65535), True  # only frames for the VM arrive here
+    return fd, recv
+
+
+def socket_receiver(iface):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    s.setblocking(False)
+
+    def recv():
+        data, addr = s.recvfrom(65535)
+        return data, addr[2] != socket.PACKET_OUTGOING
+    return s, recv
 
 
 def cmd_count(a):
     """Counts tagged frames until SECONDS pass or SIGUSR1 arrives; on SIGUSR1
     the frames already queued on the socket are drained first, so a sender
     that finished before the signal is counted whatever the machine's load."""
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    s.bind((a.iface, 0))
-    s.setblocking(False)
+    path = tap_path(a.iface)
+    s, recv = tap_receiver(path) if path else socket_receiver(a.iface)
     tag = a.tag.encode()
     stop = []
     signal.signal(signal.SIGUSR1, lambda *_: stop.append(1))
@@ -123,7 +158,7 @@ def cmd_count(a):
     end = time.monotonic() + a.seconds
     while time.monotonic() < end:
         try:
-            data, addr = s.recvfrom(65535)
+            data, is_incoming = recv()
         except BlockingIOError:
             if stop:
                 break
@@ -131,7 +166,7 @@ def cmd_count(a):
             continue
         except InterruptedError:
             continue
-        if addr[2] != socket.PACKET_OUTGOING and tag in data:
+        if is_incoming and tag in data:
             seen += 1
     print(seen)
 

@@ -27,6 +27,15 @@
 enum case_kind {
 	CASE_BUILTIN,
 	CASE_FIREWALL,
+	CASE_NETDEV,          /* the built-ins again, for a macvtap port */
+	CASE_NETDEV_FIREWALL, /* a firewall case on a macvtap: stateful rules are refused */
+};
+
+static const char *const case_dirs[] = {
+	[CASE_BUILTIN] = "builtin",
+	[CASE_FIREWALL] = "firewall",
+	[CASE_NETDEV] = "netdev",
+	[CASE_NETDEV_FIREWALL] = "netdev",
 };
 
 struct compile_case {
@@ -68,7 +77,7 @@ static struct filter_set *load_filters(const struct compile_case *c, const char 
 
 	assert_non_null(set);
 	assert_int_equal(conf_load_dir(conf_builtin_dir(), set, &diag), 0);
-	if (c->kind == CASE_FIREWALL) {
+	if (c->kind == CASE_FIREWALL || c->kind == CASE_NETDEV_FIREWALL) {
 		assert_int_equal(conf_filter_parse_file(c->path, &diag, &f), 0);
 		*ret_top = "tck-testcase";
 		assert_int_equal(filter_set_add(set, f, NULL), 0);
@@ -115,11 +124,11 @@ static void test_compile(void **state)
 	b = make_binding(top);
 	assert_int_equal(filter_instantiate(set, b, &inst, &err), 0);
 	assert_true(instance_is_complete(inst));
-	r = fw_compile(inst, "vnet0", 1, &p, &err);
+	r = fw_compile(inst, "vnet0", c->kind >= CASE_NETDEV ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE,
+		       1, &p, &err);
 	assert_true(asprintf(&golden, "%s/tests/data/nft/%s/%s.%s",
 			     getenv("VIFGUARD_SOURCE_DIR") ? getenv("VIFGUARD_SOURCE_DIR") : ".",
-			     c->kind == CASE_BUILTIN ? "builtin" : "firewall", c->name,
-			     r < 0 ? "err" : "nft") > 0);
+			     case_dirs[c->kind], c->name, r < 0 ? "err" : "nft") > 0);
 	if (r < 0)
 		assert_true(asprintf(&text, "%s\n", err.msg) > 0);
 	else
@@ -149,9 +158,7 @@ static size_t add_cases(struct CMUnitTest *tests, struct compile_case *cases, si
 			c->kind = kind;
 			c->name = strndup(names[i]->d_name, len - 4);
 			assert_true(asprintf(&c->path, "%s/%s", dir, names[i]->d_name) > 0);
-			assert_true(asprintf(&test_name, "%s/%s",
-					     kind == CASE_BUILTIN ? "builtin" : "firewall",
-					     c->name) > 0);
+			assert_true(asprintf(&test_name, "%s/%s", case_dirs[kind], c->name) > 0);
 			tests[n].name = test_name;
 			tests[n].test_func = test_compile;
 			tests[n].initial_state = c;
@@ -172,5 +179,12 @@ int main(void)
 
 	n = add_cases(tests, cases, 0, conf_builtin_dir(), CASE_BUILTIN);
 	n = add_cases(tests, cases, n, firewall, CASE_FIREWALL);
+	n = add_cases(tests, cases, n, conf_builtin_dir(), CASE_NETDEV);
+	cases[n] = (struct compile_case){ .kind = CASE_NETDEV_FIREWALL, .name = "tcp" };
+	assert_true(asprintf(&cases[n].path, "%s/tcp.xml", firewall) > 0);
+	tests[n] = (struct CMUnitTest){ .name = "netdev/tcp",
+					.test_func = test_compile,
+					.initial_state = &cases[n] };
+	n++;
 	return _cmocka_run_group_tests("fw-compile", tests, n, NULL, NULL);
 }
