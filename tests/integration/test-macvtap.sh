@@ -160,6 +160,34 @@ expect_eq "after learning: the learned address passes" 3 \
 expect_eq "after learning: another source address is dropped" 0 \
 	"$(vm_to_gw "$TAP2" ipv4 --smac "$VM2_MAC" --sip 10.77.0.78 --dip "$GW_IP")"
 
+# ---- dhcp mode, against a real dnsmasq on the gateway --------------------------------
+VM3_MAC=52:54:00:00:00:03
+add_macvtap mvtap3 "$VM3_MAC" tap3
+TAP3="tap:$TMPD/tap3"
+ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \
+	--dhcp-range=10.77.0.100,10.77.0.199,600 --dhcp-authoritative --no-ping --leasefile-ro \
+	>"$TMPD/dnsmasq.log" 2>&1 &
+check "bind mvtap3 in dhcp mode trusting the gateway's server" vg binding create \
+	--port mvtap3 --mac "$VM3_MAC" --filter clean-traffic --param CTRL_IP_LEARNING=dhcp \
+	--param "DHCPSERVER=$GW_IP"
+expect_eq "dhcp mode: ARP from the VM is dropped while learning" 0 \
+	"$(vm_to_gw "$TAP3" arp --smac "$VM3_MAC" --sip 10.77.0.150 --dip "$GW_IP")"
+# a REQUEST for an address in the range (INIT-REBOOT); the authoritative server ACKs it
+for _ in $(seq 20); do
+	in_ns "$HOST" python3 "$FRAMES" send "$TAP3" dhcp --tag req --smac "$VM3_MAC" \
+		--dip 255.255.255.255 --dhcp-type 3 --xid 0x5a5a0003 --requested 10.77.0.150
+	[ "$(vg binding show mvtap3 --json | json_field state)" = active ] && break
+	sleep 0.2
+done
+check "the ACK from dnsmasq, seen at the macvtap's ingress, taught 10.77.0.150" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding show mvtap3 --json |
+	 python3 -c 'import json,sys; a=json.load(sys.stdin)[\"addresses\"]; sys.exit(not (len(a)==1 and a[0][\"address\"]==\"10.77.0.150\" and a[0][\"source\"]==\"dhcp\" and a[0][\"server\"]==\"$GW_IP\"))'"
+expect_eq "after the lease: the leased address passes" 3 \
+	"$(vm_to_gw "$TAP3" ipv4 --smac "$VM3_MAC" --sip 10.77.0.150 --dip "$GW_IP")"
+expect_eq "after the lease: another address is dropped" 0 \
+	"$(vm_to_gw "$TAP3" ipv4 --smac "$VM3_MAC" --sip 10.77.0.151 --dip "$GW_IP")"
+check "unbind mvtap3" vg binding delete mvtap3
+
 # ---- restart, unbinding, deletion ----------------------------------------------------------
 daemon_stop
 daemon_start || exit 1
