@@ -216,9 +216,19 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 	const char *out;
 	bool is_present;
 
-	snprintf(cmd, sizeof(cmd), "get element %s " FW_TABLE " out-ports { \"%s\" }",
-		 family(rec->attach), rec->port);
-	snprintf(jump, sizeof(jump), "jump %s-o ", rec->template_id);
+	if (rec->attach == FW_ATTACH_NETDEV) {
+		_cleanup_free_ char *chain = fw_hook_chain_name(rec->port);
+
+		if (!chain)
+			return false;
+		snprintf(cmd, sizeof(cmd), "list chain netdev " FW_TABLE " %s", chain);
+	} else {
+		snprintf(cmd, sizeof(cmd), "get element bridge " FW_TABLE " out-ports { \"%s\" }",
+			 rec->port);
+	}
+	/* "jump T-o }" in the map element, "jump T-o" ending the hook chain's last rule */
+	snprintf(jump, sizeof(jump), "jump %s-o%c", rec->template_id,
+		 rec->attach == FW_ATTACH_NETDEV ? '\n' : ' ');
 	if (nft_run_cmd_from_buffer(ctx->nft, cmd) != 0) {
 		(void)nft_ctx_get_output_buffer(ctx->nft);
 		(void)nft_ctx_get_error_buffer(ctx->nft);

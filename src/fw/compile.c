@@ -836,29 +836,41 @@ static void add_hook_chain_name(struct strbuf *sb, const char *letter, const cha
 	}
 }
 
+char *fw_hook_chain_name(const char *port)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	add_hook_chain_name(&sb, "o", port);
+	return strbuf_steal(&sb);
+}
+
 /*
  * A macvtap is reached through base chains of its own, hooked on the
- * device, that dispatch through the same maps as the bridge's. Re-adding
- * flushes first, so applying a port twice never doubles its rules. DHCP is
- * copied here for learned ports that keep snooping (snoop-ports).
+ * device, whose last rule is the port's verdict (its template's chain, a
+ * learning chain, or drop). Not a lookup in a shared map as on the bridge:
+ * the kernel validates every base chain of the table in each transaction,
+ * walking what it can jump to, and through a shared map that is every
+ * port's template: a bind would cost O(ports^2). Re-adding flushes first,
+ * so applying a port twice never doubles its rules. DHCP is copied here
+ * for learned ports that keep snooping (snoop-ports). verdict[side] is
+ * NULL to delete.
  */
-static void add_hook_chains(struct strbuf *sb, enum fw_attach attach, const char *port, bool is_add)
+static void add_hook_chains(struct strbuf *sb, const char *port, const char *const verdict[2])
 {
 	static const struct {
-		const char *letter, *hook, *key, *map, *dhcp;
+		const char *letter, *hook, *key, *dhcp;
 	} hooks[] = {
-		{ "o", "egress", "oifname", "out-ports", "udp sport 68 udp dport 67 jump log-o" },
-		{ "i", "ingress", "iifname", "in-ports", "udp sport 67 udp dport 68 jump log-i" },
+		[SIDE_OUT] = { "o", "egress", "oifname", "udp sport 68 udp dport 67 jump log-o" },
+		[SIDE_IN] = { "i", "ingress", "iifname", "udp sport 67 udp dport 68 jump log-i" },
 	};
 
-	if (attach != FW_ATTACH_NETDEV)
-		return;
-	for (size_t h = 0; h < 2; h++) {
+	for (size_t h = 0; h < SIDE_L2_MAX; h++) {
 		struct strbuf name;
 
 		strbuf_init(&name);
 		add_hook_chain_name(&name, hooks[h].letter, port);
-		if (!is_add) {
+		if (!verdict[h]) {
 			strbuf_addf(sb, "delete chain netdev " FW_TABLE " %s\n", name.buf);
 		} else {
 			strbuf_addf(sb,
@@ -867,12 +879,33 @@ static void add_hook_chains(struct strbuf *sb, enum fw_attach attach, const char
 				    "flush chain netdev " FW_TABLE " %s\n"
 				    "add rule netdev " FW_TABLE " %s %s @snoop-ports ether type ip "
 				    "%s\n"
-				    "add rule netdev " FW_TABLE " %s %s vmap @%s\n",
+				    "add rule netdev " FW_TABLE " %s %s\n",
 				    name.buf, hooks[h].hook, port, name.buf, name.buf, hooks[h].key,
-				    hooks[h].dhcp, name.buf, hooks[h].key, hooks[h].map);
+				    hooks[h].dhcp, name.buf, verdict[h]);
 		}
 		strbuf_fini(&name);
 	}
+}
+
+/* A port's dispatch to fixed verdicts: learning or blocked. */
+static void add_special_dispatch(struct strbuf *add, struct strbuf *del, enum fw_attach attach,
+				 const char *port, const char *verdict_o, const char *verdict_i)
+{
+	const char *const verdicts[2] = { verdict_o, verdict_i }, *const none[2] = { NULL, NULL };
+
+	if (attach == FW_ATTACH_NETDEV) {
+		add_hook_chains(add, port, verdicts);
+		add_hook_chains(del, port, none);
+		return;
+	}
+	strbuf_addf(add,
+		    "add element bridge " FW_TABLE " out-ports { \"%s\" : %s }\n"
+		    "add element bridge " FW_TABLE " in-ports { \"%s\" : %s }\n",
+		    port, verdict_o, port, verdict_i);
+	strbuf_addf(del,
+		    "delete element bridge " FW_TABLE " out-ports { \"%s\" }\n"
+		    "delete element bridge " FW_TABLE " in-ports { \"%s\" }\n",
+		    port, port);
 }
 
 /*
@@ -886,8 +919,23 @@ static void add_dispatch(struct builder *b, struct strbuf *sb, const char *verb)
 	bool is_add = strcmp(verb, "add") == 0;
 
 	b->n_dispatch = 0;
-	if (!is_add)
-		add_hook_chains(sb, b->attach, b->port, false);
+	if (b->attach == FW_ATTACH_NETDEV) {
+		struct strbuf verdicts[2];
+		const char *text[2] = { NULL, NULL };
+
+		for (enum side s = SIDE_OUT; s < SIDE_L2_MAX; s++) {
+			strbuf_init(&verdicts[s]);
+			strbuf_add(&verdicts[s], "jump ");
+			add_chain_name(&verdicts[s], s, NULL);
+			if (is_add)
+				text[s] = verdicts[s].buf ? verdicts[s].buf : "";
+		}
+		add_hook_chains(sb, b->port, text);
+		strbuf_fini(&verdicts[SIDE_OUT]);
+		strbuf_fini(&verdicts[SIDE_IN]);
+		b->n_dispatch = 2;
+		return; /* no stateful rules on a macvtap (build() refuses them) */
+	}
 	for (enum side s = SIDE_OUT; s <= (b->has_l3 ? SIDE_HI : SIDE_IN); s++) {
 		static const char *const maps[] = { "out-ports", "in-ports", "fi-ports", "fo-ports",
 						    "hi-ports" };
@@ -902,8 +950,6 @@ static void add_dispatch(struct builder *b, struct strbuf *sb, const char *verb)
 		strbuf_add(sb, " }\n");
 		b->n_dispatch++;
 	}
-	if (is_add)
-		add_hook_chains(sb, b->attach, b->port, true);
 	if (!b->has_l3)
 		return;
 	strbuf_addf(sb, "%s element bridge " FW_TABLE " l3-in-ids { \"%s\"", verb, b->port);
@@ -1173,10 +1219,7 @@ const char *fw_base_netdev_add(void)
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		strbuf_add(&sb,
-			   "add table netdev " FW_TABLE "\n"
-			   "add map netdev " FW_TABLE " out-ports { type ifname : verdict; }\n"
-			   "add map netdev " FW_TABLE " in-ports { type ifname : verdict; }\n");
+		strbuf_add(&sb, "add table netdev " FW_TABLE "\n");
 		add_learning_base(&sb, FW_ATTACH_NETDEV);
 		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
 			memcpy(text, sb.buf, sb.len + 1);
@@ -1229,8 +1272,8 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 {
 	const char *mode = is_dhcp_only ? "dhcp" : "any", *f = l2_layouts[attach].family;
 	struct fw_port *p = NULL;
-	struct strbuf add, del;
-	char id[32], text[MAC_TEXT_MAX];
+	struct strbuf add, del, dispatch;
+	char id[32], text[MAC_TEXT_MAX], verdict_o[32], verdict_i[32];
 	int r;
 
 	snprintf(id, sizeof(id), "learn-%s", mode);
@@ -1241,13 +1284,13 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 	strbuf_init(&del);
 	mac_format(mac, text);
 	/* the elements first, the dispatch last: the chains see complete data */
+	strbuf_init(&dispatch);
+	snprintf(verdict_o, sizeof(verdict_o), "jump learn-%s-o", mode);
+	snprintf(verdict_i, sizeof(verdict_i), "jump learn-%s-i", mode);
+	add_special_dispatch(&dispatch, &del, attach, port, verdict_o, verdict_i);
 	strbuf_addf(&add, "add element %s " FW_TABLE " learn-mac { \"%s\" . %s }\n", f, port, text);
-	add_hook_chains(&del, attach, port, false);
-	strbuf_addf(&del,
-		    "delete element %s " FW_TABLE " out-ports { \"%s\" }\n"
-		    "delete element %s " FW_TABLE " in-ports { \"%s\" }\n"
-		    "delete element %s " FW_TABLE " learn-mac { \"%s\" . %s }\n",
-		    f, port, f, port, f, port, text);
+	strbuf_addf(&del, "delete element %s " FW_TABLE " learn-mac { \"%s\" . %s }\n", f, port,
+		    text);
 	if (n_servers == 0) {
 		strbuf_addf(&add, "add element %s " FW_TABLE " learn-any-server { \"%s\" }\n", f,
 			    port);
@@ -1263,18 +1306,14 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 		strbuf_addf(&del, "delete element %s " FW_TABLE " learn-servers { \"%s\" . %s }\n",
 			    f, port, ip);
 	}
-	strbuf_addf(&add,
-		    "add element %s " FW_TABLE " out-ports { \"%s\" : jump learn-%s-o }\n"
-		    "add element %s " FW_TABLE " in-ports { \"%s\" : jump learn-%s-i }\n",
-		    f, port, mode, f, port, mode);
-	add_hook_chains(&add, attach, port, true);
+	strbuf_add(&add, dispatch.buf ? dispatch.buf : "");
+	strbuf_fini(&dispatch);
 	return finish_special(p, &add, &del, 3 + (unsigned)(n_servers ? n_servers : 1), ret, err);
 }
 
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err)
 {
-	const char *f = l2_layouts[attach].family;
 	struct fw_port *p = NULL;
 	struct strbuf add, del;
 	int r;
@@ -1284,16 +1323,7 @@ int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port *
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
-	strbuf_addf(&add,
-		    "add element %s " FW_TABLE " out-ports { \"%s\" : drop }\n"
-		    "add element %s " FW_TABLE " in-ports { \"%s\" : drop }\n",
-		    f, port, f, port);
-	add_hook_chains(&add, attach, port, true);
-	add_hook_chains(&del, attach, port, false);
-	strbuf_addf(&del,
-		    "delete element %s " FW_TABLE " out-ports { \"%s\" }\n"
-		    "delete element %s " FW_TABLE " in-ports { \"%s\" }\n",
-		    f, port, f, port);
+	add_special_dispatch(&add, &del, attach, port, "drop", "drop");
 	return finish_special(p, &add, &del, 2, ret, err);
 }
 

@@ -83,6 +83,8 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 /* A port that drops everything in both directions (learning failed). */
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err);
+/* The name of a macvtap port's egress chain (FW_ATTACH_NETDEV); caller frees; NULL: no memory. */
+char *fw_hook_chain_name(const char *port);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
 int fw_port_add_snoop(struct fw_port *p);
 
