@@ -3,7 +3,8 @@
 """daemon-bench: what a binding costs through vifguardd, seen from a client.
 
   daemon-bench.py --socket S [--count N] [--first K] [--filter F] [--via socket|cli]
-                  [--ctl PATH] [create|delete|both]
+                  [--ctl PATH] [--name-format FMT] [--mac-prefix XX:XX:XX] [--learn]
+                  [create|delete|both]
   daemon-bench.py --socket S [--count N] [--via socket|cli] status
   daemon-bench.py --socket S ready [--since-ns T | --since-file F] [--timeout SEC]
 
@@ -13,6 +14,9 @@ with MAC 52:54:00:KK:KK:KK and IP=10.K.K.K (K's bytes), one request at a time
 would), then deletes them in the same order. --via socket: one connection,
 JSON lines written directly; --via cli: one `vifguardctl --socket S binding
 create|delete ...` process per binding (whole process, fork to exit).
+--name-format (default vnet%d) names port K; --mac-prefix P gives it the MAC
+P:KK:KK:KK instead; --learn binds without IP, so that the daemon learns it
+(any mode), and then K may be 0.
 Each phase prints one line:
 
   create via=socket n=1000 ok=1000 total_ms=... median_ms=... p90_ms=... max_ms=...
@@ -47,9 +51,11 @@ import sys
 import time
 
 
-def port_facts(k):
+def port_facts(k, args=None):
     b = k.to_bytes(3, "big")
-    return ("vnet%d" % k, "52:54:00:%02x:%02x:%02x" % tuple(b), "10.%d.%d.%d" % tuple(b))
+    name = (args.name_format if args else "vnet%d") % k
+    prefix = args.mac_prefix if args else "52:54:00"
+    return (name, prefix + ":%02x:%02x:%02x" % tuple(b), "10.%d.%d.%d" % tuple(b))
 
 
 class Conn:
@@ -105,11 +111,12 @@ def run_phase(phase, ports, args):
     errors = 0
     conn = Conn(args.socket) if args.via == "socket" else None
     for k in ports:
-        port, mac, ip = port_facts(k)
+        port, mac, ip = port_facts(k, args)
         if args.via == "socket":
             if phase == "create":
-                req = ("binding.create", {"port": port, "mac": mac, "filter": args.filter,
-                                          "params": {"IP": [ip]}})
+                req = ("binding.create", {"port": port, "mac": mac, "filter": args.filter})
+                if not args.learn:
+                    req[1]["params"] = {"IP": [ip]}
             else:
                 req = ("binding.delete", {"port": port})
             t0 = time.perf_counter()
@@ -120,8 +127,9 @@ def run_phase(phase, ports, args):
         else:
             cmd = [args.ctl, "--socket", args.socket, "binding", phase]
             if phase == "create":
-                cmd += ["--port", port, "--mac", mac, "--filter", args.filter,
-                        "--param", "IP=" + ip]
+                cmd += ["--port", port, "--mac", mac, "--filter", args.filter]
+                if not args.learn:
+                    cmd += ["--param", "IP=" + ip]
             else:
                 cmd += [port]
             t0 = time.perf_counter()
@@ -220,6 +228,10 @@ def main():
     ap.add_argument("--ctl", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "..", "build", "vifguardctl"),
                     help="vifguardctl for --via cli")
+    ap.add_argument("--name-format", default="vnet%d", help="port K's name (default vnet%%d)")
+    ap.add_argument("--mac-prefix", default="52:54:00", help="port K's MAC: PREFIX:KK:KK:KK")
+    ap.add_argument("--learn", action="store_true",
+                    help="create: no IP, the daemon learns it (any mode)")
     ap.add_argument("--since-ns", type=int, help="ready: CLOCK_REALTIME ns to count from")
     ap.add_argument("--since-file", help="ready: print 'polling' at once, then poll; count from "
                     "the CLOCK_REALTIME ns the caller writes to this file")
@@ -231,7 +243,7 @@ def main():
         return 0 if ready(args) else 1
     if args.action == "status":
         return 0 if status_floor(args) else 1
-    if not 1 <= args.first or not 0 < args.count or args.first + args.count > 1 << 24:
+    if not (0 if args.learn else 1) <= args.first or not 0 < args.count or args.first + args.count > 1 << 24:
         ap.error("ports must lie in 1 .. 2^24-1")
     ports = range(args.first, args.first + args.count)
     good = True

@@ -15,7 +15,17 @@
 #      through vifguardctl and through the control socket, and restarts of
 #      vifguardd with 1000 bound ports; appended to the results.
 #   4. learning (scripts/bench-learn.sh, its own namespaces): frame -> learned
-#      event and -> full rules in the kernel, any and dhcp mode; appended.
+#      event and -> full rules in the kernel, and the event's own latency_us
+#      (NFLOG timestamp -> rules committed), any and dhcp mode, 100 rounds each,
+#      p50/p99; appended.
+#   5. many ports learning at once (scripts/bench-learn-many.sh, its own
+#      namespaces): 1000 ports of one daemon learn in the same second; time to
+#      the last, latency_us p50/p99, the daemon's RSS; appended.
+#   6. the learning parser (bench/learn-parse-bench, no namespace, no root
+#      needed): frames/s of learn_nflog_parse and of parse + learn_decide on a
+#      synthetic DLT_NFLOG capture of the test fixtures; appended.
+#   7. macvtap ports (scripts/bench-macvtap.sh, its own namespaces): 200
+#      macvtap bindings and 100 learning rounds on one; appended.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -34,6 +44,7 @@ BUILD=$(cd "$1" && pwd) || exit 2
 CTL="$BUILD/vifguardctl"
 FWB="$BUILD/bench/fw-bench"
 FLOOD="$BUILD/bench/udp-flood"
+LPB="$BUILD/bench/learn-parse-bench"
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-3}
 OUT="$BUILD/bench-results.txt"
@@ -72,7 +83,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "make bench needs root: it creates network namespaces and nftables rules in them" >&2
 	exit 1
 fi
-for f in "$CTL" "$FWB" "$FLOOD"; do
+for f in "$CTL" "$FWB" "$FLOOD" "$LPB"; do
 	[ -x "$f" ] || { echo "bench: $f missing: build first (make build)" >&2; exit 1; }
 done
 
@@ -313,4 +324,29 @@ log "daemon: scripts/bench-daemon.sh (appends to $OUT)"
 # ---------------------------------------------------------------- 4. learning
 log "learning: scripts/bench-learn.sh (appends to $OUT)"
 "$(dirname "$0")/bench-learn.sh" "$BUILD" || FAILED=1
+
+# ---------------------------------------------------------------- 5. many ports learning
+log "learning, 1000 ports at once: scripts/bench-learn-many.sh (appends to $OUT)"
+"$(dirname "$0")/bench-learn-many.sh" "$BUILD" || FAILED=1
+
+# ---------------------------------------------------------------- 6. the learning parser
+log "learning parser: bench/learn-parse-bench (appends to $OUT)"
+# a private copy, like the other parts: others may relink build/ while this runs
+cp "$LPB" "$TMPD/learn-parse-bench" || FAILED=1
+if TMPDIR="$TMPD" "$TMPD/learn-parse-bench" >"$TMPD/lpb" 2>"$TMPD/lpb.err"; then
+	{
+		echo
+		echo "learning parser benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		cat "$TMPD/lpb"
+	} >"$TMPD/lpb.out"
+	cat "$TMPD/lpb.out"
+	cat "$TMPD/lpb.out" >>"$OUT"
+else
+	cat "$TMPD/lpb.err" >&2
+	FAILED=1
+fi
+
+# ---------------------------------------------------------------- 7. macvtap ports
+log "macvtap ports: scripts/bench-macvtap.sh (appends to $OUT)"
+"$(dirname "$0")/bench-macvtap.sh" "$BUILD" || FAILED=1
 [ "$FAILED" = 0 ]
