@@ -215,17 +215,17 @@ def summary(path, others):
         line("any, first ARP request: capture -> committed", 6, "any-arp"),
         line("any, first ARP request: sender -> event", 3, "any-arp"),
         line("any, first ARP request: sender -> rules", 4, "any-arp"),
-        line("dhcp, ACK: capture -> committed", 9, "dhcp"),
+        line("dhcp, ACK: daemon's receipt -> committed", 9, "dhcp"),
         line("dhcp, ACK at the VM's eth0 -> event", 8, "dhcp"),
         line("dhcp, ACK at the VM's eth0 -> rules", 4, "dhcp"),
         line("dhcp, udhcpc start -> event", 3, "dhcp"),
         line("dhcp, udhcpc start -> its DISCOVER on eth0", 6, "dhcp"),
         line("dhcp, udhcpc start -> ACK at eth0", 7, "dhcp"),
     ]
-    dhcp = [r for r in rows if r[0] == "dhcp"]
-    if dhcp and all(len(r) < 9 or r[8] == "-" for r in dhcp):
-        out += ["   (no dhcp \"learned\" event carried latency_us: the kernel puts no NFULA_TIMESTAMP",
-                "    in NFLOG records logged at the bridge's postrouting hook, where the ACK to the VM is)"]
+    out += ["   (dhcp: the kernel puts no NFULA_TIMESTAMP in NFLOG records logged at the bridge's",
+            "    postrouting hook, where the ACK to the VM is; the event's latency_us then starts when",
+            "    the daemon read the record (latency_from \"daemon\"), and ACK at the VM's eth0 -> rules",
+            "    is the whole interval)"]
     if any(r[0] == "any-ipv4" + o for r in rows):
         out += [
             line("any, %d others bound: capture -> committed" % others, 6, "any-ipv4" + o),

@@ -1333,8 +1333,10 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 	if (port_relearned(d, p, &err) < 0)
 		return;
 	ev.address = ip;
-	if (f->has_timestamp && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+	if ((f->has_timestamp || f->is_timestamp_ours) &&
+	    clock_gettime(CLOCK_REALTIME, &now) == 0) {
 		ev.has_latency = true;
+		ev.latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
 		ev.latency_us =
 			(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - f->timestamp_us;
 	}
@@ -1436,6 +1438,16 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 
 	d->learn_stats.n_records++;
 	r = learn_nflog_parse(record, len, &f);
+	if (r >= 0 && !f.has_timestamp) {
+		/* the kernel stamps only frames logged up to the forward hook, not a DHCP
+		 * reply logged on its way to the VM: then the daemon's receipt is the start */
+		struct timespec now;
+
+		if (clock_gettime(CLOCK_REALTIME, &now) == 0) {
+			f.timestamp_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+			f.is_timestamp_ours = true;
+		}
+	}
 	if (r < 0) {
 		d->learn_stats.drops[-r < _LEARN_DROP_MAX ? -r : 0]++;
 		return;

@@ -108,6 +108,7 @@ struct daemon_event {
 	/* learned: from the kernel's timestamp of the frame to the full rules committed */
 	bool has_latency;
 	int64_t latency_us;
+	const char *latency_from; /* "kernel": its NFLOG timestamp; "daemon": read from NFLOG */
 };
 
 typedef void (*daemon_event_fn)(const struct daemon_event *ev, void *userdata);

@@ -144,7 +144,8 @@ struct learn_frame {
 	int indev, outdev; /* ifindexes, 0 when absent (NFLOG only) */
 	enum learn_origin origin;
 	bool has_timestamp;
-	int64_t timestamp_us; /* NFULA_TIMESTAMP: when the kernel saw it, µs since the epoch */
+	int64_t timestamp_us;   /* NFULA_TIMESTAMP: when the kernel saw it, µs since the epoch */
+	bool is_timestamp_ours; /* no NFULA_TIMESTAMP: timestamp_us is the reader's receipt */
 	bool has_src_mac;
 	uint8_t src_mac[6];
 	uint16_t ethertype;            /* the innermost one */
