@@ -168,7 +168,7 @@ static int bind_port(const struct filter_set *set, struct fw_ctx *ctx, const cha
 	if (!instance_is_complete(inst))
 		return err_set(err, -EINVAL, "port %s: filter '%s' has unresolved variables",
 			       b->portdev, filter);
-	r = fw_compile(inst, b->portdev, FW_ATTACH_BRIDGE, k, &p, err);
+	r = fw_compile(inst, b->portdev, &(struct fw_compile_opts){ .port_id = k }, &p, err);
 	if (r < 0)
 		return r;
 	t1 = now_ns();

@@ -134,7 +134,11 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 	if (choose_id && (r = choose_id(cf, b->portdev, &port_id)) < 0)
 		return r;
 	/* offline there is no link to ask: a linkdev says macvtap, as libvirt's type='direct' */
-	r = fw_compile(inst, b->portdev, b->linkdev ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE, port_id,
+	r = fw_compile(inst, b->portdev,
+		       &(struct fw_compile_opts){
+			       .attach = b->linkdev ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE,
+			       .port_id = port_id,
+		       },
 		       ret, &err);
 	if (r < 0)
 		cli_error("%s: %s", file, err.msg);

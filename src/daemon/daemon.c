@@ -303,6 +303,45 @@ static int learned_params(const struct port *p, struct filter_params *ret)
 #define LEARN_TIMEOUT_MACVTAP_S 300
 
 /*
+ * Past its end a lease lasts this much longer in the kernel: the daemon's
+ * own one-second timer removes the address first when it runs, and the
+ * kernel's timeout only acts when it does not (stopped, or stuck).
+ */
+#define LEASE_KERNEL_GRACE_S 5
+
+/* The port's full rules, its DHCP leases as element timeouts. */
+static int compile_full(const struct port *p, const struct instance *inst, struct fw_port **ret,
+			struct err *err)
+{
+	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
+	char(*texts)[IP_TEXT_MAX] = p->n_addrs ? calloc(p->n_addrs, sizeof(*texts)) : NULL;
+	struct fw_lease *leases = p->n_addrs ? calloc(p->n_addrs, sizeof(*leases)) : NULL;
+	int64_t now = now_seconds();
+	int r;
+
+	if (p->n_addrs && (!texts || !leases)) {
+		free(texts);
+		free(leases);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < p->n_addrs; i++) {
+		int64_t left = p->addrs[i].lease_end - now;
+
+		if (p->addrs[i].lease_end == STORE_TIME_NONE)
+			continue;
+		ipv4_format(p->addrs[i].ip, texts[opts.n_leases]);
+		leases[opts.n_leases].address = texts[opts.n_leases];
+		leases[opts.n_leases++].expires_in_s =
+			(unsigned)(left > 0 ? left : 0) + LEASE_KERNEL_GRACE_S;
+	}
+	opts.leases = leases;
+	r = fw_compile(inst, p->binding->portdev, &opts, ret, err);
+	free(texts);
+	free(leases);
+	return r;
+}
+
+/*
  * A macvtap (kind macvtap or macvlan, or a binding naming its lower device
  * as libvirt's type='direct' does) is on no bridge: netdev hooks on the port.
  */
@@ -395,7 +434,7 @@ static int compile_port(struct daemon *d, const struct filter_set *set, struct p
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(d, p, inst, err)) < 0 && r != -ENOENT)
 			return r;
-		r = fw_compile(inst, p->binding->portdev, p->attach, p->port_id, ret, err);
+		r = compile_full(p, inst, ret, err);
 		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0)
 			r = err_set(err, -ENOMEM, "out of memory");
 		*ret_state = PORT_ACTIVE;
@@ -1369,6 +1408,7 @@ static void renew_address(struct daemon *d, struct port *p, const struct learn_d
 {
 	ssize_t i = addr_index(p, dec->addr);
 	char ip[IP_TEXT_MAX];
+	struct err err = { 0 };
 
 	if (i < 0)
 		return;
@@ -1376,6 +1416,9 @@ static void renew_address(struct daemon *d, struct port *p, const struct learn_d
 	ipv4_format(dec->addr, ip);
 	(void)store_address_add(d->store, p->binding->portdev, ip, 4, STORE_SOURCE_DHCP, NULL,
 				p->addrs[i].lease_end, NULL);
+	/* the kernel's timeout of the address moves with the lease */
+	if (port_relearned(d, p, &err) < 0)
+		return;
 	emit(d, DAEMON_EVENT_RENEWED, p->binding->portdev, p->binding->ref.filter,
 	     "lease of %s renewed for %us", ip, dec->lease_s);
 }

@@ -83,6 +83,8 @@ static const struct {
 struct builder {
 	const struct instance *inst;
 	enum fw_attach attach;
+	const struct fw_lease *leases;
+	size_t n_leases;
 	const char *port;
 	unsigned port_id;
 	struct err *err;
@@ -338,14 +340,30 @@ static int check_set_field(struct builder *b, const struct instance_rule *ir,
 	return 0;
 }
 
+/* A set holding a value of the variable that learning fills, for any port. */
+static bool plan_is_learnable(const struct set_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->fields[i].value->is_var &&
+		    strcmp(plan->fields[i].value->var.name, FW_LEASE_VAR) == 0)
+			return true;
+	return false;
+}
+
 static void declare_set(struct builder *b, enum side side, struct set_plan *plan)
 {
+	static const char *const flags[2][2] = {
+		{ "", "flags timeout; " },
+		{ "flags interval; ", "flags interval,timeout; " },
+	};
+
 	snprintf(plan->name, sizeof(plan->name), TPL "-%s%u", sides[side].letter, b->n_sets++);
 	strbuf_addf(&b->sets, "add set %s " FW_TABLE " %s { typeof %s", side_family(b, side),
 		    plan->name, side_key_typeof(b, side));
 	for (size_t i = 0; i < plan->n; i++)
 		strbuf_addf(&b->sets, " . %s", plan->fields[i].f->selector);
-	strbuf_addf(&b->sets, "; %s}\n", plan->is_interval ? "flags interval; " : "");
+	/* timeouts: the kernel itself drops a leased address, even while the daemon is down */
+	strbuf_addf(&b->sets, "; %s}\n", flags[plan->is_interval][plan_is_learnable(plan)]);
 	strbuf_addf(&b->del, "delete set %s " FW_TABLE " %s\n", side_family(b, side), plan->name);
 	strbuf_addf(&b->rules, "%s", side_key(b, side));
 	for (size_t i = 0; i < plan->n; i++)
@@ -408,16 +426,43 @@ static int element_field(struct builder *b, const struct instance_rule *ir,
 	return r;
 }
 
-/* Adds the port's elements of one set: one per combination, duplicates folded. */
+/* The shortest lease among the leased values of combination k, 0 when none is leased. */
+static unsigned combination_lease(const struct builder *b, const struct expansion *e, size_t k)
+{
+	unsigned expires_in = 0;
+
+	for (size_t i = 0; i < e->n_accesses; i++) {
+		const char *value = e->values[k * e->n_accesses + i];
+
+		if (strcmp(e->accesses[i].var->name, FW_LEASE_VAR) != 0)
+			continue;
+		for (size_t l = 0; l < b->n_leases; l++)
+			if (strcmp(b->leases[l].address, value) == 0 &&
+			    (!expires_in || b->leases[l].expires_in_s < expires_in))
+				expires_in =
+					b->leases[l].expires_in_s ? b->leases[l].expires_in_s : 1;
+	}
+	return expires_in;
+}
+
+/*
+ * Adds the port's elements of one set: one per combination, duplicates
+ * folded. An element of a leased address carries its timeout; deleting it
+ * first adds it again (a no-op when it is there), so that the delete
+ * cannot fail on an element the kernel has already expired.
+ */
 static int add_elements(struct builder *b, const struct instance_rule *ir,
 			const struct expansion *e, enum side side, const struct set_plan *plan)
 {
-	struct strbuf all, el;
-	unsigned n = 0;
+	bool is_learnable = plan_is_learnable(plan);
+	struct strbuf all, el, timed, expiring;
+	unsigned n = 0, n_timed = 0;
 	int r = 0;
 
 	strbuf_init(&all);
 	strbuf_init(&el);
+	strbuf_init(&timed);
+	strbuf_init(&expiring);
 	if (plan->fields[0].value->is_negated && e->n_combinations > 1) {
 		r = compile_error(b, ir,
 				  "match='no' on a variable with %zu values: libvirt would emit "
@@ -443,18 +488,32 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 				continue;
 		}
 		strbuf_addf(&all, "%s%s", n ? ", " : "", el.buf);
+		unsigned lease = is_learnable ? combination_lease(b, e, k) : 0;
+
+		strbuf_addf(&timed, "%s%s", n ? ", " : "", el.buf);
+		if (lease) {
+			strbuf_addf(&timed, " timeout %us", lease);
+			strbuf_addf(&expiring, "%s%s timeout 1s", n_timed++ ? ", " : "", el.buf);
+		}
 		n++;
 	}
 	if (r >= 0) {
-		strbuf_addf(&b->elements_add, "add element %s " FW_TABLE " %s { %s }\n",
-			    side_family(b, side), plan->name, all.buf);
-		strbuf_addf(&b->elements_del, "delete element %s " FW_TABLE " %s { %s }\n",
-			    side_family(b, side), plan->name, all.buf);
+		const char *f = side_family(b, side);
+
+		strbuf_addf(&b->elements_add, "add element %s " FW_TABLE " %s { %s }\n", f,
+			    plan->name, timed.buf);
+		if (n_timed)
+			strbuf_addf(&b->elements_del, "add element %s " FW_TABLE " %s { %s }\n", f,
+				    plan->name, expiring.buf);
+		strbuf_addf(&b->elements_del, "delete element %s " FW_TABLE " %s { %s }\n", f,
+			    plan->name, all.buf);
 		b->n_elements += n;
 	}
 out:
 	strbuf_fini(&all);
 	strbuf_fini(&el);
+	strbuf_fini(&timed);
+	strbuf_fini(&expiring);
 	return r;
 }
 
@@ -1009,12 +1068,18 @@ oom:
 	return err_set(b->err, -ENOMEM, "out of memory");
 }
 
-int fw_compile(const struct instance *inst, const char *port, enum fw_attach attach,
-	       unsigned port_id, struct fw_port **ret, struct err *err)
+int fw_compile(const struct instance *inst, const char *port, const struct fw_compile_opts *opts,
+	       struct fw_port **ret, struct err *err)
 {
 	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
 	struct builder b = {
-		.inst = inst, .attach = attach, .port = port, .port_id = port_id, .err = err
+		.inst = inst,
+		.attach = opts->attach,
+		.leases = opts->leases,
+		.n_leases = opts->n_leases,
+		.port = port,
+		.port_id = opts->port_id,
+		.err = err,
 	};
 	int r;
 
@@ -1030,8 +1095,8 @@ int fw_compile(const struct instance *inst, const char *port, enum fw_attach att
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->port = strdup(port)))
 		return err_set(err, -ENOMEM, "out of memory");
-	p->port_id = port_id;
-	p->attach = attach;
+	p->port_id = opts->port_id;
+	p->attach = opts->attach;
 	r = build(&b);
 	if (r >= 0)
 		r = finish(&b, p);

@@ -59,16 +59,35 @@ const char *fw_base_netdev_add(void);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */
 const char *fw_base_inet_add(void);
 
+/* The variable whose values can be leased: the one learning fills. */
+#define FW_LEASE_VAR "IP"
+
+/* A value of FW_LEASE_VAR that the kernel drops by itself after expires_in_s (a DHCP lease). */
+struct fw_lease {
+	const char *address; /* as written in the variable's value */
+	unsigned expires_in_s;
+};
+
+struct fw_compile_opts {
+	enum fw_attach attach;
+	/* 1-65535, unique among bound ports: the port in the packet mark; only used, and only
+	 * required, when the filters have stateful (layer 3/4) rules */
+	unsigned port_id;
+	const struct fw_lease *leases; /* borrowed, n_leases; may be NULL */
+	size_t n_leases;
+};
+
 /*
- * Compiles a complete instance for port. port_id (1-65535, unique among
- * bound ports) identifies the port in the packet mark; it is only used,
- * and only required, when the filters have stateful (layer 3/4) rules. Returns 0 and *ret (caller
- * frees with fw_port_free); -EINVAL when a value of a variable does not fit the attribute it is
- * used in, or the rule cannot be expressed in nftables (the message names the port, the filter, the
- * attribute and the value); -ENOMEM.
+ * Compiles a complete instance for port. Every set that holds FW_LEASE_VAR
+ * has timeouts, so the template is the same with or without leases; a
+ * leased value's elements carry their timeout. Returns 0 and *ret (caller
+ * frees with fw_port_free); -EINVAL when a value of a variable does not fit
+ * the attribute it is used in, or the rule cannot be expressed in nftables
+ * (the message names the port, the filter, the attribute and the value);
+ * -ENOMEM.
  */
-int fw_compile(const struct instance *inst, const char *port, enum fw_attach attach,
-	       unsigned port_id, struct fw_port **ret, struct err *err);
+int fw_compile(const struct instance *inst, const char *port, const struct fw_compile_opts *opts,
+	       struct fw_port **ret, struct err *err);
 
 /*
  * A port that is learning its address: its frames go through the shared

@@ -168,6 +168,21 @@ sleep 5
 expect_eq "without renewal the lease expires" "" "$(addrs vnet1)"
 expect_eq "and the port is learning again" learning "$(state vnet1)"
 check "an expired event was sent" grep -q '"type":"expired","port":"vnet1"' "$TMPD/events"
+# the kernel holds the lease too: it ends even while the daemon is down
+ack 0x1004 3
+expect_eq "an ACK with a 3 s lease is learned" 10.77.0.50 "$(wait_for 10.77.0.50 addrs vnet1)"
+check "the kernel's element has the lease's timeout (plus the grace)" sh -c \
+	"ip netns exec $HOST nft list table bridge vifguard | grep -Eq '\"vnet1\" . 10.77.0.50 timeout [0-9]s'"
+daemon_stop KILL
+expect_eq "daemon killed, lease running: the leased address passes" 3 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.50 --dip "$GW_IP")"
+sleep 9
+expect_eq "daemon still down, lease over: the kernel dropped the address" 0 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.50 --dip "$GW_IP")"
+daemon_start
+vg watch --json >>"$TMPD/events" 2>&1 &
+expect_eq "restarted: the expired address is forgotten" "" "$(wait_for "" addrs vnet1)"
+expect_eq "and the port learns again, not failed" learning "$(wait_for learning state vnet1)"
 frames_pass "$GW" "$VM1" dhcp --dhcp-type 5 --xid 0x7777 --smac "$GW_MAC" --dmac "$VM1_MAC" \
 	--chaddr "$VM1_MAC" --sip "$GW_IP" --dip 10.77.0.51 --yiaddr 10.77.0.51 \
 	--server-id "$GW_IP" --lease 60 >/dev/null

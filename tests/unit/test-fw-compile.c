@@ -29,14 +29,16 @@ enum case_kind {
 	CASE_FIREWALL,
 	CASE_NETDEV,          /* the built-ins again, for a macvtap port */
 	CASE_NETDEV_FIREWALL, /* a firewall case on a macvtap: stateful rules are refused */
+	CASE_LEASE,           /* a built-in whose IP is leased: element timeouts, and the deletes */
 };
 
 static const char *const case_dirs[] = {
-	[CASE_BUILTIN] = "builtin",
-	[CASE_FIREWALL] = "firewall",
-	[CASE_NETDEV] = "netdev",
-	[CASE_NETDEV_FIREWALL] = "netdev",
+	[CASE_BUILTIN] = "builtin",        [CASE_FIREWALL] = "firewall", [CASE_NETDEV] = "netdev",
+	[CASE_NETDEV_FIREWALL] = "netdev", [CASE_LEASE] = "lease",
 };
+
+/* The preset IP, leased for 600 s in CASE_LEASE. */
+static const struct fw_lease lease = { .address = "10.0.0.5", .expires_in_s = 600 };
 
 struct compile_case {
 	enum case_kind kind;
@@ -124,13 +126,24 @@ static void test_compile(void **state)
 	b = make_binding(top);
 	assert_int_equal(filter_instantiate(set, b, &inst, &err), 0);
 	assert_true(instance_is_complete(inst));
-	r = fw_compile(inst, "vnet0", c->kind >= CASE_NETDEV ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE,
-		       1, &p, &err);
+	r = fw_compile(inst, "vnet0",
+		       &(struct fw_compile_opts){
+			       .attach = c->kind == CASE_NETDEV || c->kind == CASE_NETDEV_FIREWALL
+						 ? FW_ATTACH_NETDEV
+						 : FW_ATTACH_BRIDGE,
+			       .port_id = 1,
+			       .leases = c->kind == CASE_LEASE ? &lease : NULL,
+			       .n_leases = c->kind == CASE_LEASE ? 1 : 0,
+		       },
+		       &p, &err);
 	assert_true(asprintf(&golden, "%s/tests/data/nft/%s/%s.%s",
 			     getenv("VIFGUARD_SOURCE_DIR") ? getenv("VIFGUARD_SOURCE_DIR") : ".",
 			     case_dirs[c->kind], c->name, r < 0 ? "err" : "nft") > 0);
 	if (r < 0)
 		assert_true(asprintf(&text, "%s\n", err.msg) > 0);
+	else if (c->kind == CASE_LEASE)
+		assert_true(asprintf(&text, "%s%s# removal\n%s", p->template_add, p->elements_add,
+				     p->elements_del) > 0);
 	else
 		assert_true(asprintf(&text, "%s%s", p->template_add, p->elements_add) > 0);
 	assert_true(test_golden(golden, text));
@@ -183,6 +196,11 @@ int main(void)
 	cases[n] = (struct compile_case){ .kind = CASE_NETDEV_FIREWALL, .name = "tcp" };
 	assert_true(asprintf(&cases[n].path, "%s/tcp.xml", firewall) > 0);
 	tests[n] = (struct CMUnitTest){ .name = "netdev/tcp",
+					.test_func = test_compile,
+					.initial_state = &cases[n] };
+	n++;
+	cases[n] = (struct compile_case){ .kind = CASE_LEASE, .name = "clean-traffic" };
+	tests[n] = (struct CMUnitTest){ .name = "lease/clean-traffic",
 					.test_func = test_compile,
 					.initial_state = &cases[n] };
 	n++;
