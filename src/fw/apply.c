@@ -26,6 +26,8 @@ struct fw_ctx {
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
+	/* by enum fw_attach: known[] holds every template of that table (listed once) */
+	bool is_known_complete[2];
 };
 
 int fw_open(struct fw_ctx **ret, struct err *err)
@@ -103,6 +105,8 @@ static bool is_known(const struct fw_ctx *ctx, const char *id)
 
 static void remember(struct fw_ctx *ctx, const char *id, bool exists)
 {
+	bool is_stored = false;
+
 	for (size_t i = 0; i < ctx->n_known; i++) {
 		if (strcmp(ctx->known[i], id) != 0)
 			continue;
@@ -115,9 +119,56 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
 	if (exists && ctx->n_known < KNOWN_TEMPLATES_MAX) {
 		char *copy = strdup(id);
 
-		if (copy)
+		if (copy) {
 			ctx->known[ctx->n_known++] = copy;
+			is_stored = true;
+		}
 	}
+	/* a template this context cannot remember must be asked about again */
+	if (exists && !is_stored)
+		ctx->is_known_complete[0] = ctx->is_known_complete[1] = false;
+}
+
+/*
+ * Lists the chains of the family's table once and remembers every template
+ * in it (their "-o" chain). Only this context adds and removes templates
+ * afterwards, so from then on a template it does not know does not exist:
+ * no kernel lookup, which with libnftables means a cache of every set's
+ * elements, O(ports) per transaction.
+ */
+static void list_templates(struct fw_ctx *ctx, enum fw_attach attach)
+{
+	const char *out, *table = attach == FW_ATTACH_NETDEV ? "table netdev " FW_TABLE " {"
+							     : "table bridge " FW_TABLE " {";
+	bool is_ours = false;
+
+	ctx->is_known_complete[attach] = true;
+	if (nft_run_cmd_from_buffer(ctx->nft, attach == FW_ATTACH_NETDEV
+						      ? "list chains netdev"
+						      : "list chains bridge") != 0)
+		ctx->is_known_complete[attach] = false;
+	out = nft_ctx_get_output_buffer(ctx->nft);
+	for (const char *line = out; line && *line && ctx->is_known_complete[attach];) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char id[24];
+
+		while (len && (*line == '\t' || *line == ' ')) {
+			line++;
+			len--;
+		}
+		if (strncmp(line, "table ", 6) == 0)
+			is_ours = strncmp(line, table, strlen(table)) == 0;
+		/* "chain t0123456789abcdef-o {" */
+		else if (is_ours && len == 27 && strncmp(line, "chain t", 7) == 0 &&
+			 strncmp(line + 23, "-o {", 4) == 0) {
+			memcpy(id, line + 6, 17);
+			id[17] = '\0';
+			remember(ctx, id, true);
+		}
+		line = end ? end + 1 : line + len;
+	}
+	(void)nft_ctx_get_error_buffer(ctx->nft);
 }
 
 static const char *family(enum fw_attach attach)
@@ -132,6 +183,13 @@ static bool template_exists(struct fw_ctx *ctx, enum fw_attach attach, const cha
 
 	if (is_known(ctx, id))
 		return true;
+	if (!ctx->is_known_complete[attach]) {
+		list_templates(ctx, attach);
+		if (is_known(ctx, id))
+			return true;
+	}
+	if (ctx->is_known_complete[attach])
+		return false;
 	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " %s-o", family(attach), id);
 	if (run(ctx, cmd, NULL, 0) < 0)
 		return false;
@@ -166,12 +224,21 @@ static void collect_template(struct fw_ctx *ctx, const char *id, const char *tem
 		remember(ctx, id, false);
 }
 
-int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
-		  struct fw_record **ret_record, struct err *err)
+/* Forgets what this context believed about the kernel: someone else changed the tables. */
+static void forget_kernel(struct fw_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_known; i++)
+		free(ctx->known[i]);
+	ctx->n_known = 0;
+	ctx->is_known_complete[0] = ctx->is_known_complete[1] = false;
+	ctx->has_base[0] = ctx->has_base[1] = ctx->has_inet_base = false;
+}
+
+static int apply_once(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		      char *msg, size_t size)
 {
 	/* learning and blocked ports use chains of the base table: nothing to look up */
 	bool has_template = !p->template_add[0] || template_exists(ctx, p->attach, p->template_id);
-	char msg[ERR_MSG_MAX / 2];
 	struct strbuf tx;
 	int r;
 
@@ -188,10 +255,25 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	strbuf_add(&tx, p->elements_add);
 	if (strbuf_error(&tx) < 0) {
 		strbuf_fini(&tx);
-		return err_set(err, -ENOMEM, "out of memory");
+		snprintf(msg, size, "out of memory");
+		return -ENOMEM;
 	}
-	r = run(ctx, tx.buf, msg, sizeof(msg));
+	r = run(ctx, tx.buf, msg, size);
 	strbuf_fini(&tx);
+	return r;
+}
+
+int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		  struct fw_record **ret_record, struct err *err)
+{
+	char msg[ERR_MSG_MAX / 2];
+	int r = apply_once(ctx, p, old, msg, sizeof(msg));
+
+	/* a base or template this context believed in may have been removed behind its back */
+	if (r == -EIO) {
+		forget_kernel(ctx);
+		r = apply_once(ctx, p, old, msg, sizeof(msg));
+	}
 	if (r < 0)
 		return err_set(err, r, "port %s: nft: %s", p->port,
 			       msg[0] ? msg : "transaction failed");

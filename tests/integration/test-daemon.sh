@@ -187,5 +187,16 @@ daemon_start --filter-dir "$TMPD/filters"
 check "restart, then binding delete" vg binding delete vnet1
 expect_eq "after delete: forged frames pass again" 3 \
 	"$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)"
+
+# ---- someone deletes the table behind the daemon's back -------------------------
+check "bind vnet1 again" vg binding create --port vnet1 --mac "$VM1_MAC" --filter clean-traffic \
+	--param "IP=$VM1_IP"
+check "an admin deletes the bridge table" in_ns "$HOST" nft delete table bridge vifguard
+check "deleting the binding whose rules are gone succeeds" vg binding delete vnet1
+check "a new binding succeeds: the daemon re-creates the table and template it believed in" \
+	vg binding create --port vnet1 --mac "$VM1_MAC" --filter clean-traffic --param "IP=$VM1_IP"
+expect_eq "and vnet1 is filtered again" 0 \
+	"$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)"
+check "delete vnet1" vg binding delete vnet1
 daemon_stop TERM
 done_testing
