@@ -66,6 +66,21 @@ struct defined_filter {
 	char *xml;
 };
 
+/*
+ * An address learned during one read of the capture, whose port's rules go
+ * in at the end of the read, in one transaction with the other ports that
+ * learned in it: a burst of VMs costs one nftables cache fill, not one each.
+ */
+struct pending_learn {
+	char *port; /* owned */
+	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
+	enum learn_source source;
+	unsigned lease_s;
+	bool has_timestamp;
+	const char *latency_from;
+	int64_t timestamp_us;
+};
+
 struct daemon {
 	struct daemon_config cfg;
 	daemon_event_fn on_event;
@@ -78,6 +93,9 @@ struct daemon {
 	struct fw_ctx *fw;
 	struct store *store;
 	struct daemon_learn_stats learn_stats;
+	struct pending_learn *pending; /* owned, n_pending (capacity cap_pending) */
+	size_t n_pending, cap_pending;
+	bool is_store_batch; /* a store transaction spans one read of the capture */
 };
 
 static void emit_event(struct daemon *d, struct daemon_event *ev, const char *fmt, ...)
@@ -469,16 +487,14 @@ static int set_template(struct port *p, const struct fw_record *rec)
 }
 
 /* Applies compiled rules to port p (replacing what it had) and records the result. */
-static int port_apply(struct daemon *d, struct port *p, const struct fw_port *compiled,
-		      struct err *err)
+/* Takes rec, what the kernel now holds for the port: records it and keeps it. */
+static int port_adopt(struct daemon *d, struct port *p, const struct fw_port *compiled,
+		      struct fw_record *new_rec, struct err *err)
 {
-	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	_cleanup_(fw_record_freep) struct fw_record *rec = new_rec;
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	r = fw_apply_port(d->fw, compiled, p->record, &rec, err);
-	if (r < 0)
-		return r;
 	text = fw_record_format(rec);
 	if (!text)
 		return err_set(err, -ENOMEM, "out of memory");
@@ -489,6 +505,18 @@ static int port_apply(struct daemon *d, struct port *p, const struct fw_port *co
 	fw_record_free(p->record);
 	p->record = TAKE_PTR(rec);
 	return set_template(p, p->record);
+}
+
+static int port_apply(struct daemon *d, struct port *p, const struct fw_port *compiled,
+		      struct err *err)
+{
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	int r;
+
+	r = fw_apply_port(d->fw, compiled, p->record, &rec, err);
+	if (r < 0)
+		return r;
+	return port_adopt(d, p, compiled, TAKE_PTR(rec), err);
 }
 
 static bool is_same_rules(const struct fw_port *compiled, const struct fw_record *rec)
@@ -1253,6 +1281,9 @@ struct daemon *daemon_free(struct daemon *d)
 	filter_set_free(d->filters);
 	fw_close(d->fw);
 	store_close(d->store);
+	for (size_t i = 0; i < d->n_pending; i++)
+		free(d->pending[i].port);
+	free(d->pending);
 	free(d);
 	return NULL;
 }
@@ -1311,6 +1342,16 @@ static const struct port *owner_of(const struct daemon *d, const struct port *se
  * the learning rules when none is left) and applies that in one
  * transaction. If the full rules cannot be applied, the port goes down.
  */
+/* The port's rules are in: its new state. */
+static void port_settle(struct daemon *d, struct port *p, enum port_state state)
+{
+	if (state == PORT_LEARNING && p->state != PORT_LEARNING)
+		p->learning_since = now_seconds();
+	p->state = state;
+	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
+				      NULL);
+}
+
 static int port_relearned(struct daemon *d, struct port *p, struct err *err)
 {
 	_cleanup_(fw_port_freep) struct fw_port *compiled = NULL;
@@ -1324,11 +1365,7 @@ static int port_relearned(struct daemon *d, struct port *p, struct err *err)
 		port_fail(d, p, err->msg);
 		return r;
 	}
-	if (state == PORT_LEARNING && p->state != PORT_LEARNING)
-		p->learning_since = now_seconds();
-	p->state = state;
-	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
-				      NULL);
+	port_settle(d, p, state);
 	return 0;
 }
 
@@ -1339,23 +1376,66 @@ static int64_t lease_end(const struct learn_decision *dec, int64_t now)
 	return now + dec->lease_s;
 }
 
-static void learn_address(struct daemon *d, struct port *p, const struct learn_decision *dec,
-			  const struct learn_frame *f)
+static void emit_learned(struct daemon *d, const struct port *p, const struct pending_learn *l)
 {
 	struct daemon_event ev = { .type = DAEMON_EVENT_LEARNED,
 				   .port = p->binding->portdev,
-				   .filter = p->binding->ref.filter };
+				   .filter = p->binding->ref.filter,
+				   .address = l->ip };
 	struct timespec now;
+
+	if (l->has_timestamp && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+		ev.has_latency = true;
+		ev.latency_from = l->latency_from;
+		ev.latency_us =
+			(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - l->timestamp_us;
+	}
+	if (l->source == LEARN_SOURCE_DHCP)
+		emit_event(d, &ev,
+			   "learned %s from a DHCP ACK of %s (lease %us); full rules applied",
+			   l->ip, l->server[0] ? l->server : "?", l->lease_s);
+	else
+		emit_event(d, &ev, "learned %s from the VM's %s; full rules applied", l->ip,
+			   learn_source_name(l->source));
+}
+
+static int pending_add(struct daemon *d, const struct pending_learn *l)
+{
+	if (d->n_pending == d->cap_pending) {
+		size_t cap = d->cap_pending ? 2 * d->cap_pending : 16;
+		struct pending_learn *more = realloc(d->pending, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		d->pending = more;
+		d->cap_pending = cap;
+	}
+	d->pending[d->n_pending] = *l;
+	d->pending[d->n_pending].port = strdup(l->port);
+	if (!d->pending[d->n_pending].port)
+		return -ENOMEM;
+	d->n_pending++;
+	return 0;
+}
+
+static void learn_address(struct daemon *d, struct port *p, const struct learn_decision *dec,
+			  const struct learn_frame *f)
+{
+	struct pending_learn l = { .port = p->binding->portdev,
+				   .source = dec->source,
+				   .lease_s = dec->lease_s,
+				   .has_timestamp = f->has_timestamp || f->is_timestamp_ours,
+				   .latency_from = f->is_timestamp_ours ? "daemon" : "kernel",
+				   .timestamp_us = f->timestamp_us };
 	struct port_addr a = { .source = dec->source, .has_server = dec->has_server_id };
 	const struct port *owner = owner_of(d, p, dec->addr);
-	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX] = "";
 	struct err err = { 0 };
 
-	ipv4_format(dec->addr, ip);
+	ipv4_format(dec->addr, l.ip);
 	if (owner) {
 		emit(d, DAEMON_EVENT_CONFLICT, p->binding->portdev, p->binding->ref.filter,
 		     "%s claims %s, which belongs to port %s: refused",
-		     learn_source_name(dec->source), ip, owner->binding->portdev);
+		     learn_source_name(dec->source), l.ip, owner->binding->portdev);
 		return;
 	}
 	memcpy(a.ip, dec->addr, 4);
@@ -1363,29 +1443,103 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 	a.learned_at = now_seconds();
 	a.lease_end = lease_end(dec, a.learned_at);
 	if (a.has_server)
-		ipv4_format(a.server, server);
+		ipv4_format(a.server, l.server);
 	if (port_addr_add(p, &a) < 0)
 		return;
-	if (store_address_add(d->store, p->binding->portdev, ip, 4, source_store_names[a.source],
-			      a.has_server ? server : NULL, a.lease_end, &err) < 0)
+	if (store_address_add(d->store, p->binding->portdev, l.ip, 4, source_store_names[a.source],
+			      a.has_server ? l.server : NULL, a.lease_end, &err) < 0)
 		log_err("port %s: %s", p->binding->portdev, err.msg);
-	if (port_relearned(d, p, &err) < 0)
+	if (pending_add(d, &l) == 0) {
+		p->is_settling = true;
 		return;
-	ev.address = ip;
-	if ((f->has_timestamp || f->is_timestamp_ours) &&
-	    clock_gettime(CLOCK_REALTIME, &now) == 0) {
-		ev.has_latency = true;
-		ev.latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
-		ev.latency_us =
-			(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - f->timestamp_us;
 	}
-	if (a.source == LEARN_SOURCE_DHCP)
-		emit_event(d, &ev,
-			   "learned %s from a DHCP ACK of %s (lease %us); full rules applied", ip,
-			   a.has_server ? server : "?", dec->lease_s);
-	else
-		emit_event(d, &ev, "learned %s from the VM's %s; full rules applied", ip,
-			   learn_source_name(a.source));
+	/* no memory to wait: at once */
+	if (port_relearned(d, p, &err) == 0)
+		emit_learned(d, p, &l);
+}
+
+static void learn_flush_rules(struct daemon *d);
+
+void daemon_learn_flush(struct daemon *d)
+{
+	struct err err = { 0 };
+
+	learn_flush_rules(d);
+	if (d->is_store_batch && store_commit(d->store, &err) < 0) {
+		log_err("learning: the store did not take this batch: %s", err.msg);
+		(void)store_rollback(d->store, NULL);
+	}
+	d->is_store_batch = false;
+}
+
+static void learn_flush_rules(struct daemon *d)
+{
+	size_t n = 0, cap = d->n_pending;
+	struct port **ports = cap ? calloc(cap, sizeof(*ports)) : NULL;
+	struct fw_port **compiled = cap ? calloc(cap, sizeof(*compiled)) : NULL;
+	const struct fw_record **olds = cap ? calloc(cap, sizeof(*olds)) : NULL;
+	struct fw_record **recs = cap ? calloc(cap, sizeof(*recs)) : NULL;
+	enum port_state *states = cap ? calloc(cap, sizeof(*states)) : NULL;
+	bool *is_done = cap ? calloc(cap, sizeof(*is_done)) : NULL;
+	bool is_batched = false;
+	struct err err = { 0 };
+
+	if (!cap)
+		return;
+	for (size_t i = 0;
+	     i < d->n_pending && ports && compiled && olds && recs && states && is_done; i++) {
+		bool found;
+		size_t at = port_index(d, d->pending[i].port, &found);
+		struct port *p = found ? d->ports[at] : NULL;
+
+		if (!p || !p->is_settling)
+			continue; /* gone, or already in (a port learning twice in one read) */
+		p->is_settling = false;
+		if (compile_port(d, d->filters, p, &compiled[n], &states[n], &err) < 0) {
+			port_fail(d, p, err.msg);
+			continue;
+		}
+		ports[n] = p;
+		olds[n++] = p->record;
+	}
+	if (n > 1) {
+		is_batched = fw_apply_ports(d->fw, n, (const struct fw_port *const *)compiled, olds,
+					    recs, &err) == 0;
+		if (!is_batched)
+			log_warn("learning: %zu ports in one transaction: %s; one at a time", n,
+				 err.msg);
+		for (size_t i = 0; i < n && is_batched; i++) {
+			is_done[i] = port_adopt(d, ports[i], compiled[i], recs[i], &err) == 0;
+			recs[i] = NULL;
+		}
+	}
+	/* one port, or the batch failed: each on its own, so that a bad port fails alone */
+	for (size_t i = 0; i < n && !is_batched; i++) {
+		is_done[i] = port_apply(d, ports[i], compiled[i], &err) == 0;
+		if (!is_done[i])
+			port_fail(d, ports[i], err.msg);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (is_done[i])
+			port_settle(d, ports[i], states[i]);
+	for (size_t i = 0; i < d->n_pending; i++) {
+		for (size_t k = 0; k < n; k++)
+			if (is_done[k] &&
+			    strcmp(ports[k]->binding->portdev, d->pending[i].port) == 0)
+				emit_learned(d, ports[k], &d->pending[i]);
+		free(d->pending[i].port);
+	}
+	d->n_pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		fw_port_free(compiled[i]);
+		fw_record_free(recs[i]);
+	}
+	free(ports);
+	free(compiled);
+	free(olds);
+	free(recs);
+	free(states);
+	free(is_done);
 }
 
 /* Forgets address i of the port and rebuilds its rules. */
@@ -1395,6 +1549,8 @@ static void forget_address(struct daemon *d, struct port *p, size_t i, enum daem
 	char ip[IP_TEXT_MAX];
 	struct err err = { 0 };
 
+	if (p->is_settling)
+		daemon_learn_flush(d);
 	ipv4_format(p->addrs[i].ip, ip);
 	p->addrs[i] = p->addrs[--p->n_addrs];
 	(void)store_address_delete(d->store, p->binding->portdev, ip, NULL);
@@ -1412,6 +1568,8 @@ static void renew_address(struct daemon *d, struct port *p, const struct learn_d
 
 	if (i < 0)
 		return;
+	if (p->is_settling)
+		daemon_learn_flush(d);
 	p->addrs[i].lease_end = lease_end(dec, now_seconds());
 	ipv4_format(dec->addr, ip);
 	(void)store_address_add(d->store, p->binding->portdev, ip, 4, STORE_SOURCE_DHCP, NULL,
@@ -1428,7 +1586,7 @@ static void learn_on_port(struct daemon *d, struct port *p, enum learn_dir dir,
 {
 	struct learn_port view = {
 		.mode = p->learn_mode,
-		.is_learning = p->state == PORT_LEARNING,
+		.is_learning = p->state == PORT_LEARNING && !p->is_settling,
 		.servers = (const uint8_t(*)[4])p->servers,
 		.n_servers = p->n_servers,
 		.xids = p->xids,
@@ -1480,6 +1638,9 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 	int r;
 
 	d->learn_stats.n_records++;
+	/* one store transaction for the read: ended by daemon_learn_flush() */
+	if (!d->is_store_batch)
+		d->is_store_batch = store_begin(d->store, NULL) == 0;
 	r = learn_nflog_parse(record, len, &f);
 	if (r >= 0 && !f.has_timestamp) {
 		/* the kernel stamps only frames logged up to the forward hook, not a DHCP

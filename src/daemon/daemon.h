@@ -67,7 +67,8 @@ struct port {
 	int64_t created_at;
 	/* learning: the binding gives no IP and the filters need one */
 	bool learns;
-	bool is_blocked; /* learning failed: everything is dropped until relearn */
+	bool is_blocked;  /* learning failed: everything is dropped until relearn */
+	bool is_settling; /* learned during this capture read; its rules go in at its end */
 	enum learn_mode learn_mode;
 	uint8_t (*servers)[4]; /* owned; DHCPSERVER, n_servers == 0: any server */
 	size_t n_servers;
@@ -166,8 +167,13 @@ struct daemon_learn_stats {
 	uint64_t verdicts[_LEARN_VERDICT_MAX];
 	uint64_t drops[_LEARN_DROP_MAX];
 };
-/* One NFLOG record from the capture: parse, decide, act. */
+/*
+ * One NFLOG record from the capture: parse, decide, act. The rules of ports
+ * that learned an address go in at daemon_learn_flush(), after the read.
+ */
 void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len);
+/* Applies what the records of one read taught, in one transaction; then the events. */
+void daemon_learn_flush(struct daemon *d);
 /* Lease ends and learning timeouts; now in unix seconds. */
 void daemon_tick(struct daemon *d, int64_t now);
 /* Starts learning again: forgets the learned addresses, back to the learning rules. */

@@ -388,8 +388,16 @@ static void capture_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct loop *l = h->data;
 	struct err err = { 0 };
-	int n = learn_capture_dispatch(l->capture, CAPTURE_BUDGET, record_cb, l->daemon, &err);
+	int n, total = 0;
 
+	/* one dispatch is one datagram, one record each (queue-threshold 1): read what is
+	 * queued, up to the budget, so that a burst is applied in one transaction */
+	do {
+		n = learn_capture_dispatch(l->capture, CAPTURE_BUDGET - total, record_cb, l->daemon,
+					   &err);
+		total += n > 0 ? n : 0;
+	} while (n > 0 && total < CAPTURE_BUDGET);
+	daemon_learn_flush(l->daemon);
 	if (n < 0)
 		log_err("%s", err.msg);
 }

@@ -234,25 +234,44 @@ static void forget_kernel(struct fw_ctx *ctx)
 	ctx->has_base[0] = ctx->has_base[1] = ctx->has_inet_base = false;
 }
 
-static int apply_once(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
-		      char *msg, size_t size)
+static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)
 {
-	/* learning and blocked ports use chains of the base table: nothing to look up */
-	bool has_template = !p->template_add[0] || template_exists(ctx, p->attach, p->template_id);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ports[i]->template_id, template_id) == 0)
+			return true;
+	return false;
+}
+
+static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		      const struct fw_record *const *olds, char *msg, size_t size)
+{
+	bool needs_base[2] = { false, false }, needs_inet = false;
 	struct strbuf tx;
 	int r;
 
 	strbuf_init(&tx);
-	if (!ctx->has_base[p->attach])
-		strbuf_add(&tx,
-			   p->attach == FW_ATTACH_NETDEV ? fw_base_netdev_add() : fw_base_add());
-	if (p->needs_inet && !ctx->has_inet_base)
+	for (size_t i = 0; i < n; i++) {
+		needs_base[ports[i]->attach] |= !ctx->has_base[ports[i]->attach];
+		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
+	}
+	if (needs_base[FW_ATTACH_BRIDGE])
+		strbuf_add(&tx, fw_base_add());
+	if (needs_base[FW_ATTACH_NETDEV])
+		strbuf_add(&tx, fw_base_netdev_add());
+	if (needs_inet)
 		strbuf_add(&tx, fw_base_inet_add());
-	if (old)
-		strbuf_add(&tx, old->elements_del);
-	if (!has_template)
-		strbuf_add(&tx, p->template_add);
-	strbuf_add(&tx, p->elements_add);
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_port *p = ports[i];
+
+		if (olds[i])
+			strbuf_add(&tx, olds[i]->elements_del);
+		/* learning and blocked ports use chains of the base table: nothing to add; a
+		 * template new to this transaction is added by its first port */
+		if (p->template_add[0] && !is_in(ports, i, p->template_id) &&
+		    !template_exists(ctx, p->attach, p->template_id))
+			strbuf_add(&tx, p->template_add);
+		strbuf_add(&tx, p->elements_add);
+	}
 	if (strbuf_error(&tx) < 0) {
 		strbuf_fini(&tx);
 		snprintf(msg, size, "out of memory");
@@ -263,28 +282,47 @@ static int apply_once(struct fw_ctx *ctx, const struct fw_port *p, const struct 
 	return r;
 }
 
-int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
-		  struct fw_record **ret_record, struct err *err)
+int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		   const struct fw_record *const *olds, struct fw_record **ret_records,
+		   struct err *err)
 {
 	char msg[ERR_MSG_MAX / 2];
-	int r = apply_once(ctx, p, old, msg, sizeof(msg));
+	int r = apply_once(ctx, n, ports, olds, msg, sizeof(msg));
 
 	/* a base or template this context believed in may have been removed behind its back */
 	if (r == -EIO) {
 		forget_kernel(ctx);
-		r = apply_once(ctx, p, old, msg, sizeof(msg));
+		r = apply_once(ctx, n, ports, olds, msg, sizeof(msg));
 	}
-	if (r < 0)
-		return err_set(err, r, "port %s: nft: %s", p->port,
+	if (r < 0) {
+		if (n == 1)
+			return err_set(err, r, "port %s: nft: %s", ports[0]->port,
+				       msg[0] ? msg : "transaction failed");
+		return err_set(err, r, "%zu ports: nft: %s", n,
 			       msg[0] ? msg : "transaction failed");
-	ctx->has_base[p->attach] = true;
-	ctx->has_inet_base |= p->needs_inet;
-	remember(ctx, p->template_id, true);
-	if (old && strcmp(old->template_id, p->template_id) != 0)
-		collect_template(ctx, old->template_id, old->template_del);
-	if (ret_record && record_new(p, ret_record) < 0)
-		return err_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		ctx->has_base[ports[i]->attach] = true;
+		ctx->has_inet_base |= ports[i]->needs_inet;
+		remember(ctx, ports[i]->template_id, true);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (olds[i] && !is_in(ports, n, olds[i]->template_id))
+			collect_template(ctx, olds[i]->template_id, olds[i]->template_del);
+	for (size_t i = 0; ret_records && i < n; i++) {
+		if (record_new(ports[i], &ret_records[i]) < 0) {
+			for (size_t k = 0; k < i; k++)
+				ret_records[k] = fw_record_free(ret_records[k]);
+			return err_set(err, -ENOMEM, "out of memory");
+		}
+	}
 	return 0;
+}
+
+int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		  struct fw_record **ret_record, struct err *err)
+{
+	return fw_apply_ports(ctx, 1, &p, &old, ret_record, err);
 }
 
 void fw_note_template(struct fw_ctx *ctx, const char *id)

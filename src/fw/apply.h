@@ -35,6 +35,15 @@ struct fw_ctx *fw_close(struct fw_ctx *ctx);
 int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
 		  struct fw_record **ret_record, struct err *err);
 
+/*
+ * The same for n ports in one transaction (ports[i] replacing olds[i], which
+ * may be NULL): all of them or none. ret_records (may be NULL) gets n
+ * records, caller frees each.
+ */
+int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		   const struct fw_record *const *olds, struct fw_record **ret_records,
+		   struct err *err);
+
 /* Tells the context a template exists (found in place at start-up): saves a kernel lookup. */
 void fw_note_template(struct fw_ctx *ctx, const char *id);
 

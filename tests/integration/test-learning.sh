@@ -232,6 +232,44 @@ expect_eq "relearn starts learning again, and the port learns" "$VM1_IP" \
 	"$(wait_for "$VM1_IP" addrs vnet1)"
 check "delete vnet1" vg binding delete vnet1
 
+# ---- ports that learn in the same read share one transaction; one bad port fails alone ----
+cat >"$TMPD/vnet2.xml" <<XML
+<filterbinding>
+  <owner><name>vm2</name><uuid>22222222-3333-4444-5555-666666666666</uuid></owner>
+  <portdev name='vnet2'/>
+  <mac address='$VM2_MAC'/>
+  <filterref filter='no-ip-spoofing'><parameter name='IP' value='$VM2_IP'/></filterref>
+</filterbinding>
+XML
+# vm2 lost its port above: a new one
+ip -n "$HOST" link add vnet2 type veth peer name eth0 netns "$VM2"
+ip -n "$VM2" link set eth0 address "$VM2_MAC"
+ip -n "$VM2" link set eth0 up
+ip -n "$HOST" link set vnet2 master br0
+ip -n "$HOST" link set vnet2 up
+tpl=$("$CTL" explain "$TMPD/vnet2.xml" | sed -n 's/^# port vnet2: template \(t[0-9a-f]*\),.*/\1/p')
+check "bind vnet1 (clean-traffic) and vnet2 (no-ip-spoofing), both learning" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
+	   --mac $VM1_MAC --filter clean-traffic &&
+	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet2 \
+	   --mac $VM2_MAC --filter no-ip-spoofing"
+# a stray set with the name, not the type, of a set of vnet2's template: the template cannot go in
+check "someone adds a set named like one of vnet2's template's ($tpl)" \
+	in_ns "$HOST" nft add set bridge vifguard "$tpl-o0" "{ type ipv4_addr; }"
+kill -STOP "$DAEMON_PID"
+in_ns "$VM1" python3 "$FRAMES" send eth0 ipv4 --tag b1 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$GW_IP"
+in_ns "$VM2" python3 "$FRAMES" send eth0 ipv4 --tag b2 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP"
+kill -CONT "$DAEMON_PID"
+expect_eq "vnet1 learned" "$VM1_IP" "$(wait_for "$VM1_IP" addrs vnet1)"
+expect_eq "vnet2, whose rules cannot go in, failed alone" failed "$(wait_for failed state vnet2)"
+check "both were tried in one transaction first" grep -q "learning: 2 ports in one transaction" \
+	"$TMPD/daemon.log"
+expect_eq "vnet1's full rules work" 3 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$GW_IP")"
+check "clean up" sh -c "ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
+	ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet2 &&
+	ip netns exec $HOST nft delete set bridge vifguard $tpl-o0"
+
 # ---- applying the full rules fails: the port goes down -------------------------
 mkdir -p "$TMPD/filters"
 cat >"$TMPD/filters/cannot.xml" <<'XML'
