@@ -25,6 +25,10 @@
 # Usage: scripts/bench-daemon.sh BUILD_DIR   (as root)
 set -u
 
+BENCH_NAME=bench-daemon
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd) || exit 2
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,19 +56,11 @@ in_ns() {
 }
 
 cleanup() {
-	ip netns pids "$HOST" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$HOST" 2>/dev/null
+	bench_ns_del "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench-daemon needs root: it creates a network namespace and nftables rules in it" >&2
-	exit 1
-fi
-for f in "$CTL" "$DAEMON"; do
-	[ -x "$f" ] || { echo "bench-daemon: $f missing: build first (make build)" >&2; exit 1; }
-done
-command -v python3 >/dev/null || { echo "bench-daemon: python3 missing" >&2; exit 1; }
+bench_require "it creates a network namespace and nftables rules in it" "$CTL" "$DAEMON" -- python3
 
 TMPD=$(mktemp -d)
 trap cleanup EXIT

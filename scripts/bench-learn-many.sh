@@ -33,6 +33,10 @@
 # Usage: scripts/bench-learn-many.sh BUILD_DIR   (as root)
 set -u
 
+BENCH_NAME=bench-learn-many
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd) || exit 2
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,31 +66,11 @@ in_ns() {
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	for ns in "$VMS" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.1
-	for ns in "$VMS" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	bench_ns_del "$VMS" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench-learn-many needs root: it creates network namespaces and nftables rules in them" >&2
-	exit 1
-fi
-for f in "$CTL" "$DAEMON"; do
-	[ -x "$f" ] || { echo "bench-learn-many: $f missing: build first (make build)" >&2; exit 1; }
-done
-for c in python3 nft; do
-	command -v "$c" >/dev/null || { echo "bench-learn-many: $c missing" >&2; exit 1; }
-done
-if [ "$N" -lt 1 ] || [ "$N" -gt 65000 ]; then
-	echo "bench-learn-many: 1 <= BENCH_LEARN_MANY_PORTS <= 65000" >&2
-	exit 2
-fi
+bench_require "it creates network namespaces and nftables rules in them" "$CTL" "$DAEMON" -- python3 nft
 
 TMPD=$(mktemp -d)
 trap cleanup EXIT

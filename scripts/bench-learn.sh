@@ -40,6 +40,10 @@
 # Usage: scripts/bench-learn.sh BUILD_DIR   (as root)
 set -u
 
+BENCH_NAME=bench-learn
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd) || exit 2
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,27 +79,11 @@ in_ns() {
 }
 
 cleanup() {
-	for ns in "$VM1" "$GW" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.1
-	for ns in "$VM1" "$GW" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	bench_ns_del "$VM1" "$GW" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench-learn needs root: it creates network namespaces and nftables rules in them" >&2
-	exit 1
-fi
-for f in "$CTL" "$DAEMON"; do
-	[ -x "$f" ] || { echo "bench-learn: $f missing: build first (make build)" >&2; exit 1; }
-done
-for c in python3 nft dnsmasq busybox; do
-	command -v "$c" >/dev/null || { echo "bench-learn: $c missing" >&2; exit 1; }
-done
+bench_require "it creates network namespaces and nftables rules in them" "$CTL" "$DAEMON" -- python3 nft dnsmasq busybox
 
 TMPD=$(mktemp -d)
 trap cleanup EXIT

@@ -23,6 +23,10 @@
 # Usage: scripts/bench-macvtap.sh BUILD_DIR   (as root)
 set -u
 
+BENCH_NAME=bench-macvtap
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd) || exit 2
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,24 +43,11 @@ log() {
 }
 
 cleanup() {
-	for ns in "$PEER" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.1
-	for ns in "$PEER" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	bench_ns_del "$PEER" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench-macvtap needs root: it creates network namespaces and macvtaps" >&2
-	exit 1
-fi
-for f in "$BUILD/vifguardctl" "$BUILD/vifguardd"; do
-	[ -x "$f" ] || { log "$f missing: build first (make build)"; exit 1; }
-done
+bench_require "it creates network namespaces and macvtaps" "$BUILD/vifguardctl" "$BUILD/vifguardd"
 
 TMPD=$(mktemp -d)
 trap cleanup EXIT
@@ -106,7 +97,9 @@ cat >"$TMPD/learn.py" <<'PY'
 import json, os, select, socket, subprocess, sys, time
 ctl, sock, tap, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 mac = bytes.fromhex("525402000001")
-watch = subprocess.Popen([ctl, "--socket", sock, "watch", "--json"], stdout=subprocess.PIPE)
+# unbuffered: select() must see every line, none may wait in a reader's buffer
+watch = subprocess.Popen([ctl, "--socket", sock, "watch", "--json"], stdout=subprocess.PIPE,
+                         bufsize=0)
 time.sleep(0.3)
 fd = os.open(tap, os.O_RDWR)
 kernel, seen, lost = [], [], 0
@@ -124,12 +117,15 @@ for r in range(rounds):
         if not select.select([watch.stdout], [], [], end - time.monotonic())[0]:
             continue
         ev = json.loads(watch.stdout.readline())
-        if ev.get("type") == "learned" and ev.get("port") == "mv1":
+        # this round's address: an event of an earlier round never counts for this one
+        if ev.get("type") == "learned" and ev.get("address") == socket.inet_ntoa(ip):
             seen.append((time.monotonic() - t0) * 1e3)
             kernel.append(ev["latency_us"] / 1e3)
             break
     else:
         lost += 1
+        print("bench-macvtap: round %d: no learned event for %s within 5 s"
+              % (r, socket.inet_ntoa(ip)), file=sys.stderr)
     subprocess.run([ctl, "--socket", sock, "binding", "delete", "mv1"], check=True,
                    stdout=subprocess.DEVNULL)
 watch.kill()

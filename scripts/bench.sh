@@ -39,6 +39,10 @@
 # Usage: scripts/bench.sh BUILD_DIR   (as root; results also in BUILD_DIR/bench-results.txt)
 set -u
 
+BENCH_NAME="make bench"
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd) || exit 2
 CTL="$BUILD/vifguardctl"
@@ -72,20 +76,11 @@ in_ns() {
 }
 
 cleanup() {
-	for ns in "$VM1" "$VM2" "$HOST"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	bench_ns_del "$VM1" "$VM2" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "make bench needs root: it creates network namespaces and nftables rules in them" >&2
-	exit 1
-fi
-for f in "$CTL" "$FWB" "$FLOOD" "$LPB"; do
-	[ -x "$f" ] || { echo "bench: $f missing: build first (make build)" >&2; exit 1; }
-done
+bench_require "it creates network namespaces and nftables rules in them" "$CTL" "$FWB" "$FLOOD" "$LPB"
 
 TMPD=$(mktemp -d)
 trap cleanup EXIT

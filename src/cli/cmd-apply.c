@@ -168,7 +168,17 @@ int cmd_apply(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	*slash = '/';
-	if (fw_apply_port(ctx, p, old, &rec, &err) < 0) {
+	r = fw_apply_port(ctx, p, old, &rec, &err);
+	if (r < 0 && old && !fw_port_present(ctx, old)) {
+		/* the record is stale (a reboot, a flush, another namespace): nothing to replace */
+		fprintf(stderr,
+			"vifguardctl: port %s: its rules recorded in %s are not in the kernel; "
+			"applying afresh\n",
+			p->port, path);
+		old = fw_record_free(old);
+		r = fw_apply_port(ctx, p, NULL, &rec, &err);
+	}
+	if (r < 0) {
 		cli_error("cannot apply: %s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}

@@ -83,7 +83,11 @@ int learn_capture_dispatch(struct learn_capture *c, unsigned budget, learn_recor
 
 	c->fn = fn;
 	c->userdata = userdata;
+	errno = 0;
 	n = pcap_dispatch(c->pcap, (int)budget, on_packet, (u_char *)c);
+	/* non-blocking: the NFLOG reader reports an empty socket as an error */
+	if (n == PCAP_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
 	if (n == PCAP_ERROR)
 		return err_set(err, -EIO, "capture: %s", pcap_geterr(c->pcap));
 	return n < 0 ? 0 : n;

@@ -95,6 +95,14 @@ kill "$server" 2>/dev/null
 wait "$server" 2>/dev/null
 in_ns "$VM2" ip addr replace "$VM2_IP/24" dev eth0
 
+# --- a record whose rules are no longer in the kernel
+check "someone deletes the table" in_ns "$HOST" nft delete table bridge vifguard
+in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml" >"$TMPD/reapply" 2>&1
+check "apply again: the stale record is noticed and the rules applied afresh" \
+	grep -q "not in the kernel; applying afresh" "$TMPD/reapply"
+expect_eq "and a forged source MAC is dropped again" 0 \
+	"$(frames_pass "$VM1" "$VM2" raw --smac 52:54:00:00:00:99)"
+
 # --- unbinding restores unfiltered traffic and leaves no rule behind
 check "remove vnet1" in_ns "$HOST" "$CTL" remove vnet1
 expect_eq "after remove: forged source MAC passes again" 3 \
