@@ -486,7 +486,6 @@ static int set_template(struct port *p, const struct fw_record *rec)
 	return 0;
 }
 
-/* Applies compiled rules to port p (replacing what it had) and records the result. */
 /* Takes rec, what the kernel now holds for the port: records it and keeps it. */
 static int port_adopt(struct daemon *d, struct port *p, const struct fw_port *compiled,
 		      struct fw_record *new_rec, struct err *err)
@@ -507,6 +506,7 @@ static int port_adopt(struct daemon *d, struct port *p, const struct fw_port *co
 	return set_template(p, p->record);
 }
 
+/* Applies compiled rules to port p (replacing what it had) and records the result. */
 static int port_apply(struct daemon *d, struct port *p, const struct fw_port *compiled,
 		      struct err *err)
 {
@@ -1337,11 +1337,6 @@ static const struct port *owner_of(const struct daemon *d, const struct port *se
 	return NULL;
 }
 
-/*
- * Recompiles the port after its addresses changed (full rules with them, or
- * the learning rules when none is left) and applies that in one
- * transaction. If the full rules cannot be applied, the port goes down.
- */
 /* The port's rules are in: its new state. */
 static void port_settle(struct daemon *d, struct port *p, enum port_state state)
 {
@@ -1351,6 +1346,12 @@ static void port_settle(struct daemon *d, struct port *p, enum port_state state)
 	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
 				      NULL);
 }
+
+/*
+ * Recompiles the port after its addresses changed (full rules with them, or
+ * the learning rules when none is left) and applies that in one
+ * transaction. If the full rules cannot be applied, the port goes down.
+ */
 
 static int port_relearned(struct daemon *d, struct port *p, struct err *err)
 {
@@ -1486,6 +1487,20 @@ static void learn_flush_rules(struct daemon *d)
 
 	if (!cap)
 		return;
+	if (!ports || !compiled || !olds || !recs || !states || !is_done) {
+		/* no memory for a batch: each port at once */
+		for (size_t i = 0; i < d->n_pending; i++) {
+			bool found;
+			size_t at = port_index(d, d->pending[i].port, &found);
+			struct port *p = found ? d->ports[at] : NULL;
+
+			if (p && p->is_settling) {
+				p->is_settling = false;
+				if (port_relearned(d, p, &err) == 0)
+					emit_learned(d, p, &d->pending[i]);
+			}
+		}
+	}
 	for (size_t i = 0;
 	     i < d->n_pending && ports && compiled && olds && recs && states && is_done; i++) {
 		bool found;
