@@ -74,7 +74,11 @@ done >"$TMPD/links"
 ip -n "$HOST" -batch "$TMPD/links" || { log "cannot create macvtaps here"; exit 1; }
 idx=$(ip netns exec "$HOST" cat /sys/class/net/mv1/ifindex)
 dev=$(ip netns exec "$HOST" cat "/sys/class/net/mv1/macvtap/tap$idx/dev")
-mknod "$TMPD/tap1" c "${dev%:*}" "${dev#*:}" || exit 1
+if [ "$(stat -c '%Hr:%Lr' "/dev/tap$idx" 2>/dev/null)" = "$dev" ]; then
+	ln -s "/dev/tap$idx" "$TMPD/tap1"
+else
+	mknod "$TMPD/tap1" c "${dev%:*}" "${dev#*:}" || exit 1
+fi
 
 ip netns exec "$HOST" "$TMPD/vifguardd" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
 	--socket "$SOCK" --log-level warn >>"$TMPD/daemon.log" 2>&1 &

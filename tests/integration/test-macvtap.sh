@@ -36,13 +36,19 @@ add_macvtap() {
 	ip -n "$HOST" link set "$1" address "$2"
 	ip -n "$HOST" link set "$1" up
 	idx=$(in_ns "$HOST" cat "/sys/class/net/$1/ifindex")
-	# /dev/tapN is named by ifindex, which other namespaces reuse: our own node
 	dev=$(in_ns "$HOST" cat "/sys/class/net/$1/macvtap/tap$idx/dev")
-	mknod "$TMPD/$3" c "${dev%:*}" "${dev#*:}"
+	# /dev/tapN is named by ifindex, which other namespaces reuse: use it only when it is
+	# this device, else a node of our own (which a nodev /tmp would refuse to open)
+	if [ "$(stat -c '%Hr:%Lr' "/dev/tap$idx" 2>/dev/null)" = "$dev" ]; then
+		ln -s "/dev/tap$idx" "$TMPD/$3"
+	else
+		mknod "$TMPD/$3" c "${dev%:*}" "${dev#*:}" || return 1
+	fi
+	python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDWR))' "$TMPD/$3"
 }
 
 if ! topo_macvtap; then
-	skip_all "cannot create macvtap devices here"
+	skip_all "cannot create macvtap devices here, or open their character devices"
 fi
 daemon_start || exit 1
 TAP1="tap:$TMPD/tap1"
