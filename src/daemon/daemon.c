@@ -514,6 +514,13 @@ static int port_apply(struct daemon *d, struct port *p, const struct fw_port *co
 	int r;
 
 	r = fw_apply_port(d->fw, compiled, p->record, &rec, err);
+	if (r < 0 && p->record && !fw_port_present(d->fw, p->record)) {
+		/* the kernel lost what the record says (a reboot, a flush): add afresh */
+		log_warn("port %s: its recorded rules are not in the kernel; adding afresh",
+			 p->binding->portdev);
+		p->record = fw_record_free(p->record);
+		r = fw_apply_port(d->fw, compiled, NULL, &rec, err);
+	}
 	if (r < 0)
 		return r;
 	return port_adopt(d, p, compiled, TAKE_PTR(rec), err);
@@ -1214,12 +1221,6 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	}
 	if (r >= 0)
 		r = port_apply(d, p, compiled, &e);
-	if (r < 0 && compiled) {
-		/* the kernel lost what the record says (a reboot, a flush): add afresh */
-		fw_record_free(p->record);
-		p->record = NULL;
-		r = port_apply(d, p, compiled, &e);
-	}
 	if (r < 0) {
 		port_fail(d, p, e.msg);
 		return 0;

@@ -198,5 +198,27 @@ check "a new binding succeeds: the daemon re-creates the table and template it b
 expect_eq "and vnet1 is filtered again" 0 \
 	"$(frames_pass "$VM1" "$GW" raw --smac 52:54:00:00:00:99)"
 check "delete vnet1" vg binding delete vnet1
+cat >"$TMPD/mine.xml" <<'XML'
+<filter name='vg-mine' chain='root'>
+  <filterref filter='no-mac-spoofing'/>
+</filter>
+XML
+sed 's|</filter>$|  <filterref filter='"'"'no-ip-spoofing'"'"'/>\n</filter>|' "$TMPD/mine.xml" >"$TMPD/mine2.xml"
+check "define vg-mine and bind vnet1 to it" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock filter define $TMPD/mine.xml &&
+	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
+	   --mac $VM1_MAC --filter vg-mine --param IP=$VM1_IP"
+check "the admin deletes the table again" in_ns "$HOST" nft delete table bridge vifguard
+check "redefining vg-mine rebuilds vnet1 afresh over its lost rules" \
+	vg filter define "$TMPD/mine2.xml"
+expect_eq "vnet1 is active, not failed" active \
+	"$(vg binding show vnet1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')"
+expect_eq "and its new rules drop a forged source IP" 0 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.99 --dip "$GW_IP")"
+check "the log says so" grep -q "port vnet1: its recorded rules are not in the kernel; adding afresh" \
+	"$TMPD/daemon.log"
+check "delete vnet1 and vg-mine" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
+	 ip netns exec $HOST $CTL --socket $TMPD/control.sock filter undefine vg-mine"
 daemon_stop TERM
 done_testing
