@@ -45,16 +45,6 @@ TMPD=""
 DAEMON_PID=""
 FAILED=0
 
-log() {
-	echo "bench-daemon: $*" >&2
-}
-
-in_ns() {
-	ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
 cleanup() {
 	bench_ns_del "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"

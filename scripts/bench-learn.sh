@@ -68,16 +68,6 @@ GW_IP=10.201.0.254
 TMPD=""
 DAEMON_PID=""
 
-log() {
-	echo "bench-learn: $*" >&2
-}
-
-in_ns() {
-	ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
 cleanup() {
 	bench_ns_del "$VM1" "$GW" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
@@ -127,18 +117,7 @@ cat "$TMPD/header" >&2
 
 topo_up || { log "cannot build the topology"; exit 1; }
 daemon_start() {
-	# not through in_ns: $! must be the daemon itself, not a subshell
-	ip netns exec "$HOST" "$DAEMON" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
-		--socket "$SOCK" --log-level "${BENCH_LEARN_LOG_LEVEL:-info}" >>"$TMPD/daemon.log" 2>&1 &
-	DAEMON_PID=$!
-	for _ in $(seq 200); do
-		in_ns "$HOST" "$CTL" --socket "$SOCK" status >/dev/null 2>&1 && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	log "vifguardd did not start:"
-	tail -n 20 "$TMPD/daemon.log" >&2
-	return 1
+	bench_daemon_start "${BENCH_LEARN_LOG_LEVEL:-info}"
 }
 daemon_start || exit 1
 in_ns "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 --bind-interfaces \

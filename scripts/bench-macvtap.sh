@@ -38,10 +38,6 @@ HOST="${PFX}h"
 PEER="${PFX}p"
 TMPD=""
 
-log() {
-	echo "bench-macvtap: $*" >&2
-}
-
 cleanup() {
 	bench_ns_del "$PEER" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
@@ -80,13 +76,9 @@ else
 	mknod "$TMPD/tap1" c "${dev%:*}" "${dev#*:}" || exit 1
 fi
 
-ip netns exec "$HOST" "$TMPD/vifguardd" --config "$TMPD/empty.conf" --state-dir "$TMPD/state" \
-	--socket "$SOCK" --log-level warn >>"$TMPD/daemon.log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 200); do
-	ip netns exec "$HOST" "$TMPD/vifguardctl" --socket "$SOCK" status >/dev/null 2>&1 && break
-	sleep 0.05
-done
+DAEMON="$TMPD/vifguardd"
+CTL="$TMPD/vifguardctl"
+bench_daemon_start warn || exit 1
 
 {
 	echo "vifguardd macvtap benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

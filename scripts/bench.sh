@@ -69,12 +69,6 @@ log() {
 	echo "bench: $*" >&2
 }
 
-in_ns() {
-	ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
 cleanup() {
 	bench_ns_del "$VM1" "$VM2" "$HOST"
 	[ -n "$TMPD" ] && rm -rf "$TMPD"
