@@ -130,6 +130,7 @@ int cmd_apply(int argc, char **argv)
 	_cleanup_free_ char *path = NULL;
 	struct cli_filters cf = { 0 };
 	struct err err = { 0 };
+	bool was_lost;
 	int opt, r, exit_code = 0;
 	char *slash;
 
@@ -168,16 +169,12 @@ int cmd_apply(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	*slash = '/';
-	r = fw_apply_port(ctx, p, old, &rec, &err);
-	if (r < 0 && old && !fw_port_present(ctx, old)) {
-		/* the record is stale (a reboot, a flush, another namespace): nothing to replace */
+	r = fw_replace_port(ctx, p, old, &rec, &was_lost, &err);
+	if (was_lost)
 		fprintf(stderr,
 			"vifguardctl: port %s: its rules recorded in %s are not in the kernel; "
 			"applying afresh\n",
 			p->port, path);
-		old = fw_record_free(old);
-		r = fw_apply_port(ctx, p, NULL, &rec, &err);
-	}
 	if (r < 0) {
 		cli_error("cannot apply: %s", err.msg);
 		return CLI_EXIT_FAILURE;

@@ -513,13 +513,13 @@ static int port_apply(struct daemon *d, struct port *p, const struct fw_port *co
 	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
 	int r;
 
-	r = fw_apply_port(d->fw, compiled, p->record, &rec, err);
-	if (r < 0 && p->record && !fw_port_present(d->fw, p->record)) {
-		/* the kernel lost what the record says (a reboot, a flush): add afresh */
+	bool was_lost;
+
+	r = fw_replace_port(d->fw, compiled, p->record, &rec, &was_lost, err);
+	if (was_lost) {
 		log_warn("port %s: its recorded rules are not in the kernel; adding afresh",
 			 p->binding->portdev);
 		p->record = fw_record_free(p->record);
-		r = fw_apply_port(d->fw, compiled, NULL, &rec, err);
 	}
 	if (r < 0)
 		return r;
@@ -1448,6 +1448,9 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 		ipv4_format(a.server, l.server);
 	if (port_addr_add(p, &a) < 0)
 		return;
+	/* one store transaction for what the read taught: ended by daemon_learn_flush() */
+	if (!d->is_store_batch)
+		d->is_store_batch = store_begin(d->store, NULL) == 0;
 	if (store_address_add(d->store, p->binding->portdev, l.ip, 4, source_store_names[a.source],
 			      a.has_server ? l.server : NULL, a.lease_end, &err) < 0)
 		log_err("port %s: %s", p->binding->portdev, err.msg);
@@ -1654,9 +1657,6 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 	int r;
 
 	d->learn_stats.n_records++;
-	/* one store transaction for the read: ended by daemon_learn_flush() */
-	if (!d->is_store_batch)
-		d->is_store_batch = store_begin(d->store, NULL) == 0;
 	r = learn_nflog_parse(record, len, &f);
 	if (r >= 0 && !f.has_timestamp) {
 		/* the kernel stamps only frames logged up to the forward hook, not a DHCP

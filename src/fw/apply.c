@@ -325,6 +325,17 @@ int fw_apply_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_r
 	return fw_apply_ports(ctx, 1, &p, &old, ret_record, err);
 }
 
+int fw_replace_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		    struct fw_record **ret_record, bool *ret_was_lost, struct err *err)
+{
+	int r = fw_apply_port(ctx, p, old, ret_record, err);
+
+	*ret_was_lost = r < 0 && old && !fw_port_present(ctx, old);
+	if (*ret_was_lost)
+		r = fw_apply_port(ctx, p, NULL, ret_record, err);
+	return r;
+}
+
 void fw_note_template(struct fw_ctx *ctx, const char *id)
 {
 	remember(ctx, id, true);

@@ -44,6 +44,14 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 		   const struct fw_record *const *olds, struct fw_record **ret_records,
 		   struct err *err);
 
+/*
+ * fw_apply_port(), except that when old's rules are no longer in the kernel
+ * (a reboot, a flush: deleting them fails), p is added afresh and
+ * *ret_was_lost says so.
+ */
+int fw_replace_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
+		    struct fw_record **ret_record, bool *ret_was_lost, struct err *err);
+
 /* Tells the context a template exists (found in place at start-up): saves a kernel lookup. */
 void fw_note_template(struct fw_ctx *ctx, const char *id);
 
