@@ -383,7 +383,7 @@ static int learning_params(struct daemon *d, struct port *p, const struct instan
 
 	r = instance_learning_mode(inst, &mode, err);
 	if (r < 0)
-		return err_prefix(err, "port %s: ", p->binding->portdev);
+		return err_prefix(err, r, "port %s: ", p->binding->portdev);
 	if (mode == FILTER_LEARNING_NONE)
 		return -ENOENT;
 	if (servers && servers->n_values) {
@@ -447,7 +447,7 @@ static int compile_port(struct daemon *d, const struct filter_set *set, struct p
 		r = filter_instantiate_with(set, p->binding, &learned, &inst, err);
 	filter_params_fini(&learned);
 	if (r < 0)
-		return err_prefix(err, "port %s: ", p->binding->portdev);
+		return err_prefix(err, r, "port %s: ", p->binding->portdev);
 	p->learns = !filter_params_find(&p->binding->ref.params, "IP");
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(d, p, inst, err)) < 0 && r != -ENOENT)
@@ -603,7 +603,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 				    "cannot bind port %s: no such interface (VM not started?)",
 				    b->portdev);
 		else
-			err_prefix(err, "cannot bind port %s: ", b->portdev);
+			r = err_prefix(err, r, "cannot bind port %s: ", b->portdev);
 		goto fail;
 	}
 	r = port_new(b, &p);
@@ -1019,7 +1019,7 @@ int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err)
 	if (r >= 0)
 		r = check_learning_lock(d, set, err);
 	if (r < 0)
-		return err_prefix(err, "reload failed, the previous filters stay in force: ");
+		return err_prefix(err, r, "reload failed, the previous filters stay in force: ");
 	rebuild_ports(d, set, failures);
 	filter_set_free(d->filters);
 	d->filters = TAKE_PTR(set);

@@ -157,7 +157,7 @@ static int read_config(struct options *o, struct err *err)
 		*eq = '\0';
 		r = config_set(o, trim(key), trim(eq + 1), err);
 		if (r < 0)
-			return err_prefix(err, "%s:%d: ", o->config_path, n);
+			return err_prefix(err, r, "%s:%d: ", o->config_path, n);
 	}
 	return 0;
 }

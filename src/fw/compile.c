@@ -752,7 +752,7 @@ static int emit_rule(struct builder *b, size_t i)
 				     "source MAC (libvirt refuses them too)");
 	r = instance_rule_expand(b->inst, i, &e, b->err);
 	if (r < 0)
-		return err_prefix(b->err, "port %s: filter '%s': ", b->port, ir->filter->name);
+		return err_prefix(b->err, r, "port %s: filter '%s': ", b->port, ir->filter->name);
 	if (filter_proto_info[ir->rule->proto].layer == FILTER_LAYER_L3) {
 		for (enum side s = SIDE_FI; s <= SIDE_HI && r >= 0; s++)
 			r = emit_rule_on_side(b, i, s, e);

@@ -26,19 +26,24 @@ int err_set(struct err *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int err_prefix(struct err *err, const char *fmt, ...)
+int err_prefix(struct err *err, int r, const char *fmt, ...)
 {
 	char joined[ERR_MSG_MAX];
 	va_list ap;
 	int n;
 
+	assert(r < 0);
 	if (!err)
-		return 0;
+		return r;
+	/* a callee that failed without a message (a bare -ENOMEM) still gets one */
+	if (err->code == 0 || !err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(-r));
+	err->code = r;
 	va_start(ap, fmt);
 	n = vsnprintf(joined, sizeof(joined), fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return err->code;
+		return r;
 	if ((size_t)n < sizeof(joined) - 1) {
 		size_t room = sizeof(joined) - 1 - (size_t)n, len = strnlen(err->msg, room);
 
@@ -46,7 +51,7 @@ int err_prefix(struct err *err, const char *fmt, ...)
 		joined[(size_t)n + len] = '\0';
 	}
 	memcpy(err->msg, joined, sizeof(err->msg));
-	return err->code;
+	return r;
 }
 
 void err_clear(struct err *err)

@@ -20,7 +20,11 @@ int err_set(struct err *err, int code, const char *fmt, ...) __attribute__((form
 int err_setv(struct err *err, int code, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
-/* Prefixes the message already in err with more context ("while doing X: "). */
-int err_prefix(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Prefixes the message already in err with more context ("while doing X: ")
+ * and returns r, the callee's result (negative). A callee that set no
+ * message leaves strerror(-r) to be prefixed.
+ */
+int err_prefix(struct err *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void err_clear(struct err *err);

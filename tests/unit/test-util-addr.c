@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/addr.h"
+#include "util/err.h"
 
 static void test_mac_parse_short_octets(void **state)
 {
@@ -46,12 +47,33 @@ static void test_mask_prefix(void **state)
 	assert_int_equal(mask_prefix_len(hole, 4), -EINVAL);
 }
 
+static int fail_with(struct err *err, int r)
+{
+	return err_prefix(err, r, "port %s: ", "vnet0");
+}
+
+static void test_err_prefix_returns_callee_result(void **state)
+{
+	struct err err = { 0 };
+
+	/* a callee that failed without a message: the result is kept, strerror says why */
+	assert_int_equal(fail_with(&err, -ENOMEM), -ENOMEM);
+	assert_int_equal(err.code, -ENOMEM);
+	assert_string_equal(err.msg, "port vnet0: Cannot allocate memory");
+	/* a callee with a message: prefixed, and its own result returned */
+	err_set(&err, -EINVAL, "bad value");
+	assert_int_equal(fail_with(&err, -EINVAL), -EINVAL);
+	assert_string_equal(err.msg, "port vnet0: bad value");
+	assert_int_equal(fail_with(NULL, -EIO), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mac_parse_short_octets),
 		cmocka_unit_test(test_mac_parse_rejects),
 		cmocka_unit_test(test_mask_prefix),
+		cmocka_unit_test(test_err_prefix_returns_callee_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
