@@ -108,16 +108,14 @@ static int filter_item(const struct daemon_filter_info *info, void *userdata)
 	return 0;
 }
 
-static void add_learning(struct ctl_obj *obj, const struct port *p);
-
-static void add_port_summary(struct ctl_obj *obj, const struct port *p)
+static void add_port_summary(struct ctl_obj *obj, const struct engine_port_info *p)
 {
 	char mac[MAC_TEXT_MAX];
 
 	mac_format(p->binding->mac, mac);
 	ctl_obj_add_string(obj, "port", p->binding->portdev);
 	ctl_obj_add_string(obj, "filter", p->binding->ref.filter);
-	ctl_obj_add_string(obj, "state", port_state_names[p->state]);
+	ctl_obj_add_string(obj, "state", engine_port_state_names[p->state]);
 	ctl_obj_add_string(obj, "mac", mac);
 	ctl_obj_add_string(obj, "template", p->template_id);
 	ctl_obj_add_string(obj, "note", p->note);
@@ -135,12 +133,13 @@ static void add_params(struct ctl_obj *obj, const struct filter_params *params)
 	}
 }
 
-static void add_addresses(struct ctl_obj *obj, const struct port *p)
+/* Times are the engine's monotonic seconds: shown as unix seconds. */
+static void add_addresses(struct ctl_obj *obj, const struct engine_port_info *p)
 {
 	struct ctl_array *arr = ctl_obj_add_array(obj, "addresses");
 
 	for (size_t i = 0; i < p->n_addrs; i++) {
-		const struct port_addr *a = &p->addrs[i];
+		const struct engine_addr *a = &p->addrs[i];
 		struct ctl_obj *o = ctl_array_add_obj(arr);
 		char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
 
@@ -151,13 +150,13 @@ static void add_addresses(struct ctl_obj *obj, const struct port *p)
 			ipv4_format(a->server, server);
 			ctl_obj_add_string(o, "server", server);
 		}
-		if (a->lease_end >= 0)
-			ctl_obj_add_int(o, "lease_end", a->lease_end);
-		ctl_obj_add_int(o, "learned_at", a->learned_at);
+		if (a->has_lease)
+			ctl_obj_add_int(o, "lease_end", daemon_wall_time(a->lease_end));
+		ctl_obj_add_int(o, "learned_at", daemon_wall_time(a->learned_at));
 	}
 }
 
-static void add_learning(struct ctl_obj *obj, const struct port *p)
+static void add_learning(struct ctl_obj *obj, const struct engine_port_info *p)
 {
 	struct ctl_obj *l;
 	struct ctl_array *servers;
@@ -167,8 +166,8 @@ static void add_learning(struct ctl_obj *obj, const struct port *p)
 		return;
 	l = ctl_obj_add_obj(obj, "learning");
 	ctl_obj_add_string(l, "mode", p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any");
-	if (p->state == PORT_LEARNING)
-		ctl_obj_add_int(l, "since", p->learning_since);
+	if (p->state == ENGINE_PORT_LEARNING)
+		ctl_obj_add_int(l, "since", daemon_wall_time(p->learning_since));
 	ctl_obj_add_int(l, "timeout", p->learn_timeout_s);
 	servers = ctl_obj_add_array(l, "trusted_servers");
 	for (size_t i = 0; i < p->n_servers; i++) {
@@ -179,7 +178,7 @@ static void add_learning(struct ctl_obj *obj, const struct port *p)
 	}
 }
 
-static struct ctl_obj *port_details(const struct port *p)
+static struct ctl_obj *port_details(const struct engine_port_info *p)
 {
 	struct ctl_obj *obj = ctl_obj_new(), *owner;
 	char uuid[37];
@@ -193,7 +192,7 @@ static struct ctl_obj *port_details(const struct port *p)
 	ctl_obj_add_string(obj, "attach", p->attach == FW_ATTACH_NETDEV ? "netdev" : "bridge");
 	ctl_obj_add_int(obj, "ifindex", p->ifindex);
 	ctl_obj_add_uint(obj, "port_id", p->port_id);
-	ctl_obj_add_int(obj, "created_at", p->created_at);
+	ctl_obj_add_int(obj, "created_at", daemon_wall_time(p->created_at));
 	add_params(obj, &p->binding->ref.params);
 	add_learning(obj, p);
 	return obj;
@@ -275,7 +274,7 @@ static int binding_from_xml(const char *xml, struct binding **ret, struct err *e
 
 /* ---- verbs -------------------------------------------------------------- */
 
-static void add_learn_stats(struct ctl_obj *data, const struct daemon_learn_stats *st,
+static void add_learn_stats(struct ctl_obj *data, const struct engine_learn_stats *st,
 			    unsigned group)
 {
 	struct ctl_obj *l = ctl_obj_add_obj(data, "learning");
@@ -299,8 +298,9 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 
 	ctl_obj_add_string(data, "version", VIFGUARD_VERSION);
 	ctl_obj_add_int(data, "pid", getpid());
-	ctl_obj_add_uint(data, "bindings", daemon_port_count(ctx->daemon));
-	add_learn_stats(data, daemon_learn_stats(ctx->daemon), daemon_nflog_group(ctx->daemon));
+	ctl_obj_add_uint(data, "bindings", engine_port_count(daemon_engine(ctx->daemon)));
+	add_learn_stats(data, engine_learn_stats(daemon_engine(ctx->daemon)),
+			daemon_nflog_group(ctx->daemon));
 	reply_ok(conn, req->id, data);
 }
 
@@ -401,9 +401,11 @@ static void do_binding_create(struct control_ctx *ctx, struct control_conn *conn
 	if (r >= 0) {
 		_cleanup_free_ char *port = strdup(b->portdev);
 
+		struct engine_port_info info;
+
 		r = daemon_binding_create(ctx->daemon, b, &err);
-		if (r >= 0 && port && daemon_port_find(ctx->daemon, port))
-			data = port_details(daemon_port_find(ctx->daemon, port));
+		if (r >= 0 && port && engine_port_find(daemon_engine(ctx->daemon), port, &info))
+			data = port_details(&info);
 	}
 	reply_result(conn, req->id, r, &err, data);
 }
@@ -422,11 +424,13 @@ static void do_binding_list(struct control_ctx *ctx, struct control_conn *conn,
 {
 	struct list_ctx lc = { .conn = conn, .id = req->id };
 
-	for (size_t i = 0; i < daemon_port_count(ctx->daemon); i++) {
+	struct engine_port_info info;
+
+	for (size_t i = 0; engine_port_get(daemon_engine(ctx->daemon), i, &info); i++) {
 		struct ctl_obj *obj = ctl_obj_new();
 
-		add_port_summary(obj, daemon_port_get(ctx->daemon, i));
-		add_addresses(obj, daemon_port_get(ctx->daemon, i));
+		add_port_summary(obj, &info);
+		add_addresses(obj, &info);
 		send_item(&lc, obj);
 	}
 	send_count(&lc);
@@ -435,15 +439,15 @@ static void do_binding_list(struct control_ctx *ctx, struct control_conn *conn,
 static void do_binding_show(struct control_ctx *ctx, struct control_conn *conn,
 			    const struct ctl_request *req)
 {
-	const struct port *p = daemon_port_find(ctx->daemon, req->port);
+	struct engine_port_info info;
 	struct err err = { 0 };
 
-	if (!p) {
+	if (!engine_port_find(daemon_engine(ctx->daemon), req->port, &info)) {
 		err_set(&err, -ENOENT, "port %s is not bound", req->port);
 		reply_result(conn, req->id, -ENOENT, &err, NULL);
 		return;
 	}
-	reply_ok(conn, req->id, port_details(p));
+	reply_ok(conn, req->id, port_details(&info));
 }
 
 static void do_binding_dumpxml(struct control_ctx *ctx, struct control_conn *conn,
@@ -515,7 +519,7 @@ char *control_event_line(const struct daemon_event *ev, size_t *ret_len)
 	struct ctl_obj *obj = ctl_obj_new();
 	char *line = NULL;
 
-	ctl_obj_add_string(obj, "type", daemon_event_names[ev->type]);
+	ctl_obj_add_string(obj, "type", engine_event_names[ev->type]);
 	if (ev->port)
 		ctl_obj_add_string(obj, "port", ev->port);
 	if (ev->filter)

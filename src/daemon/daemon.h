@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon's core: filters, bindings and what the kernel holds for them,
- * wired to fw (nftables), store (SQLite) and link (rtnetlink lookups). Every
- * operation is synchronous and leaves a consistent state on every path:
- * the kernel change is one transaction, the store change one transaction,
- * and the in-memory state changes only after both succeeded. The event
- * loop (loop.c) and the control server (control.c) call in here; nothing
- * here knows libuv or the wire format.
+ * The daemon's executor: it turns requests, frames, link events and ticks
+ * into engine inputs, and carries out the engine's actions through fw
+ * (nftables), store (SQLite) and link (rtnetlink). It decides nothing: the
+ * engine does. It also owns what needs I/O around the filters (the filter
+ * directories, the definitions as stored). The event loop (loop.c) and the
+ * control server (control.c) call in here; nothing here knows libuv or the
+ * wire format.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "filter/filter.h"
-#include "fw/compile.h"
-#include "learn/policy.h"
+#include "engine/engine.h"
+#include "link/link.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -31,77 +30,8 @@ struct daemon_config {
 	unsigned nflog_group;    /* where learning copies frames */
 };
 
-enum port_state {
-	PORT_NEW,
-	PORT_LEARNING,
-	PORT_ACTIVE,
-	PORT_FAILED,
-	PORT_STATE__MAX,
-};
-
-extern const char *const port_state_names[PORT_STATE__MAX];
-
-struct fw_record;
-
-/* An address a port learned. */
-struct port_addr {
-	uint8_t ip[4];
-	enum learn_source source;
-	bool has_server;
-	uint8_t server[4]; /* the DHCP server that granted it */
-	int64_t lease_end; /* unix seconds; -1: no lease (ARP, IPv4, infinite) */
-	int64_t learned_at;
-};
-
-/* A bound port. Owned by the daemon; borrowed pointers stay valid until the port is deleted. */
-struct port {
-	struct binding *binding; /* owned; binding->portdev is the port's name */
-	enum port_state state;
-	unsigned port_id;         /* id in the packet mark, unique among ports */
-	struct fw_record *record; /* what the kernel holds for it; NULL when nothing */
-	char *template_id;        /* owned copy of record's, for listings */
-	int ifindex;
-	enum fw_attach attach; /* on a bridge, or a macvtap filtered by its own netdev hooks */
-	uint8_t mac[6];        /* the port's own (host side) MAC, to notice a replacement */
-	char *note;            /* why the port is failed, or why its rules are stale; or NULL */
-	int64_t created_at;
-	/* learning: the binding gives no IP and the filters need one */
-	bool learns;
-	bool is_blocked;  /* learning failed: everything is dropped until relearn */
-	bool is_settling; /* learned during this capture read; its rules go in at its end */
-	enum learn_mode learn_mode;
-	uint8_t (*servers)[4]; /* owned; DHCPSERVER, n_servers == 0: any server */
-	size_t n_servers;
-	struct learn_xids xids;
-	struct port_addr *addrs; /* owned, n_addrs */
-	size_t n_addrs;
-	int64_t learning_since; /* unix seconds while learning */
-	int learn_timeout_s;    /* 0: no timeout */
-};
-
-enum daemon_event_type {
-	DAEMON_EVENT_BINDING_CREATED,
-	DAEMON_EVENT_BINDING_DELETED,
-	DAEMON_EVENT_BINDING_UPDATED,
-	DAEMON_EVENT_PORT_GONE,
-	DAEMON_EVENT_PORT_RENAMED,
-	DAEMON_EVENT_PORT_FAILED,
-	DAEMON_EVENT_FILTER_DEFINED,
-	DAEMON_EVENT_FILTER_UNDEFINED,
-	DAEMON_EVENT_RELOADED,
-	DAEMON_EVENT_LEARNING,
-	DAEMON_EVENT_LEARNED,
-	DAEMON_EVENT_RENEWED,
-	DAEMON_EVENT_ADDRESS_REMOVED,
-	DAEMON_EVENT_EXPIRED,
-	DAEMON_EVENT_CONFLICT,
-	DAEMON_EVENT__MAX,
-};
-
-extern const char *const daemon_event_names[DAEMON_EVENT__MAX];
-
 struct daemon_event {
-	enum daemon_event_type type;
+	enum engine_event_type type;
 	const char *port;   /* or NULL */
 	const char *filter; /* or NULL */
 	const char *message;
@@ -154,34 +84,28 @@ int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err);
 /* Bindings; each takes ownership of b, also on failure. */
 int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err);
 int daemon_binding_delete(struct daemon *d, const char *port, struct err *err);
-const struct port *daemon_port_find(const struct daemon *d, const char *name);
-size_t daemon_port_count(const struct daemon *d);
-/* The i-th port in name order. */
-const struct port *daemon_port_get(const struct daemon *d, size_t i);
+/* What the engine knows, read-only, for listings; valid until the next call that changes state. */
+const struct engine *daemon_engine(const struct daemon *d);
+/* Monotonic seconds (the engine's times) to unix seconds, for showing them. */
+int64_t daemon_wall_time(int64_t mono);
 int daemon_binding_dumpxml(struct daemon *d, const char *port, char **ret, struct err *err);
 
 /* Learning */
-struct daemon_learn_stats {
-	uint64_t n_records;
-	uint64_t n_unknown_port; /* records for ports that are not bound */
-	uint64_t verdicts[_LEARN_VERDICT_MAX];
-	uint64_t drops[_LEARN_DROP_MAX];
-};
 /*
- * One NFLOG record from the capture: parse, decide, act. The rules of ports
- * that learned an address go in at daemon_learn_flush(), after the read.
+ * One NFLOG record from the capture: parsed, and handed to the engine. The
+ * rules of ports that learned an address go in at daemon_learn_flush(),
+ * after the read, in one transaction.
  */
 void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len);
-/* Applies what the records of one read taught, in one transaction; then the events. */
 void daemon_learn_flush(struct daemon *d);
-/* Lease ends and learning timeouts; now in unix seconds. */
-void daemon_tick(struct daemon *d, int64_t now);
+/* Lease ends and learning timeouts, on the monotonic clock. */
+void daemon_tick(struct daemon *d);
 /* Starts learning again: forgets the learned addresses, back to the learning rules. */
 int daemon_binding_relearn(struct daemon *d, const char *port, struct err *err);
-const struct daemon_learn_stats *daemon_learn_stats(const struct daemon *d);
 unsigned daemon_nflog_group(const struct daemon *d);
 
-/* A link event from the watcher: a bound port disappeared, was renamed or changed MAC (mac may be
- * NULL). */
-void daemon_link_gone(struct daemon *d, int ifindex, const char *name);
-void daemon_link_changed(struct daemon *d, int ifindex, const char *name, const uint8_t mac[6]);
+/* A link appeared, changed (name, MAC) or was listed by a dump. */
+void daemon_link_changed(struct daemon *d, const struct link_info *link);
+void daemon_link_gone(struct daemon *d, int ifindex);
+/* A complete listing of the links ended: a bound port it did not show is gone. */
+void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n);

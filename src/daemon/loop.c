@@ -331,11 +331,10 @@ static void link_event_cb(const struct link_event *ev, void *userdata)
 				l->dump_seen[l->n_dump_seen++] = ev->info.ifindex;
 			}
 		}
-		daemon_link_changed(l->daemon, ev->info.ifindex, ev->info.name,
-				    ev->info.has_mac ? ev->info.mac : NULL);
+		daemon_link_changed(l->daemon, &ev->info);
 		break;
 	case LINK_EVENT_DEL:
-		daemon_link_gone(l->daemon, ev->info.ifindex, ev->info.name);
+		daemon_link_gone(l->daemon, ev->info.ifindex);
 		break;
 	case LINK_EVENT_RESYNC:
 		log_warn("link: events were lost; listing the links again");
@@ -347,18 +346,10 @@ static void link_event_cb(const struct link_event *ev, void *userdata)
 	}
 }
 
-/* After a re-dump: a bound port the listing did not show is gone. */
+/* After a re-dump: the engine says which bound ports the listing did not show. */
 static void reconcile_after_dump(struct loop *l)
 {
-	for (size_t i = daemon_port_count(l->daemon); i-- > 0;) {
-		const struct port *p = daemon_port_get(l->daemon, i);
-		bool is_seen = false;
-
-		for (size_t k = 0; k < l->n_dump_seen && !is_seen; k++)
-			is_seen = l->dump_seen[k] == p->ifindex;
-		if (!is_seen)
-			daemon_link_gone(l->daemon, p->ifindex, p->binding->portdev);
-	}
+	daemon_link_dump_done(l->daemon, l->dump_seen, l->n_dump_seen);
 	free(l->dump_seen);
 	l->dump_seen = NULL;
 	l->n_dump_seen = 0;
@@ -406,7 +397,7 @@ static void tick_cb(uv_timer_t *t)
 {
 	struct loop *l = t->data;
 
-	daemon_tick(l->daemon, (int64_t)time(NULL));
+	daemon_tick(l->daemon);
 }
 
 /* ---- signals, watchdog ------------------------------------------------- */
@@ -518,8 +509,8 @@ int loop_run(const struct daemon_config *cfg, struct err *err)
 	signal(SIGPIPE, SIG_IGN);
 	r = setup(l, cfg, err);
 	if (r >= 0) {
-		log_info("ready: %zu bindings, control socket %s", daemon_port_count(l->daemon),
-			 cfg->socket_path);
+		log_info("ready: %zu bindings, control socket %s",
+			 engine_port_count(daemon_engine(l->daemon)), cfg->socket_path);
 		(void)sd_notify(0, "READY=1");
 		uv_run(&l->uv, UV_RUN_DEFAULT);
 	}

@@ -1046,11 +1046,14 @@ static int finish(struct builder *b, struct fw_port *p)
 	p->template_del = replace_placeholder(del.buf, id);
 	/* dispatch last on add (the chains must be complete), first on delete */
 	strbuf_add(&dispatch, b->elements_add.buf ? b->elements_add.buf : "");
-	p->elements_add = replace_placeholder(dispatch.buf, id);
+	if (strbuf_error(&dispatch) == 0)
+		p->elements_add = replace_placeholder(dispatch.buf, id);
 	strbuf_reset(&dispatch);
 	add_dispatch(b, &dispatch, "delete");
 	strbuf_add(&dispatch, b->elements_del.buf ? b->elements_del.buf : "");
-	p->elements_del = replace_placeholder(dispatch.buf, id);
+	/* a reset buffer whose refill failed reads as empty: no half a removal record */
+	if (strbuf_error(&dispatch) == 0)
+		p->elements_del = replace_placeholder(dispatch.buf, id);
 	p->n_rules = b->n_rules;
 	p->n_elements = b->n_elements + b->n_dispatch;
 	p->needs_inet = b->has_l3;

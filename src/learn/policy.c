@@ -320,3 +320,21 @@ int learn_decide(const struct learn_port *port, enum learn_dir dir, const struct
 		return ignore(ret, LEARN_DROP_OTHER_L3);
 	}
 }
+
+void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir)
+{
+	switch (f->origin) {
+	case LEARN_ORIGIN_NETDEV_EGRESS:
+		*ret_ifindex = f->outdev;
+		*ret_dir = LEARN_DIR_FROM_VM;
+		break;
+	case LEARN_ORIGIN_NETDEV_INGRESS:
+		*ret_ifindex = f->indev;
+		*ret_dir = LEARN_DIR_TO_VM;
+		break;
+	default:
+		*ret_ifindex = f->outdev ? f->outdev : f->indev;
+		*ret_dir = f->outdev ? LEARN_DIR_TO_VM : LEARN_DIR_FROM_VM;
+		break;
+	}
+}

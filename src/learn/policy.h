@@ -131,6 +131,13 @@ struct learn_decision {
 int learn_decide(const struct learn_port *port, enum learn_dir dir, const struct learn_frame *f,
 		 struct learn_decision *ret);
 
+/*
+ * Which port a captured frame belongs to, and its direction: the NFLOG
+ * origin says where it was logged (towards a port at postrouting when outdev
+ * is set, else from it at prerouting; a macvtap's egress is the VM sending).
+ */
+void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir);
+
 /* LEARN_DROP_NONE when addr may be learned, else the LEARN_DROP_ADDR_* reason. */
 enum learn_drop learn_addr_check(const uint8_t addr[4]);
 

@@ -105,8 +105,12 @@ char *strbuf_steal(struct strbuf *sb)
 		strbuf_fini(sb);
 		return NULL;
 	}
-	if (!sb->buf && !strbuf_reserve(sb, 0))
-		return NULL;
+	if (!sb->buf) {
+		/* nothing was added: an empty string, terminated */
+		if (!strbuf_reserve(sb, 0))
+			return NULL;
+		sb->buf[0] = '\0';
+	}
 	p = sb->buf;
 	strbuf_init(sb);
 	return p;

@@ -262,7 +262,7 @@ in_ns "$VM2" python3 "$FRAMES" send eth0 ipv4 --tag b2 --smac "$VM2_MAC" --sip "
 kill -CONT "$DAEMON_PID"
 expect_eq "vnet1 learned" "$VM1_IP" "$(wait_for "$VM1_IP" addrs vnet1)"
 expect_eq "vnet2, whose rules cannot go in, failed alone" failed "$(wait_for failed state vnet2)"
-check "both were tried in one transaction first" grep -q "learning: 2 ports in one transaction" \
+check "both were tried in one transaction first" grep -q "2 ports in one transaction" \
 	"$TMPD/daemon.log"
 expect_eq "vnet1's full rules work" 3 \
 	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$GW_IP")"

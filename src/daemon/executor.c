@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The executor: the engine's actions carried out, in the order the engine
+ * gave them, which is the order that lets a crash at any point leave a
+ * state the next start repairs: the store learns the intent first, then the
+ * kernel changes in one transaction, then the store records what the kernel
+ * holds. Store writes between two kernel changes are one store transaction;
+ * consecutive applies are one nftables transaction (one at a time when that
+ * fails, so that a bad port fails alone). It decides nothing.
+ */
+#include "daemon/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "fw/apply.h"
+#include "link/link.h"
+#include "store/store.h"
+#include "util/addr.h"
+#include "util/cleanup.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+/* ---- carrying out actions ----------------------------------------------- */
+
+static const char *const source_store_names[_LEARN_SOURCE_MAX] = {
+	[LEARN_SOURCE_DHCP] = STORE_SOURCE_DHCP,
+	[LEARN_SOURCE_ARP] = STORE_SOURCE_ARP,
+	[LEARN_SOURCE_IPV4] = STORE_SOURCE_IPV4,
+};
+
+int64_t daemon_wall_time(int64_t mono)
+{
+	return clock_convert(mono, clock_mono_s(), clock_wall_s());
+}
+
+int64_t daemon_mono_time(int64_t wall)
+{
+	return clock_convert(wall, clock_wall_s(), clock_mono_s());
+}
+
+static void emit(struct daemon *d, const struct engine_action *a)
+{
+	struct daemon_event ev = { .type = a->event,
+				   .port = a->port,
+				   .filter = a->filter,
+				   .message = a->message,
+				   .address = a->address };
+
+	if (a->has_timestamp) {
+		ev.has_latency = true;
+		ev.latency_from = a->latency_from;
+		ev.latency_us = clock_wall_us() - a->timestamp_us;
+	}
+	log_info("%s%s%s: %s", engine_event_names[ev.type], ev.port ? " " : "",
+		 ev.port ? ev.port : "", ev.message);
+	if (d->on_event)
+		d->on_event(&ev, d->userdata);
+}
+
+static void store_open_batch(struct daemon *d)
+{
+	struct err err = { 0 };
+
+	if (d->is_store_open)
+		return;
+	d->is_store_open = store_begin(d->store, &err) >= 0;
+	if (!d->is_store_open)
+		log_err("store: %s; writing one by one", err.msg);
+}
+
+static void store_close_batch(struct daemon *d)
+{
+	struct err err = { 0 };
+
+	if (!d->is_store_open)
+		return;
+	d->is_store_open = false;
+	if (store_commit(d->store, &err) < 0) {
+		log_err("store: the batch was not saved: %s", err.msg);
+		(void)store_rollback(d->store, NULL);
+	}
+}
+
+static int store_binding(struct daemon *d, const struct engine_action *a, struct err *err)
+{
+	_cleanup_free_ char *xml = conf_binding_format(a->binding);
+	char mac[MAC_TEXT_MAX];
+	struct store_binding sb = {
+		.port = a->port,
+		.xml = xml,
+		.state = engine_port_state_names[a->state],
+		.port_id = a->port_id,
+		.ifindex = a->ifindex,
+		.mac = mac,
+		.learning_since = STORE_TIME_NONE,
+		.failed_reason = a->note,
+	};
+
+	if (!xml)
+		return err_set(err, -ENOMEM, "out of memory");
+	mac_format(a->mac, mac);
+	return store_binding_save(d->store, &sb, err);
+}
+
+static int store_address(struct daemon *d, const struct engine_action *a, struct err *err)
+{
+	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
+	int64_t lease_end =
+		a->addr.has_lease ? daemon_wall_time(a->addr.lease_end) : STORE_TIME_NONE;
+
+	ipv4_format(a->addr.ip, ip);
+	ipv4_format(a->addr.server, server);
+	return store_address_add(d->store, a->port, ip, 4, source_store_names[a->addr.source],
+				 a->addr.has_server ? server : NULL, lease_end, err);
+}
+
+static int store_write(struct daemon *d, const struct engine_action *a, struct err *err)
+{
+	_cleanup_free_ char *record = NULL;
+	char ip[IP_TEXT_MAX];
+
+	switch (a->type) {
+	case ENGINE_ACT_STORE_BINDING:
+		return store_binding(d, a, err);
+	case ENGINE_ACT_STORE_STATE:
+		return store_binding_set_state(d->store, a->port, engine_port_state_names[a->state],
+					       a->note, err);
+	case ENGINE_ACT_STORE_RECORD:
+		record = a->record ? fw_record_format(a->record) : NULL;
+		if (a->record && !record)
+			return err_set(err, -ENOMEM, "out of memory");
+		return store_binding_set_record(d->store, a->port, a->port_id, record, err);
+	case ENGINE_ACT_STORE_UNBIND:
+		return store_binding_delete(d->store, a->port, err);
+	case ENGINE_ACT_STORE_ADDR:
+		return store_address(d, a, err);
+	case ENGINE_ACT_STORE_ADDR_DEL:
+		ipv4_format(a->addr.ip, ip);
+		return store_address_delete(d->store, a->port, ip, err);
+	case ENGINE_ACT_STORE_ADDRS_DEL:
+		return store_addresses_delete_all(d->store, a->port, err);
+	case ENGINE_ACT_STORE_FILTER:
+		return store_filter_save(d->store, a->filter, a->message, err);
+	case ENGINE_ACT_STORE_FILTER_DEL:
+		return store_filter_delete(d->store, a->filter, err);
+	default:
+		return 0;
+	}
+}
+
+/* The result of one apply, kept until the round's end, then told to the engine. */
+struct applied {
+	char *port;
+	int r;
+	struct fw_record *record;
+	struct err err;
+};
+
+static void apply_one(struct daemon *d, const struct engine_action *a, struct applied *ret)
+{
+	bool was_lost = false;
+
+	ret->r = fw_replace_port(d->fw, a->compiled, a->record, &ret->record, &was_lost, &ret->err);
+	if (was_lost)
+		log_warn("port %s: its recorded rules are not in the kernel; adding afresh",
+			 a->port);
+}
+
+/* Actions v[0..n) are applies: one transaction, or one at a time when that fails. */
+static void apply_batch(struct daemon *d, const struct engine_action *v, size_t n,
+			struct applied *ret)
+{
+	const struct fw_port **ports = n > 1 ? calloc(n, sizeof(*ports)) : NULL;
+	const struct fw_record **olds = n > 1 ? calloc(n, sizeof(*olds)) : NULL;
+	struct fw_record **recs = n > 1 ? calloc(n, sizeof(*recs)) : NULL;
+	struct err err = { 0 };
+	bool is_batched = false;
+
+	if (ports && olds && recs) {
+		for (size_t i = 0; i < n; i++) {
+			ports[i] = v[i].compiled;
+			olds[i] = v[i].record;
+		}
+		is_batched = fw_apply_ports(d->fw, n, (const struct fw_port *const *)ports, olds,
+					    recs, &err) == 0;
+		if (!is_batched)
+			log_warn("%zu ports in one transaction: %s; one at a time", n, err.msg);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ret[i].port = v[i].port;
+		if (is_batched)
+			ret[i].record = recs[i];
+		else
+			apply_one(d, &v[i], &ret[i]);
+	}
+	free(ports);
+	free(olds);
+	free(recs);
+}
+
+static void kernel_change(struct daemon *d, const struct engine_action *a)
+{
+	struct err err = { 0 };
+
+	switch (a->type) {
+	case ENGINE_ACT_REMOVE:
+		if (a->owned_record && fw_remove_port(d->fw, a->owned_record, a->is_last, &err) < 0)
+			log_warn("port %s: removing its rules: %s (already gone?)", a->port,
+				 err.msg);
+		if (a->forget_rates)
+			fw_forget_rates(d->fw, a->port, (enum fw_attach)a->ifindex);
+		break;
+	case ENGINE_ACT_NOTE_TEMPLATE:
+		fw_note_template(d->fw, a->record->template_id);
+		log_info("port %s: rules in place, untouched", a->port);
+		break;
+	case ENGINE_ACT_SET_DOWN:
+		if (link_set_down(a->port, &err) < 0)
+			log_err("port %s: cannot set it down: %s", a->port, err.msg);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool is_store_action(enum engine_action_type type)
+{
+	return type <= ENGINE_ACT_STORE_FILTER_DEL;
+}
+
+/* The first error of the inputs a request caused, and the rebuild failures they reported. */
+struct outcome {
+	int r;
+	struct err *err;
+	struct strbuf *failures;
+};
+
+static void take_outcome(struct outcome *o, struct engine_actions *acts)
+{
+	if (acts->r < 0 && o->r >= 0) {
+		o->r = acts->r;
+		if (o->err)
+			*o->err = acts->err;
+	}
+	if (o->failures && acts->failures.len)
+		strbuf_addf(o->failures, "%s%s", o->failures->len ? "; " : "", acts->failures.buf);
+}
+
+/*
+ * Carries out acts in order, round after round: the results of a round's
+ * applies go back to the engine, whose answers are the next round. Takes
+ * acts (empties it).
+ */
+static void execute(struct daemon *d, struct engine_actions *acts, struct outcome *o)
+{
+	while (acts->n) {
+		struct engine_actions next;
+		struct applied *results = calloc(acts->n, sizeof(*results));
+		size_t n_results = 0;
+
+		engine_actions_init(&next);
+		take_outcome(o, acts);
+		for (size_t i = 0; i < acts->n; i++) {
+			const struct engine_action *a = &acts->v[i];
+			struct err err = { 0 };
+			size_t k = i;
+
+			if (is_store_action(a->type)) {
+				store_open_batch(d);
+				if (store_write(d, a, &err) < 0 && err.code != -ENOENT)
+					log_err("store: %s", err.msg);
+				continue;
+			}
+			if (a->type == ENGINE_ACT_EVENT) {
+				emit(d, a);
+				continue;
+			}
+			/* the store's intent is durable before the kernel changes */
+			store_close_batch(d);
+			if (a->type != ENGINE_ACT_APPLY) {
+				kernel_change(d, a);
+				continue;
+			}
+			while (k < acts->n && acts->v[k].type == ENGINE_ACT_APPLY)
+				k++;
+			if (results) {
+				apply_batch(d, &acts->v[i], k - i, &results[n_results]);
+				n_results += k - i;
+			}
+			i = k - 1;
+		}
+		store_close_batch(d);
+		for (size_t i = 0; i < n_results; i++) {
+			struct engine_input in = { .type = ENGINE_IN_APPLIED,
+						   .applied = { .port = results[i].port,
+								.r = results[i].r,
+								.error = results[i].err.msg,
+								.record = results[i].record } };
+
+			if (results[i].r < 0)
+				log_err("%s", results[i].err.msg);
+			(void)engine_handle(d->engine, &in, clock_mono_s(), &next);
+		}
+		free(results);
+		engine_actions_fini(acts);
+		*acts = next;
+	}
+	take_outcome(o, acts);
+	engine_actions_fini(acts);
+}
+
+/* One input through the engine, and its actions carried out. */
+int daemon_dispatch(struct daemon *d, const struct engine_input *in, struct strbuf *failures,
+		    struct err *err)
+{
+	struct engine_actions acts;
+	struct outcome o = { .err = err, .failures = failures };
+
+	engine_actions_init(&acts);
+	(void)engine_handle(d->engine, in, clock_mono_s(), &acts);
+	execute(d, &acts, &o);
+	if (o.r < 0 && err && !err->msg[0])
+		err_set(err, o.r, "%s", strerror(-o.r));
+	return o.r;
+}
+
+void daemon_execute(struct daemon *d, struct engine_actions *acts)
+{
+	struct outcome o = { 0 };
+
+	execute(d, acts, &o);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the daemon's files share; nothing outside src/daemon includes this. */
+#pragma once
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "util/strbuf.h"
+
+struct fw_ctx;
+struct store;
+
+/* A filter defined at run time: kept as its canonical XML, as stored. */
+struct defined_filter {
+	char *name;
+	char *xml;
+};
+
+struct daemon {
+	struct daemon_config cfg;
+	daemon_event_fn on_event;
+	void *userdata;
+	struct engine *engine;
+	struct defined_filter *defined;
+	size_t n_defined;
+	struct fw_ctx *fw;
+	struct store *store;
+	bool is_store_open;            /* a store transaction is open */
+	struct engine_actions learned; /* what the records of the running capture read asked */
+};
+
+/* executor.c: one input through the engine, and its actions carried out */
+int daemon_dispatch(struct daemon *d, const struct engine_input *in, struct strbuf *failures,
+		    struct err *err);
+/* Carries out a list of actions gathered outside daemon_dispatch (a capture read); takes it. */
+void daemon_execute(struct daemon *d, struct engine_actions *acts);
+/* Unix seconds (stored) to the engine's monotonic seconds. */
+int64_t daemon_mono_time(int64_t wall);
+
+/* filters.c */
+int daemon_build_filters(const struct daemon_config *cfg, const struct defined_filter *defined,
+			 size_t n_defined, struct filter_set **ret, struct err *err);
+int daemon_defined_put(struct daemon *d, char *name, char *xml, struct defined_filter *old);
+void daemon_defined_fini(struct defined_filter *df);
+void daemon_log_diag(void *userdata, enum conf_severity sev, const char *msg);

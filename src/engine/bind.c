@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Bindings: create and delete on request, restore at start-up, and follow
+ * the links they are bound to (gone, renamed, replaced, missed by a
+ * listing).
+ */
+#include "engine/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+static int port_new(struct binding *b, int64_t now, struct engine_port **ret)
+{
+	struct engine_port *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->binding = b;
+	p->created_at = now;
+	*ret = p;
+	return 0;
+}
+
+/* The smallest id in 1..65535 no port uses; 0 when all are taken. */
+static unsigned allocate_port_id(const struct engine *e)
+{
+	uint8_t used[0x10000 / 8] = { 0 };
+
+	for (size_t i = 0; i < e->n_ports; i++)
+		used[e->ports[i]->port_id / 8] |= (uint8_t)(1u << (e->ports[i]->port_id % 8));
+	for (unsigned id = 1; id <= 0xffff; id++)
+		if (!(used[id / 8] & (1u << (id % 8))))
+			return id;
+	return 0;
+}
+
+int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
+		struct engine_actions *out)
+{
+	_cleanup_(binding_freep) struct binding *b = in->bind.binding;
+	struct engine_port *p = NULL;
+	struct fw_port *compiled = NULL;
+	enum engine_port_state state = ENGINE_PORT_NEW;
+	struct err err = { 0 };
+	int r;
+
+	if (engine_port_lookup(e, b->portdev)) {
+		r = err_set(&err, -EEXIST, "port %s is already bound (delete its binding first)",
+			    b->portdev);
+		return engine_fail_input(out, r, &err);
+	}
+	if (!in->bind.has_link) {
+		r = in->bind.link_error < 0 ? in->bind.link_error : -ENODEV;
+		if (r == -ENODEV)
+			err_set(&err, r, "cannot bind port %s: no such interface (VM not started?)",
+				b->portdev);
+		else
+			err_set(&err, r, "cannot bind port %s: %s", b->portdev, strerror(-r));
+		return engine_fail_input(out, r, &err);
+	}
+	r = port_new(b, now, &p);
+	if (r < 0)
+		return engine_fail_input(out, r, NULL);
+	b = NULL;
+	p->ifindex = in->bind.link.ifindex;
+	p->attach = port_attach(p->binding, &in->bind.link);
+	memcpy(p->mac, in->bind.link.mac, sizeof(p->mac));
+	p->port_id = allocate_port_id(e);
+	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
+	if (r >= 0)
+		r = engine_port_insert(e, p);
+	if (r < 0) {
+		fw_port_free(compiled);
+		engine_port_free(p);
+		return engine_fail_input(out, r, err.code ? &err : NULL);
+	}
+	if (state == ENGINE_PORT_LEARNING &&
+	    port_pending_event(p, ENGINE_EVENT_LEARNING, NULL,
+			       "learning the IP address (%s mode%s)",
+			       p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any",
+			       p->n_servers ? ", trusted DHCP servers only" : "") < 0)
+		r = -ENOMEM;
+	/* the intent first: a crash after the kernel change is repaired at the next start */
+	if (r >= 0)
+		r = port_store_binding(p, ENGINE_PORT_NEW, out);
+	if (r >= 0)
+		return port_request_apply(p, compiled, APPLY_CREATE, state, out);
+	fw_port_free(compiled);
+	engine_port_free(engine_port_take(e, p->binding->portdev));
+	out->n = 0; /* nothing of it may be carried out */
+	return engine_fail_input(out, -ENOMEM, NULL);
+}
+
+int engine_unbind(struct engine *e, const char *name, struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_lookup(e, name);
+	struct err err = { 0 };
+	int r;
+
+	if (!p) {
+		r = err_set(&err, -ENOENT, "port %s is not bound", name);
+		return engine_fail_input(out, r, &err);
+	}
+	r = port_remove(e, p, out);
+	if (r >= 0)
+		r = engine_emit(out, ENGINE_EVENT_BINDING_DELETED, name, p->binding->ref.filter,
+				"binding removed, the port is unfiltered");
+	engine_port_free(engine_port_take(e, name));
+	return r;
+}
+
+static void port_gone(struct engine *e, struct engine_port *p, const char *why,
+		      struct engine_actions *out)
+{
+	(void)port_remove(e, p, out);
+	(void)engine_emit(out, ENGINE_EVENT_PORT_GONE, p->binding->portdev, p->binding->ref.filter,
+			  "%s: binding and rules removed", why);
+	engine_port_free(engine_port_take(e, p->binding->portdev));
+}
+
+int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_by_ifindex(e, ifindex);
+
+	if (p)
+		port_gone(e, p, "the port disappeared", out);
+	return 0;
+}
+
+int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out)
+{
+	for (size_t i = e->n_ports; i-- > 0;) {
+		bool is_seen = false;
+
+		for (size_t k = 0; k < n && !is_seen; k++)
+			is_seen = ifindexes[k] == e->ports[i]->ifindex;
+		if (!is_seen)
+			port_gone(e, e->ports[i], "the port disappeared", out);
+	}
+	return 0;
+}
+
+/* A rename follows the port: its elements are keyed by name, so they are re-keyed atomically. */
+static int port_rename(struct engine *e, struct engine_port *p, const char *name, int64_t now,
+		       struct engine_actions *out)
+{
+	_cleanup_free_ char *old_name = strdup(p->binding->portdev);
+	char *new_name = strdup(name);
+	struct engine_action unbind = { .type = ENGINE_ACT_STORE_UNBIND };
+
+	if (!old_name || !new_name) {
+		free(new_name);
+		return -ENOMEM;
+	}
+	unbind.port = strdup(old_name);
+	p = engine_port_take(e, old_name);
+	free(p->binding->portdev);
+	p->binding->portdev = new_name;
+	if (engine_port_insert(e, p) < 0) {
+		/* the slot it had was just freed: cannot fail for memory; for safety, drop it */
+		port_gone(e, p, "out of memory", out);
+		free(unbind.port);
+		return -ENOMEM;
+	}
+	(void)engine_act(out, &unbind);
+	(void)port_store_binding(p, p->state, out);
+	(void)port_pending_event(p, ENGINE_EVENT_PORT_RENAMED, NULL, "renamed from %s", old_name);
+	return port_settle_now(e, p, now, out);
+}
+
+int engine_link(struct engine *e, const struct link_info *link, int64_t now,
+		struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_by_ifindex(e, link->ifindex);
+
+	if (!p)
+		return 0;
+	if (link->has_mac && memcmp(p->mac, link->mac, sizeof(p->mac)) != 0) {
+		port_gone(e, p, "the port's MAC address changed", out);
+		return 0;
+	}
+	if (strcmp(p->binding->portdev, link->name) != 0)
+		return port_rename(e, p, link->name, now, out);
+	return 0;
+}
+
+/*
+ * One stored binding at start-up: if the port is gone or was replaced, the
+ * binding goes; if its rules in the kernel are already right, nothing is
+ * touched; otherwise they are applied (replacing what the record says is
+ * there, or added afresh after a reboot); if that fails, the port goes down.
+ */
+int engine_restore(struct engine *e, const struct engine_restore *in, int64_t now,
+		   struct engine_actions *out)
+{
+	struct fw_record *record = in->record;
+	struct fw_port *compiled = NULL;
+	enum engine_port_state state = ENGINE_PORT_ACTIVE;
+	struct engine_port *p = NULL;
+	struct err err = { 0 };
+	int r;
+
+	r = port_new(in->binding, in->created_at, &p);
+	if (r < 0) {
+		binding_free(in->binding);
+		fw_record_free(record);
+		return r;
+	}
+	p->port_id = in->port_id;
+	p->ifindex = in->ifindex;
+	if (in->has_mac)
+		memcpy(p->mac, in->mac, sizeof(p->mac));
+	p->record = record;
+	p->state = ENGINE_PORT_ACTIVE;
+	p->is_blocked = record && strcmp(record->template_id, "blocked") == 0;
+	p->learning_since = in->was_learning ? in->learning_since : now;
+	p->note = engine_strdup(in->failed_reason);
+	for (size_t i = 0; i < in->n_addrs && r >= 0; i++)
+		r = port_addr_add(p, &in->addrs[i]);
+	if (r >= 0)
+		r = engine_port_insert(e, p);
+	if (r < 0) {
+		engine_port_free(p);
+		return r;
+	}
+	if (!in->has_link || (in->ifindex && in->link.ifindex != in->ifindex) ||
+	    memcmp(in->link.mac, p->mac, sizeof(p->mac)) != 0) {
+		port_gone(e, p, in->has_link ? "the port was replaced" : "the port is gone", out);
+		return 0;
+	}
+	p->attach = port_attach(p->binding, &in->link);
+	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
+	if (r < 0) {
+		port_fail(p, err.msg, out);
+		return 0;
+	}
+	p->state = state;
+	if (in->is_record_present && port_same_rules(compiled, p->record)) {
+		struct engine_action note = { .type = ENGINE_ACT_NOTE_TEMPLATE,
+					      .port = strdup(p->binding->portdev),
+					      .record = p->record };
+
+		fw_port_free(compiled);
+		return engine_act(out, &note);
+	}
+	r = port_request_apply(p, compiled, APPLY_SETTLE, state, out);
+	if (r < 0)
+		port_fail(p, "out of memory", out);
+	return 0;
+}

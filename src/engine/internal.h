@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the engine's files share; nothing outside src/engine includes this. */
+#pragma once
+
+#include "engine/engine.h"
+
+/* What an outstanding apply is for: it says what follows its result. */
+enum apply_purpose {
+	APPLY_NONE,
+	APPLY_CREATE,  /* a new binding: on failure the binding goes, the request fails */
+	APPLY_SETTLE,  /* addresses changed, learning restarted, restored: failure sets it down */
+	APPLY_BLOCK,   /* learning timed out: failure sets it down */
+	APPLY_REBUILD, /* the filters changed: failure keeps the old rules */
+};
+
+/* An event that is emitted once the port's rules are in. */
+struct pending_event {
+	enum engine_event_type type;
+	char *message;
+	char *address;
+	bool has_timestamp;
+	int64_t timestamp_us;
+	const char *latency_from;
+};
+
+struct engine_port {
+	struct binding *binding; /* owned; binding->portdev is the port's name */
+	enum engine_port_state state;
+	unsigned port_id;
+	struct fw_record *record; /* what the kernel holds for it; NULL when nothing */
+	int ifindex;
+	enum fw_attach attach;
+	uint8_t mac[6]; /* the port's own (host side) MAC, to notice a replacement */
+	char *note;     /* why the port is failed, or why its rules are stale; or NULL */
+	int64_t created_at;
+	bool learns;     /* the binding gives no IP */
+	bool is_blocked; /* learning failed: everything is dropped until relearn */
+	enum learn_mode learn_mode;
+	uint8_t (*servers)[4]; /* owned; DHCPSERVER; n_servers == 0: any server */
+	size_t n_servers;
+	struct learn_xids xids;
+	struct engine_addr *addrs; /* owned */
+	size_t n_addrs;
+	int64_t learning_since;
+	int learn_timeout_s; /* 0: none */
+	/* an apply is due (is_settling) or outstanding (purpose) */
+	bool is_settling;
+	enum apply_purpose purpose;
+	enum engine_port_state next_state;
+	unsigned n_elements;          /* of the rules asked for, for the events */
+	struct pending_event *events; /* owned, emitted when the apply succeeded */
+	size_t n_events;
+};
+
+struct engine {
+	struct engine_config cfg;
+	struct filter_set *filters; /* the effective set */
+	struct engine_port **ports; /* sorted by name */
+	size_t n_ports;
+	struct engine_learn_stats stats;
+};
+
+/* engine.c */
+struct engine_port *engine_port_lookup(const struct engine *e, const char *name);
+struct engine_port *engine_port_by_ifindex(const struct engine *e, int ifindex);
+int engine_port_insert(struct engine *e, struct engine_port *p);
+struct engine_port *engine_port_take(struct engine *e, const char *name);
+struct engine_port *engine_port_free(struct engine_port *p);
+int engine_act(struct engine_actions *out, const struct engine_action *a);
+/* Appends an event about port p (may be NULL; then filter names the filter). */
+int engine_emit(struct engine_actions *out, enum engine_event_type type, const char *port,
+		const char *filter, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int engine_fail_input(struct engine_actions *out, int r, const struct err *err);
+/* Copies a string into an action; NULL stays NULL. */
+char *engine_strdup(const char *s);
+
+void pending_events_clear(struct engine_port *p);
+
+/* port.c: compiling a port and carrying out the results of its applies */
+int port_compile(const struct engine *e, const struct filter_set *set, struct engine_port *p,
+		 int64_t now, struct fw_port **ret, enum engine_port_state *ret_state,
+		 struct err *err);
+/* Compiles p now and asks for its rules; on a compile error the port fails (set down). */
+int port_settle_now(struct engine *e, struct engine_port *p, int64_t now,
+		    struct engine_actions *out);
+int port_request_apply(struct engine_port *p, struct fw_port *compiled, enum apply_purpose purpose,
+		       enum engine_port_state state, struct engine_actions *out);
+int port_pending_event(struct engine_port *p, enum engine_event_type type, const char *address,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void port_fail(struct engine_port *p, const char *why, struct engine_actions *out);
+int port_remove(struct engine *e, struct engine_port *p, struct engine_actions *out);
+int port_store_binding(const struct engine_port *p, enum engine_port_state state,
+		       struct engine_actions *out);
+int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
+		   struct engine_actions *out);
+bool port_same_rules(const struct fw_port *compiled, const struct fw_record *rec);
+enum fw_attach port_attach(const struct binding *b, const struct link_info *link);
+int port_addr_add(struct engine_port *p, const struct engine_addr *a);
+
+/* bind.c: requests about bindings, link events, start-up */
+int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
+		struct engine_actions *out);
+int engine_unbind(struct engine *e, const char *name, struct engine_actions *out);
+int engine_restore(struct engine *e, const struct engine_restore *in, int64_t now,
+		   struct engine_actions *out);
+int engine_link(struct engine *e, const struct link_info *link, int64_t now,
+		struct engine_actions *out);
+int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out);
+int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out);
+
+/* learning.c */
+int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct learn_frame *f,
+		 int64_t now, struct engine_actions *out);
+int engine_flush(struct engine *e, int64_t now, struct engine_actions *out);
+int engine_tick(struct engine *e, int64_t now, struct engine_actions *out);
+int engine_relearn(struct engine *e, const char *name, int64_t now, struct engine_actions *out);
+
+/* filters.c */
+int engine_set_filters(struct engine *e, const struct engine_input *in, int64_t now,
+		       struct engine_actions *out);

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Learning: what a frame teaches a port (learn_decide), who owns an
+ * address, leases and learning timeouts. A frame's effect on the rules
+ * waits for the end of its capture read (engine_flush), so that a burst of
+ * VMs learning is one transaction.
+ */
+#include "engine/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/addr.h"
+
+static ssize_t addr_index(const struct engine_port *p, const uint8_t ip[4])
+{
+	for (size_t i = 0; i < p->n_addrs; i++)
+		if (memcmp(p->addrs[i].ip, ip, 4) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The port other than self that owns ip: learned, or given as its IP parameter. */
+static const struct engine_port *owner_of(const struct engine *e, const struct engine_port *self,
+					  const uint8_t ip[4])
+{
+	for (size_t i = 0; i < e->n_ports; i++) {
+		const struct engine_port *p = e->ports[i];
+		const struct filter_var *given;
+
+		if (p == self)
+			continue;
+		if (addr_index(p, ip) >= 0)
+			return p;
+		given = filter_params_find(&p->binding->ref.params, "IP");
+		for (size_t k = 0; given && k < given->n_values; k++) {
+			uint8_t v[4];
+
+			if (ipv4_parse(given->values[k], v) == 0 && memcmp(v, ip, 4) == 0)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+static void lease_set(struct engine_addr *a, const struct learn_decision *dec, int64_t now)
+{
+	a->has_lease = dec->has_lease && dec->lease_s != LEARN_LEASE_INFINITE;
+	a->lease_end = a->has_lease ? now + (int64_t)dec->lease_s : 0;
+}
+
+static int store_addr(const struct engine_port *p, const struct engine_addr *a,
+		      enum engine_action_type type, struct engine_actions *out)
+{
+	struct engine_action act = { .type = type,
+				     .port = strdup(p->binding->portdev),
+				     .addr = *a };
+
+	return act.port ? engine_act(out, &act) : -ENOMEM;
+}
+
+static void learn_address(struct engine *e, struct engine_port *p, const struct learn_decision *dec,
+			  const struct learn_frame *f, int64_t now, struct engine_actions *out)
+{
+	const struct engine_port *owner = owner_of(e, p, dec->addr);
+	struct engine_addr a = { .source = dec->source,
+				 .has_server = dec->has_server_id,
+				 .learned_at = now };
+	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
+	int r;
+
+	ipv4_format(dec->addr, ip);
+	if (owner) {
+		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
+				  p->binding->ref.filter,
+				  "%s claims %s, which belongs to port %s: refused",
+				  learn_source_name(dec->source), ip, owner->binding->portdev);
+		return;
+	}
+	memcpy(a.ip, dec->addr, 4);
+	memcpy(a.server, dec->server_id, 4);
+	lease_set(&a, dec, now);
+	ipv4_format(a.server, server);
+	if (dec->source == LEARN_SOURCE_DHCP)
+		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
+				       "learned %s from a DHCP ACK of %s (lease %us); full rules "
+				       "applied",
+				       ip, a.has_server ? server : "?", dec->lease_s);
+	else
+		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
+				       "learned %s from the VM's %s; full rules applied", ip,
+				       learn_source_name(dec->source));
+	if (r < 0 || port_addr_add(p, &a) < 0) {
+		/* forgotten as if never seen: the VM asks again */
+		if (r >= 0)
+			free(p->events[--p->n_events].message),
+				free(p->events[p->n_events].address);
+		return;
+	}
+	p->events[p->n_events - 1].has_timestamp = f->has_timestamp || f->is_timestamp_ours;
+	p->events[p->n_events - 1].timestamp_us = f->timestamp_us;
+	p->events[p->n_events - 1].latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
+	(void)store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
+	p->is_settling = true;
+}
+
+/* Forgets address i of the port; its rules follow at the flush. */
+static void forget_address(struct engine_port *p, size_t i, enum engine_event_type type,
+			   const char *why, struct engine_actions *out)
+{
+	char ip[IP_TEXT_MAX];
+
+	ipv4_format(p->addrs[i].ip, ip);
+	(void)store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR_DEL, out);
+	p->addrs[i] = p->addrs[--p->n_addrs];
+	/* learning again is known once the rules are compiled: the event says so then */
+	(void)port_pending_event(p, type, ip, "%s %s%s", ip, why,
+				 p->n_addrs == 0 && p->learns ? "; learning again" : "");
+	p->is_settling = true;
+}
+
+static void renew_address(struct engine_port *p, const struct learn_decision *dec, int64_t now,
+			  struct engine_actions *out)
+{
+	ssize_t i = addr_index(p, dec->addr);
+	char ip[IP_TEXT_MAX];
+
+	if (i < 0)
+		return;
+	lease_set(&p->addrs[i], dec, now);
+	p->addrs[i].source = LEARN_SOURCE_DHCP;
+	ipv4_format(dec->addr, ip);
+	(void)store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR, out);
+	/* the kernel's timeout of the address moves with the lease */
+	(void)port_pending_event(p, ENGINE_EVENT_RENEWED, ip, "lease of %s renewed for %us", ip,
+				 dec->lease_s);
+	p->is_settling = true;
+}
+
+int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct learn_frame *f,
+		 int64_t now, struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_by_ifindex(e, ifindex);
+	struct learn_port view;
+	struct learn_decision dec;
+	uint8_t(*addrs)[4];
+	ssize_t i;
+
+	e->stats.n_records++;
+	if (!p || !p->learns || p->is_blocked || p->purpose != APPLY_NONE) {
+		e->stats.n_unknown_port++;
+		return 0;
+	}
+	view = (struct learn_port){
+		.mode = p->learn_mode,
+		.is_learning = p->state == ENGINE_PORT_LEARNING && !p->is_settling,
+		.servers = (const uint8_t(*)[4])p->servers,
+		.n_servers = p->n_servers,
+		.xids = p->xids,
+	};
+	addrs = p->n_addrs ? calloc(p->n_addrs, sizeof(*addrs)) : NULL;
+	memcpy(view.vm_mac, p->binding->mac, 6);
+	for (size_t k = 0; addrs && k < p->n_addrs; k++)
+		memcpy(addrs[k], p->addrs[k].ip, 4);
+	view.addrs = (const uint8_t(*)[4])addrs;
+	view.n_addrs = addrs ? p->n_addrs : 0;
+	learn_decide(&view, dir, f, &dec);
+	free(addrs);
+	e->stats.verdicts[dec.verdict]++;
+	switch (dec.verdict) {
+	case LEARN_VERDICT_IGNORE:
+		e->stats.drops[dec.reason]++;
+		break;
+	case LEARN_VERDICT_RECORD_XID:
+		learn_xids_record(&p->xids, dec.xid, dec.addr);
+		break;
+	case LEARN_VERDICT_LEARN:
+		learn_address(e, p, &dec, f, now, out);
+		break;
+	case LEARN_VERDICT_RENEW:
+		renew_address(p, &dec, now, out);
+		break;
+	case LEARN_VERDICT_REMOVE:
+		i = addr_index(p, dec.addr);
+		if (i >= 0)
+			forget_address(p, (size_t)i, ENGINE_EVENT_ADDRESS_REMOVED,
+				       "released or refused by DHCP", out);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The rules of every port whose addresses changed, in one batch. */
+int engine_flush(struct engine *e, int64_t now, struct engine_actions *out)
+{
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i]->is_settling)
+			(void)port_settle_now(e, e->ports[i], now, out);
+	return 0;
+}
+
+/* Learning failed: the port drops everything until relearn (libvirt leaves it open). */
+static void port_block(struct engine *e, struct engine_port *p, const char *why, int64_t now,
+		       struct engine_actions *out)
+{
+	p->is_blocked = true;
+	free(p->note);
+	p->note = strdup(why);
+	(void)port_settle_now(e, p, now, out);
+}
+
+int engine_tick(struct engine *e, int64_t now, struct engine_actions *out)
+{
+	for (size_t i = 0; i < e->n_ports; i++) {
+		struct engine_port *p = e->ports[i];
+
+		if (p->purpose != APPLY_NONE)
+			continue;
+		for (size_t k = p->n_addrs; k-- > 0;)
+			if (p->addrs[k].has_lease && p->addrs[k].lease_end <= now)
+				forget_address(p, k, ENGINE_EVENT_EXPIRED,
+					       "expired (the lease ended without renewal)", out);
+		if (p->state == ENGINE_PORT_LEARNING && !p->is_settling && p->learn_timeout_s > 0 &&
+		    now - p->learning_since >= p->learn_timeout_s) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "no address learned within %d s",
+				 p->learn_timeout_s);
+			port_block(e, p, why, now, out);
+		}
+	}
+	return 0;
+}
+
+int engine_relearn(struct engine *e, const char *name, int64_t now, struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_lookup(e, name);
+	struct engine_action clear = { .type = ENGINE_ACT_STORE_ADDRS_DEL };
+	struct err err = { 0 };
+	int r;
+
+	if (!p) {
+		r = err_set(&err, -ENOENT, "port %s is not bound", name);
+		return engine_fail_input(out, r, &err);
+	}
+	if (!p->learns) {
+		r = err_set(&err, -EINVAL,
+			    "port %s does not learn its address: its binding gives IP", name);
+		return engine_fail_input(out, r, &err);
+	}
+	clear.port = strdup(name);
+	if (!clear.port || engine_act(out, &clear) < 0)
+		return engine_fail_input(out, -ENOMEM, NULL);
+	p->is_blocked = false;
+	p->n_addrs = 0;
+	memset(&p->xids, 0, sizeof(p->xids));
+	free(p->note);
+	p->note = NULL;
+	p->state = ENGINE_PORT_NEW;
+	(void)port_pending_event(p, ENGINE_EVENT_LEARNING, NULL,
+				 "learning the IP address again (%s mode)",
+				 p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any");
+	return port_settle_now(e, p, now, out);
+}

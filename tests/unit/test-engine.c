@@ -1,0 +1,1054 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine's decisions, driven by crafted inputs, without root: the
+ * binding lifecycle, learning verdicts on real frame bytes, leases and
+ * timeouts on the monotonic clock, restart and re-dump reconciliation,
+ * filter changes, and every out-of-memory path of create and learn
+ * (allocation failures injected through the linker's --wrap).
+ *
+ * A small executor stands in for the daemon's: it records every action and
+ * answers each APPLY with a record made from the compiled rules, or with
+ * an error for the ports told to fail.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "conf/load.h"
+#include "engine/engine.h"
+#include "learn-frames.h"
+#include "testlib.h"
+#include "util/addr.h"
+
+/* ---- allocation failures --------------------------------------------------- */
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+char *__real_strdup(const char *s);
+int __real_vasprintf(char **ret, const char *fmt, va_list ap);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+char *__wrap_strdup(const char *s);
+int __wrap_vasprintf(char **ret, const char *fmt, va_list ap);
+
+/* > 0: the fail_at-th allocation from now on fails (and only that one) */
+static long fail_at, n_allocs;
+
+static bool should_fail(void)
+{
+	return fail_at > 0 && ++n_allocs == fail_at;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return should_fail() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+	return should_fail() ? NULL : __real_realloc(p, size);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return should_fail() ? NULL : __real_strdup(s);
+}
+
+int __wrap_vasprintf(char **ret, const char *fmt, va_list ap)
+{
+	if (should_fail())
+		return -1;
+	return __real_vasprintf(ret, fmt, ap);
+}
+
+static void inject_failure(long at)
+{
+	fail_at = at;
+	n_allocs = 0;
+}
+
+/* ---- the stand-in executor ---------------------------------------------------- */
+
+#define LOG_MAX 256
+
+struct logged {
+	enum engine_action_type type;
+	char port[32];
+	enum engine_event_type event;
+	enum engine_port_state state;
+	char message[256];
+	bool has_old; /* APPLY replaced a record */
+	char template_id[32];
+	unsigned n_elements;
+	struct engine_addr addr;
+};
+
+struct fixture {
+	struct engine *e;
+	int64_t now;
+	struct logged log[LOG_MAX];
+	size_t n_log;
+	const char *fail_port; /* its applies fail */
+	int last_r;
+	struct err last_err;
+	char failures[1024];
+	struct engine_actions pending; /* a capture read's actions, until its flush */
+};
+
+static struct fw_record *record_of(const struct fw_port *p)
+{
+	/* the executor's own memory: never a failure injected into the engine */
+	struct fw_record *rec = __real_calloc(1, sizeof(*rec));
+
+	assert_non_null(rec);
+	rec->port = __real_strdup(p->port);
+	rec->attach = p->attach;
+	rec->port_id = p->port_id;
+	rec->template_id = __real_strdup(p->template_id);
+	rec->template_del = __real_strdup(p->template_del);
+	rec->elements_del = __real_strdup(p->elements_del);
+	return rec;
+}
+
+static void log_action(struct fixture *fx, const struct engine_action *a)
+{
+	struct logged *l;
+
+	assert_true(fx->n_log < LOG_MAX);
+	l = &fx->log[fx->n_log++];
+	*l = (struct logged){ .type = a->type,
+			      .event = a->event,
+			      .state = a->state,
+			      .addr = a->addr,
+			      .has_old = a->record != NULL };
+	snprintf(l->port, sizeof(l->port), "%s", a->port ? a->port : "");
+	snprintf(l->message, sizeof(l->message), "%s", a->message ? a->message : "");
+	if (a->compiled) {
+		snprintf(l->template_id, sizeof(l->template_id), "%s", a->compiled->template_id);
+		l->n_elements = a->compiled->n_elements;
+	}
+}
+
+/* Carries out the actions round after round, as the daemon does; returns the input's result. */
+static int run(struct fixture *fx, const struct engine_input *in)
+{
+	struct engine_actions acts = fx->pending;
+	int r;
+
+	fx->n_log = 0;
+	fx->failures[0] = '\0';
+	engine_actions_init(&fx->pending);
+	r = engine_handle(fx->e, in, fx->now, &acts);
+	fx->last_r = acts.r;
+	fx->last_err = acts.err;
+	while (acts.n) {
+		struct engine_actions next;
+
+		engine_actions_init(&next);
+		if (acts.failures.len)
+			snprintf(fx->failures, sizeof(fx->failures), "%s", acts.failures.buf);
+		for (size_t i = 0; i < acts.n; i++) {
+			const struct engine_action *a = &acts.v[i];
+			struct engine_input applied = { .type = ENGINE_IN_APPLIED };
+			bool is_failing;
+
+			log_action(fx, a);
+			if (a->type != ENGINE_ACT_APPLY)
+				continue;
+			is_failing = fx->fail_port && strcmp(fx->fail_port, a->port) == 0;
+			applied.applied.port = a->port;
+			applied.applied.r = is_failing ? -EIO : 0;
+			applied.applied.error = is_failing ? "nft: injected failure" : NULL;
+			applied.applied.record = is_failing ? NULL : record_of(a->compiled);
+			(void)engine_handle(fx->e, &applied, fx->now, &next);
+		}
+		if (next.r < 0 && r >= 0) {
+			r = next.r;
+			fx->last_r = next.r;
+			fx->last_err = next.err;
+		}
+		if (next.failures.len)
+			snprintf(fx->failures, sizeof(fx->failures), "%s", next.failures.buf);
+		engine_actions_fini(&acts);
+		acts = next;
+	}
+	engine_actions_fini(&acts);
+	return r;
+}
+
+static size_t count(const struct fixture *fx, enum engine_action_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fx->n_log; i++)
+		n += fx->log[i].type == type;
+	return n;
+}
+
+static const struct logged *find_event(const struct fixture *fx, enum engine_event_type ev)
+{
+	for (size_t i = 0; i < fx->n_log; i++)
+		if (fx->log[i].type == ENGINE_ACT_EVENT && fx->log[i].event == ev)
+			return &fx->log[i];
+	return NULL;
+}
+
+static size_t index_of(const struct fixture *fx, enum engine_action_type type)
+{
+	for (size_t i = 0; i < fx->n_log; i++)
+		if (fx->log[i].type == type)
+			return i;
+	return SIZE_MAX;
+}
+
+static struct filter_set *load_filters(void)
+{
+	struct filter_set *set = filter_set_new();
+	char *dir = test_source_path("filters");
+
+	assert_non_null(set);
+	assert_non_null(dir);
+	assert_true(conf_load_dir(dir, set, NULL) >= 0);
+	free(dir);
+	return set;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct engine_config cfg = { .learn_timeout_s = 60, .nflog_group = 3710 };
+
+	assert_non_null(fx);
+	assert_int_equal(engine_new(&cfg, load_filters(), &fx->e), 0);
+	engine_actions_init(&fx->pending);
+	fx->now = 1000;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	inject_failure(0);
+	engine_actions_fini(&fx->pending);
+	engine_free(fx->e);
+	free(fx);
+	return 0;
+}
+
+static const uint8_t host_mac1[6] = { 0xfe, 0x54, 0, 0, 0, 1 };
+static const uint8_t host_mac2[6] = { 0xfe, 0x54, 0, 0, 0, 2 };
+
+static struct link_info link_of(const char *name, int ifindex, const uint8_t mac[6])
+{
+	struct link_info link = { .ifindex = ifindex, .has_mac = true, .is_up = true };
+
+	snprintf(link.name, sizeof(link.name), "%s", name);
+	snprintf(link.kind, sizeof(link.kind), "tun");
+	memcpy(link.mac, mac, 6);
+	return link;
+}
+
+/* A binding of port to filter for the VM fx_vm_mac; params: "NAME=value" ..., NULL. */
+static struct binding *binding_of(const char *port, const char *filter, const uint8_t vm_mac[6],
+				  ...)
+{
+	struct binding *b = binding_new();
+	const char *kv;
+	va_list ap;
+
+	assert_non_null(b);
+	b->portdev = strdup(port);
+	b->ref.filter = strdup(filter);
+	memcpy(b->mac, vm_mac, 6);
+	va_start(ap, vm_mac);
+	while ((kv = va_arg(ap, const char *))) {
+		char name[64];
+		const char *eq = strchr(kv, '=');
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - kv), kv);
+		assert_int_equal(filter_params_add(&b->ref.params, name, eq + 1), 0);
+	}
+	va_end(ap);
+	return b;
+}
+
+static int bind_port(struct fixture *fx, struct binding *b, int ifindex, const uint8_t mac[6])
+{
+	struct engine_input in = { .type = ENGINE_IN_BIND,
+				   .bind = { .binding = b, .has_link = true } };
+
+	in.bind.link = link_of(b->portdev, ifindex, mac);
+	return run(fx, &in);
+}
+
+static enum engine_port_state state_of(const struct fixture *fx, const char *port)
+{
+	struct engine_port_info info;
+
+	assert_true(engine_port_find(fx->e, port, &info));
+	return info.state;
+}
+
+/* A frame's bytes, parsed as the capture would, handed in; then the read's end. */
+static void frame(struct fixture *fx, int ifindex, enum learn_dir dir, const uint8_t *bytes,
+		  size_t len)
+{
+	struct learn_frame f;
+	struct engine_input in = { .type = ENGINE_IN_FRAME,
+				   .frame = { .ifindex = ifindex, .dir = dir, .frame = &f } };
+	struct engine_input flush = { .type = ENGINE_IN_FLUSH };
+
+	assert_int_equal(learn_eth_parse(bytes, len, &f), 0);
+	assert_int_equal(engine_handle(fx->e, &in, fx->now, &fx->pending), 0);
+	/* nothing reaches the kernel before the read ends */
+	for (size_t i = 0; i < fx->pending.n; i++)
+		assert_int_not_equal(fx->pending.v[i].type, ENGINE_ACT_APPLY);
+	run(fx, &flush);
+}
+
+static void dhcp_exchange(struct fixture *fx, int ifindex)
+{
+	frame(fx, ifindex, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
+	frame(fx, ifindex, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN);
+	frame(fx, ifindex, LEARN_DIR_TO_VM, fx_dhcp_ack, FX_DHCP_LEN);
+}
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+static void test_bind_given_ip_is_active(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		0);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	/* the intent is stored before the kernel changes; the record after */
+	assert_true(index_of(fx, ENGINE_ACT_STORE_BINDING) < index_of(fx, ENGINE_ACT_APPLY));
+	assert_true(index_of(fx, ENGINE_ACT_APPLY) < index_of(fx, ENGINE_ACT_STORE_RECORD));
+	assert_int_equal(fx->log[index_of(fx, ENGINE_ACT_STORE_BINDING)].state, ENGINE_PORT_NEW);
+	assert_false(fx->log[index_of(fx, ENGINE_ACT_APPLY)].has_old);
+	assert_non_null(find_event(fx, ENGINE_EVENT_BINDING_CREATED));
+	assert_null(find_event(fx, ENGINE_EVENT_LEARNING));
+	assert_int_equal(engine_filter_users(fx->e, "no-mac-spoofing"), 1);
+}
+
+static void test_bind_without_ip_learns(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, NULL), 10, host_mac1),
+		0);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_LEARNING);
+	assert_true(info.learns);
+	assert_int_equal(info.learn_mode, LEARN_MODE_ANY);
+	assert_int_equal(info.learning_since, fx->now);
+	assert_int_equal(info.learn_timeout_s, 60);
+	assert_string_equal(find_event(fx, ENGINE_EVENT_LEARNING)->message,
+			    "learning the IP address (any mode)");
+}
+
+static void test_bind_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input in = { .type = ENGINE_IN_BIND };
+
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		0);
+	/* the same port twice */
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.6", NULL),
+			  10, host_mac1),
+		-EEXIST);
+	assert_non_null(strstr(fx->last_err.msg, "already bound"));
+	assert_int_equal(fx->n_log, 0);
+	/* no such interface */
+	in.bind.binding = binding_of("vnet9", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.link_error = -ENODEV;
+	assert_int_equal(run(fx, &in), -ENODEV);
+	assert_string_equal(fx->last_err.msg,
+			    "cannot bind port vnet9: no such interface (VM not started?)");
+	/* learning off and no IP: the missing variable is named */
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet1", "clean-traffic", fx_vm_mac,
+					      "CTRL_IP_LEARNING=none", NULL),
+				   11, host_mac2),
+			 -EINVAL);
+	assert_non_null(strstr(fx->last_err.msg, "give IP"));
+	/* a filter that does not exist */
+	assert_int_equal(bind_port(fx, binding_of("vnet1", "no-such-filter", fx_vm_mac, NULL), 11,
+				   host_mac2),
+			 -ENOENT);
+	assert_non_null(strstr(fx->last_err.msg, "vnet1"));
+	assert_int_equal(engine_port_count(fx->e), 1);
+}
+
+static void test_bind_apply_fails(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->fail_port = "vnet0";
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		-EIO);
+	assert_string_equal(fx->last_err.msg, "nft: injected failure");
+	/* the binding is gone, from the engine and the store */
+	assert_int_equal(engine_port_count(fx->e), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_UNBIND), 1);
+	assert_null(find_event(fx, ENGINE_EVENT_BINDING_CREATED));
+}
+
+static void test_unbind(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input in = { .type = ENGINE_IN_UNBIND, .port = "vnet0" };
+	size_t remove_at;
+
+	assert_int_equal(run(fx, &in), -ENOENT);
+	assert_string_equal(fx->last_err.msg, "port vnet0 is not bound");
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		0);
+	assert_int_equal(run(fx, &in), 0);
+	/* the kernel first, so no stale binding hides rules */
+	remove_at = index_of(fx, ENGINE_ACT_REMOVE);
+	assert_true(remove_at < index_of(fx, ENGINE_ACT_STORE_UNBIND));
+	assert_non_null(find_event(fx, ENGINE_EVENT_BINDING_DELETED));
+	assert_int_equal(engine_port_count(fx->e), 0);
+}
+
+static void test_port_ids_unique(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info a, b;
+
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		0);
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
+			  11, host_mac2),
+		0);
+	assert_true(engine_port_find(fx->e, "vnet0", &a));
+	assert_true(engine_port_find(fx->e, "vnet1", &b));
+	assert_true(a.port_id > 0 && b.port_id > 0);
+	assert_int_not_equal(a.port_id, b.port_id);
+}
+
+/* ---- learning ------------------------------------------------------------------ */
+
+static void bind_learning(struct fixture *fx)
+{
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, NULL), 10, host_mac1),
+		0);
+}
+
+static void test_learn_from_dhcp(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+	const struct logged *ev;
+	char ip[IP_TEXT_MAX];
+
+	bind_learning(fx);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_offer, FX_DHCP_LEN);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING); /* an OFFER never teaches */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_ack, FX_DHCP_LEN);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_ACTIVE);
+	assert_int_equal(info.n_addrs, 1);
+	assert_memory_equal(info.addrs[0].ip, fx_lease_ip, 4);
+	assert_int_equal(info.addrs[0].source, LEARN_SOURCE_DHCP);
+	assert_true(info.addrs[0].has_lease);
+	assert_int_equal(info.addrs[0].lease_end, fx->now + 3600);
+	/* stored before the rules change, in binary */
+	assert_true(index_of(fx, ENGINE_ACT_STORE_ADDR) < index_of(fx, ENGINE_ACT_APPLY));
+	assert_memory_equal(fx->log[index_of(fx, ENGINE_ACT_STORE_ADDR)].addr.ip, fx_lease_ip, 4);
+	ev = find_event(fx, ENGINE_EVENT_LEARNED);
+	assert_non_null(ev);
+	ipv4_format(fx_lease_ip, ip);
+	assert_non_null(strstr(ev->message, ip));
+	assert_true(fx->log[index_of(fx, ENGINE_ACT_APPLY)].has_old);
+}
+
+static void test_learn_from_arp_and_conflict(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t arp[60];
+	char owned[IP_TEXT_MAX], param[64];
+
+	/* vnet1 is given the address the VM's gratuitous ARP claims */
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	ipv4_format(arp + FX_OFF_ARP_SPA, owned);
+	snprintf(param, sizeof(param), "IP=%s", owned);
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet1", "clean-traffic", fx_other_mac, param, NULL),
+				   11, host_mac2),
+			 0);
+	bind_learning(fx);
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(find_event(fx, ENGINE_EVENT_CONFLICT));
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "vnet1"));
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	/* without the conflict, the same frame teaches */
+	run(fx, &(struct engine_input){ .type = ENGINE_IN_UNBIND, .port = "vnet1" });
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(find_event(fx, ENGINE_EVENT_LEARNED));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+static void test_learning_verdicts_counted(void **state)
+{
+	struct fixture *fx = *state;
+	const struct engine_learn_stats *st = engine_learn_stats(fx->e);
+
+	bind_learning(fx);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_arp_probe, sizeof(fx_arp_probe)); /* ignored */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);      /* xid */
+	frame(fx, 99, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);      /* no such port */
+	engine_count_unparsed(fx->e, 3);
+	assert_int_equal(st->n_records, 4);
+	assert_int_equal(st->n_unknown_port, 1);
+	assert_int_equal(st->verdicts[LEARN_VERDICT_IGNORE], 1);
+	assert_int_equal(st->verdicts[LEARN_VERDICT_RECORD_XID], 1);
+	assert_int_equal(st->drops[3], 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+}
+
+static void test_release_learns_again(void **state)
+{
+	struct fixture *fx = *state;
+
+	bind_learning(fx);
+	dhcp_exchange(fx, 10);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_release, FX_DHCP_LEN);
+	assert_non_null(find_event(fx, ENGINE_EVENT_ADDRESS_REMOVED));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	assert_int_equal(fx->log[index_of(fx, ENGINE_ACT_STORE_STATE)].state, ENGINE_PORT_LEARNING);
+}
+
+static void test_lease_expires_on_tick(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input tick = { .type = ENGINE_IN_TICK };
+
+	bind_learning(fx);
+	dhcp_exchange(fx, 10);
+	fx->now += 3599;
+	run(fx, &tick);
+	assert_int_equal(fx->n_log, 0);
+	fx->now += 1;
+	run(fx, &tick);
+	assert_non_null(find_event(fx, ENGINE_EVENT_EXPIRED));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+}
+
+static void test_renewal_moves_lease(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+
+	bind_learning(fx);
+	dhcp_exchange(fx, 10);
+	fx->now += 1800;
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_renew_ack, FX_DHCP_LEN);
+	assert_non_null(find_event(fx, ENGINE_EVENT_RENEWED));
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs, 1);
+	assert_true(info.addrs[0].lease_end > 1000 + 3600);
+}
+
+static void test_learning_timeout_blocks(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input tick = { .type = ENGINE_IN_TICK };
+	struct engine_input relearn = { .type = ENGINE_IN_RELEARN, .port = "vnet0" };
+	struct engine_port_info info;
+
+	bind_learning(fx);
+	fx->now += 59;
+	run(fx, &tick);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	fx->now += 1;
+	run(fx, &tick);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_FAILED);
+	assert_string_equal(info.template_id, "blocked");
+	assert_string_equal(info.note, "no address learned within 60 s");
+	assert_non_null(find_event(fx, ENGINE_EVENT_PORT_FAILED));
+	/* blocked: frames teach nothing, and the port is not set down */
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 0);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_arp_gratuitous, sizeof(fx_arp_gratuitous));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_FAILED);
+	/* relearn opens the window again, with a fresh timer */
+	assert_int_equal(run(fx, &relearn), 0);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_LEARNING);
+	assert_int_equal(info.learning_since, fx->now);
+	assert_null(info.note);
+	assert_non_null(find_event(fx, ENGINE_EVENT_LEARNING));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDRS_DEL), 1);
+	/* a port given its IP does not learn */
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
+			  11, host_mac2),
+		0);
+	relearn.port = "vnet1";
+	assert_int_equal(run(fx, &relearn), -EINVAL);
+}
+
+static void test_learn_apply_fails_sets_down(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+
+	bind_learning(fx);
+	fx->fail_port = "vnet0";
+	dhcp_exchange(fx, 10);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_FAILED);
+	assert_string_equal(info.note, "nft: injected failure");
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	assert_null(find_event(fx, ENGINE_EVENT_LEARNED));
+	assert_non_null(find_event(fx, ENGINE_EVENT_PORT_FAILED));
+}
+
+/* The engine's clock is the caller's monotonic one: nothing else moves a timeout. */
+static void test_timeouts_follow_monotonic_time_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input tick = { .type = ENGINE_IN_TICK };
+
+	bind_learning(fx);
+	dhcp_exchange(fx, 10);
+	/* a tick at the same monotonic time, however often, expires nothing */
+	for (int i = 0; i < 5; i++)
+		run(fx, &tick);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+/* ---- links ---------------------------------------------------------------------- */
+
+static void test_link_mac_change_and_gone(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input in = { .type = ENGINE_IN_LINK };
+
+	bind_learning(fx);
+	/* the same link listed again: nothing */
+	in.link = link_of("vnet0", 10, host_mac1);
+	run(fx, &in);
+	assert_int_equal(fx->n_log, 0);
+	/* another link: nothing */
+	in.link = link_of("eth0", 2, host_mac2);
+	run(fx, &in);
+	assert_int_equal(fx->n_log, 0);
+	/* its MAC changed: the binding goes */
+	in.link = link_of("vnet0", 10, host_mac2);
+	run(fx, &in);
+	assert_non_null(find_event(fx, ENGINE_EVENT_PORT_GONE));
+	assert_int_equal(count(fx, ENGINE_ACT_REMOVE), 1);
+	assert_int_equal(engine_port_count(fx->e), 0);
+	bind_learning(fx);
+	in = (struct engine_input){ .type = ENGINE_IN_LINK_GONE, .link = { .ifindex = 10 } };
+	run(fx, &in);
+	assert_int_equal(engine_port_count(fx->e), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_UNBIND), 1);
+}
+
+static void test_link_rename(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input in = { .type = ENGINE_IN_LINK };
+	struct engine_port_info info;
+
+	assert_int_equal(
+		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
+			  10, host_mac1),
+		0);
+	in.link = link_of("vm-a", 10, host_mac1);
+	run(fx, &in);
+	assert_false(engine_port_find(fx->e, "vnet0", &info));
+	assert_true(engine_port_find(fx->e, "vm-a", &info));
+	assert_int_equal(info.state, ENGINE_PORT_ACTIVE);
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_STORE_UNBIND)].port, "vnet0");
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_STORE_BINDING)].port, "vm-a");
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_string_equal(find_event(fx, ENGINE_EVENT_PORT_RENAMED)->message,
+			    "renamed from vnet0");
+}
+
+static void test_link_dump_reconcile(void **state)
+{
+	struct fixture *fx = *state;
+	const int seen[] = { 1, 11 };
+	struct engine_input in = { .type = ENGINE_IN_LINK_DUMP,
+				   .dump = { .ifindexes = seen, .n = 2 } };
+
+	bind_learning(fx);
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
+			  11, host_mac2),
+		0);
+	run(fx, &in);
+	assert_int_equal(engine_port_count(fx->e), 1);
+	assert_int_equal(state_of(fx, "vnet1"), ENGINE_PORT_ACTIVE);
+	assert_string_equal(find_event(fx, ENGINE_EVENT_PORT_GONE)->port, "vnet0");
+}
+
+/* ---- restart ---------------------------------------------------------------------- */
+
+/* What a bind of port left in the kernel, as a record (from a scratch engine). */
+static struct fw_record *bound_record(const char *port, const char *ip)
+{
+	struct fixture scratch = { 0 };
+	struct engine_config cfg = { .nflog_group = 3710 };
+	struct engine_input in = { .type = ENGINE_IN_BIND, .bind = { .has_link = true } };
+	struct engine_actions acts;
+	struct fw_record *rec = NULL;
+	char param[64];
+
+	snprintf(param, sizeof(param), "IP=%s", ip);
+	assert_int_equal(engine_new(&cfg, load_filters(), &scratch.e), 0);
+	in.bind.binding = binding_of(port, "clean-traffic", fx_vm_mac, ip ? param : NULL, NULL);
+	in.bind.link = link_of(port, 10, host_mac1);
+	engine_actions_init(&acts);
+	assert_int_equal(engine_handle(scratch.e, &in, 0, &acts), 0);
+	for (size_t i = 0; i < acts.n; i++)
+		if (acts.v[i].type == ENGINE_ACT_APPLY)
+			rec = record_of(acts.v[i].compiled);
+	engine_actions_fini(&acts);
+	engine_free(scratch.e);
+	assert_non_null(rec);
+	return rec;
+}
+
+static int restore(struct fixture *fx, const char *ip, struct fw_record *rec, bool is_present,
+		   int link_ifindex, const uint8_t link_mac[6], const struct engine_addr *addrs,
+		   size_t n_addrs)
+{
+	char param[64];
+	struct engine_input in = { .type = ENGINE_IN_RESTORE };
+
+	snprintf(param, sizeof(param), "IP=%s", ip);
+	in.restore = (struct engine_restore){
+		.binding = binding_of("vnet0", "clean-traffic", fx_vm_mac, ip ? param : NULL, NULL),
+		.port_id = 1,
+		.ifindex = 10,
+		.has_mac = true,
+		.record = rec,
+		.is_record_present = is_present,
+		.created_at = 5,
+		.addrs = addrs,
+		.n_addrs = n_addrs,
+		.has_link = link_ifindex > 0,
+	};
+	memcpy(in.restore.mac, host_mac1, 6);
+	if (link_ifindex > 0)
+		in.restore.link = link_of("vnet0", link_ifindex, link_mac);
+	return run(fx, &in);
+}
+
+static void test_restore_rules_in_place_untouched(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 10,
+				 host_mac1, NULL, 0),
+			 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_NOTE_TEMPLATE), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+static void test_restore_stale_states(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input unbind = { .type = ENGINE_IN_UNBIND, .port = "vnet0" };
+	const struct engine_addr learned = { .ip = { 10, 0, 0, 9 },
+					     .source = LEARN_SOURCE_DHCP,
+					     .has_lease = true,
+					     .lease_end = 5000 };
+	struct engine_port_info info;
+
+	/* the port is gone: the binding and its rules go */
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 0, NULL, NULL, 0);
+	assert_string_equal(find_event(fx, ENGINE_EVENT_PORT_GONE)->message,
+			    "the port is gone: binding and rules removed");
+	assert_int_equal(count(fx, ENGINE_ACT_REMOVE), 1);
+	assert_int_equal(engine_port_count(fx->e), 0);
+	/* replaced: another ifindex, or another MAC */
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 12, host_mac1, NULL, 0);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_PORT_GONE)->message, "replaced"));
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 10, host_mac2, NULL, 0);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_PORT_GONE)->message, "replaced"));
+	assert_int_equal(engine_port_count(fx->e), 0);
+	/* the record's rules are not in the kernel (a flush, a reboot): applied again */
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), false, 10, host_mac1, NULL, 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	run(fx, &unbind);
+	/* no record at all (a crash between the intent and the kernel) */
+	restore(fx, "10.0.0.5", NULL, false, 10, host_mac1, NULL, 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_false(fx->log[index_of(fx, ENGINE_ACT_APPLY)].has_old);
+	run(fx, &unbind);
+	/* the record holds other rules (the binding changed): replaced */
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.6"), true, 10, host_mac1, NULL, 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_true(fx->log[index_of(fx, ENGINE_ACT_APPLY)].has_old);
+	run(fx, &unbind);
+	/* a learning port with its stored address comes back with full rules at once */
+	restore(fx, NULL, bound_record("vnet0", NULL), true, 10, host_mac1, &learned, 1);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_ACTIVE);
+	assert_int_equal(info.n_addrs, 1);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	run(fx, &unbind);
+	/* rules that cannot be applied: the port goes down */
+	fx->fail_port = "vnet0";
+	restore(fx, "10.0.0.5", NULL, false, 10, host_mac1, NULL, 0);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_FAILED);
+}
+
+static void test_restore_compile_error_sets_down(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input in = { .type = ENGINE_IN_RESTORE };
+
+	in.restore = (struct engine_restore){
+		.binding = binding_of("vnet0", "gone-filter", fx_vm_mac, NULL),
+		.ifindex = 10,
+		.has_mac = true,
+		.has_link = true,
+	};
+	memcpy(in.restore.mac, host_mac1, 6);
+	in.restore.link = link_of("vnet0", 10, host_mac1);
+	run(fx, &in);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_FAILED);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+}
+
+/* ---- filters -------------------------------------------------------------------- */
+
+static struct filter *parse_filter(const char *xml)
+{
+	struct filter *f = NULL;
+	enum conf_doc_kind kind;
+
+	assert_true(conf_parse_mem(xml, strlen(xml), "test", NULL, &kind, &f, NULL) >= 0);
+	return f;
+}
+
+static int set_filters(struct fixture *fx, enum engine_filters_cause cause, const char *name,
+		       const char *xml)
+{
+	struct filter_set *set = load_filters();
+	struct engine_input in = { .type = ENGINE_IN_FILTERS,
+				   .filters = { .cause = cause, .name = name, .xml = xml } };
+
+	if (xml)
+		assert_int_equal(filter_set_add(set, parse_filter(xml), NULL), 0);
+	in.filters.set = set;
+	return run(fx, &in);
+}
+
+#define MINE                                                                     \
+	"<filter name='mine' chain='root'><filterref filter='no-mac-spoofing'/>" \
+	"<filterref filter='no-ip-spoofing'/></filter>"
+#define MINE_MORE                                                                \
+	"<filter name='mine' chain='root'><filterref filter='no-mac-spoofing'/>" \
+	"<filterref filter='no-ip-spoofing'/><filterref filter='no-arp-spoofing'/></filter>"
+#define MINE_NEEDS_VAR                                                           \
+	"<filter name='mine' chain='root'><filterref filter='no-mac-spoofing'/>" \
+	"<rule action='accept' direction='out'><ip srcipaddr='$OTHER'/></rule></filter>"
+
+static void test_filter_redefine_rebuilds(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE), 0);
+	assert_non_null(find_event(fx, ENGINE_EVENT_FILTER_DEFINED));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_FILTER), 1);
+	assert_int_equal(bind_port(fx, binding_of("vnet0", "mine", fx_vm_mac, "IP=10.0.0.5", NULL),
+				   10, host_mac1),
+			 0);
+	/* the same rules: nothing to apply */
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_RELOAD, NULL, MINE), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+	assert_non_null(find_event(fx, ENGINE_EVENT_RELOADED));
+	/* other rules: rebuilt */
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE_MORE), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_non_null(find_event(fx, ENGINE_EVENT_BINDING_UPDATED));
+	/* a rebuild that fails keeps the old rules and is reported */
+	fx->fail_port = "vnet0";
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE), 0);
+	assert_string_equal(fx->failures, "vnet0: nft: injected failure");
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 0);
+	/* in use: undefine refused, naming the binding */
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_UNDEFINE, "mine", NULL), -EBUSY);
+	assert_string_equal(fx->last_err.msg, "filter 'mine' is in use by the bindings of vnet0");
+}
+
+static void test_filter_lock_while_learning(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE), 0);
+	assert_int_equal(bind_port(fx, binding_of("vnet0", "mine", fx_vm_mac, NULL), 10, host_mac1),
+			 0);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE_NEEDS_VAR), -EBUSY);
+	assert_non_null(strstr(fx->last_err.msg, "vnet0 needs OTHER"));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_FILTER), 0);
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_RELOAD, NULL, MINE_NEEDS_VAR), -EBUSY);
+	assert_non_null(strstr(fx->last_err.msg, "reload failed"));
+}
+
+static void test_filter_check_uuid(void **state)
+{
+	struct fixture *fx = *state;
+	struct filter *f =
+		parse_filter("<filter name='clean-traffic' chain='root'>"
+			     "<uuid>11111111-2222-3333-4444-555555555555</uuid></filter>");
+	struct err err = { 0 };
+
+	assert_int_equal(engine_filter_check(fx->e, f, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "another uuid"));
+	filter_free(f);
+}
+
+/* ---- out of memory ---------------------------------------------------------------- */
+
+/*
+ * Fails the 1st, 2nd, ... allocation of an operation until it runs through:
+ * every failure must leave a consistent engine (no leak: ASan checks) and
+ * either the operation's effect or none of it.
+ */
+static void test_oom_create(void **state)
+{
+	struct fixture *fx = *state;
+	bool is_done = false;
+
+	for (long at = 1; !is_done && at < 5000; at++) {
+		struct binding *b = binding_of("vnet0", "clean-traffic", fx_vm_mac, NULL);
+		struct engine_port_info info;
+		int r;
+
+		inject_failure(at);
+		r = bind_port(fx, b, 10, host_mac1);
+		is_done = n_allocs < at;
+		inject_failure(0);
+		if (r < 0) {
+			assert_int_equal(r, -ENOMEM);
+		}
+		if (engine_port_find(fx->e, "vnet0", &info)) {
+			/* bound, learning, or failed closed: never active without rules */
+			if (info.state == ENGINE_PORT_ACTIVE)
+				assert_non_null(info.template_id);
+			run(fx,
+			    &(struct engine_input){ .type = ENGINE_IN_UNBIND, .port = "vnet0" });
+		}
+		assert_int_equal(engine_port_count(fx->e), 0);
+	}
+	assert_true(is_done);
+}
+
+static void test_oom_learn(void **state)
+{
+	struct fixture *fx = *state;
+	bool is_done = false;
+
+	for (long at = 1; !is_done && at < 5000; at++) {
+		struct engine_port_info info;
+
+		bind_learning(fx);
+		frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
+		frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN);
+		inject_failure(at);
+		frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_ack, FX_DHCP_LEN);
+		is_done = n_allocs < at;
+		inject_failure(0);
+		assert_true(engine_port_find(fx->e, "vnet0", &info));
+		/* learned, still learning (the VM asks again), or failed closed */
+		if (info.state == ENGINE_PORT_ACTIVE)
+			assert_int_equal(info.n_addrs, 1);
+		if (info.state == ENGINE_PORT_LEARNING)
+			assert_int_equal(info.n_addrs, 0);
+		run(fx, &(struct engine_input){ .type = ENGINE_IN_UNBIND, .port = "vnet0" });
+	}
+	assert_true(is_done);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_bind_given_ip_is_active),
+		T(test_bind_without_ip_learns),
+		T(test_bind_refusals),
+		T(test_bind_apply_fails),
+		T(test_unbind),
+		T(test_port_ids_unique),
+		T(test_learn_from_dhcp),
+		T(test_learn_from_arp_and_conflict),
+		T(test_learning_verdicts_counted),
+		T(test_release_learns_again),
+		T(test_lease_expires_on_tick),
+		T(test_renewal_moves_lease),
+		T(test_learning_timeout_blocks),
+		T(test_learn_apply_fails_sets_down),
+		T(test_timeouts_follow_monotonic_time_only),
+		T(test_link_mac_change_and_gone),
+		T(test_link_rename),
+		T(test_link_dump_reconcile),
+		T(test_restore_rules_in_place_untouched),
+		T(test_restore_stale_states),
+		T(test_restore_compile_error_sets_down),
+		T(test_filter_redefine_rebuilds),
+		T(test_filter_lock_while_learning),
+		T(test_filter_check_uuid),
+		T(test_oom_create),
+		T(test_oom_learn),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
