@@ -29,6 +29,7 @@ dnsmasq-base:integration_tests_real_DHCP_server
 udhcpc:integration_tests_real_DHCP_client
 busybox:integration_tests_arping_and_tools
 iputils-ping:integration_tests_ping
+libfaketime:integration_tests_wall_clock_steps
 "
 fuzz_pkgs="
 clang:libFuzzer_targets

@@ -159,9 +159,12 @@ vg() {
 	in_ns "$HOST" "$CTL" --socket "$TMPD/control.sock" "$@"
 }
 
-# daemon_start [ARGS...]: starts vifguardd in the host namespace and waits until it answers
+# daemon_start [ARGS...]: starts vifguardd in the host namespace and waits until it answers;
+# $DAEMON_ENV (words VAR=value) go to its environment
+DAEMON_ENV=
 daemon_start() {
-	ip netns exec "$HOST" "$DAEMON" --state-dir "$TMPD/state" --socket "$TMPD/control.sock" \
+	# shellcheck disable=SC2086
+	ip netns exec "$HOST" env $DAEMON_ENV "$DAEMON" --state-dir "$TMPD/state" --socket "$TMPD/control.sock" \
 		--log-level debug "$@" >>"$TMPD/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
