@@ -547,25 +547,32 @@ static void port_fail(struct daemon *d, struct port *p, const char *why)
 	     "rules cannot be applied, port set down: %s", why);
 }
 
-static int store_save_port(struct daemon *d, const struct port *p, const char *state,
+/* The store's state of a port in each state. */
+static const enum store_state port_store_states[PORT_STATE__MAX] = {
+	[PORT_NEW] = STORE_STATE_NEW,
+	[PORT_LEARNING] = STORE_STATE_LEARNING,
+	[PORT_ACTIVE] = STORE_STATE_ACTIVE,
+	[PORT_FAILED] = STORE_STATE_FAILED,
+};
+
+static int store_save_port(struct daemon *d, const struct port *p, enum store_state state,
 			   struct err *err)
 {
 	_cleanup_free_ char *xml = conf_binding_format(p->binding);
-	char mac[MAC_TEXT_MAX];
 	struct store_binding sb = {
 		.port = p->binding->portdev,
 		.xml = xml,
 		.state = state,
 		.port_id = p->port_id,
 		.ifindex = p->ifindex,
-		.mac = mac,
+		.has_mac = true,
 		.learning_since = STORE_TIME_NONE,
 		.failed_reason = p->note,
 	};
 
 	if (!xml)
 		return err_set(err, -ENOMEM, "out of memory");
-	mac_format(p->mac, mac);
+	memcpy(sb.mac, p->mac, sizeof(sb.mac));
 	return store_binding_save(d->store, &sb, err);
 }
 
@@ -630,7 +637,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	}
 	p->state = state;
 	p->learning_since = state == PORT_LEARNING ? now_seconds() : 0;
-	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
+	(void)store_binding_set_state(d->store, p->binding->portdev, port_store_states[state], NULL,
 				      NULL);
 	r = port_insert(d, p);
 	if (r < 0) {
@@ -1080,7 +1087,7 @@ static void port_rename(struct daemon *d, struct port *p, const char *name)
 	if (r >= 0)
 		r = store_binding_delete(d->store, old_name, &err);
 	if (r >= 0)
-		r = store_save_port(d, p, port_state_names[p->state], &err);
+		r = store_save_port(d, p, port_store_states[p->state], &err);
 	if (r >= 0)
 		r = port_apply(d, p, compiled, &err);
 	if (port_insert(d, p) < 0) {
@@ -1126,11 +1133,11 @@ static int load_defined(const char *name, const char *xml, void *userdata, struc
 	return 0;
 }
 
-static enum learn_source source_from_store(const char *source)
+static enum learn_source source_from_store(enum store_source source)
 {
-	if (strcmp(source, STORE_SOURCE_ARP) == 0)
+	if (source == STORE_SOURCE_ARP)
 		return LEARN_SOURCE_ARP;
-	if (strcmp(source, STORE_SOURCE_IPV4) == 0)
+	if (source == STORE_SOURCE_IPV4)
 		return LEARN_SOURCE_IPV4;
 	return LEARN_SOURCE_DHCP;
 }
@@ -1151,10 +1158,12 @@ static int load_address(const struct store_address *sa, void *userdata, struct e
 	struct port *p = userdata;
 	struct port_addr a = { .lease_end = sa->lease_end, .learned_at = sa->learned_at };
 
-	if (sa->family != 4 || ipv4_parse(sa->address, a.ip) < 0)
+	if (sa->family != 4)
 		return 0;
+	memcpy(a.ip, sa->address, sizeof(a.ip));
 	a.source = source_from_store(sa->source);
-	a.has_server = sa->detail && ipv4_parse(sa->detail, a.server) == 0;
+	a.has_server = sa->has_server;
+	memcpy(a.server, sa->server, sizeof(a.server));
 	return port_addr_add(p, &a) < 0 ? err_set(err, -ENOMEM, "out of memory") : 0;
 }
 
@@ -1187,7 +1196,9 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 		return err_set(err, -ENOMEM, "out of memory");
 	p->port_id = sb->port_id;
 	p->ifindex = sb->ifindex;
-	if (!sb->mac || mac_parse(sb->mac, p->mac) < 0)
+	if (sb->has_mac)
+		memcpy(p->mac, sb->mac, sizeof(p->mac));
+	else
 		memset(p->mac, 0, sizeof(p->mac));
 	if (sb->record && fw_record_parse(sb->record, &p->record, &e) < 0)
 		log_warn("port %s: unreadable firewall record: %s", sb->port, e.msg);
@@ -1291,11 +1302,24 @@ struct daemon *daemon_free(struct daemon *d)
 
 /* ---- learning ---------------------------------------------------------- */
 
-static const char *const source_store_names[_LEARN_SOURCE_MAX] = {
+static const enum store_source source_store[_LEARN_SOURCE_MAX] = {
 	[LEARN_SOURCE_DHCP] = STORE_SOURCE_DHCP,
 	[LEARN_SOURCE_ARP] = STORE_SOURCE_ARP,
 	[LEARN_SOURCE_IPV4] = STORE_SOURCE_IPV4,
 };
+
+/* A learned IPv4 address as the store takes it. */
+static struct store_address store_address_of(const struct port_addr *a)
+{
+	struct store_address sa = { .family = 4,
+				    .source = source_store[a->source],
+				    .has_server = a->has_server,
+				    .lease_end = a->lease_end };
+
+	memcpy(sa.address, a->ip, sizeof(a->ip));
+	memcpy(sa.server, a->server, sizeof(a->server));
+	return sa;
+}
 
 const struct daemon_learn_stats *daemon_learn_stats(const struct daemon *d)
 {
@@ -1344,7 +1368,7 @@ static void port_settle(struct daemon *d, struct port *p, enum port_state state)
 	if (state == PORT_LEARNING && p->state != PORT_LEARNING)
 		p->learning_since = now_seconds();
 	p->state = state;
-	(void)store_binding_set_state(d->store, p->binding->portdev, port_state_names[state], NULL,
+	(void)store_binding_set_state(d->store, p->binding->portdev, port_store_states[state], NULL,
 				      NULL);
 }
 
@@ -1431,6 +1455,7 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 				   .timestamp_us = f->timestamp_us };
 	struct port_addr a = { .source = dec->source, .has_server = dec->has_server_id };
 	const struct port *owner = owner_of(d, p, dec->addr);
+	struct store_address sa;
 	struct err err = { 0 };
 
 	ipv4_format(dec->addr, l.ip);
@@ -1451,8 +1476,8 @@ static void learn_address(struct daemon *d, struct port *p, const struct learn_d
 	/* one store transaction for what the read taught: ended by daemon_learn_flush() */
 	if (!d->is_store_batch)
 		d->is_store_batch = store_begin(d->store, NULL) == 0;
-	if (store_address_add(d->store, p->binding->portdev, l.ip, 4, source_store_names[a.source],
-			      a.has_server ? l.server : NULL, a.lease_end, &err) < 0)
+	sa = store_address_of(&a);
+	if (store_address_add(d->store, p->binding->portdev, &sa, &err) < 0)
 		log_err("port %s: %s", p->binding->portdev, err.msg);
 	if (pending_add(d, &l) == 0) {
 		p->is_settling = true;
@@ -1571,8 +1596,8 @@ static void forget_address(struct daemon *d, struct port *p, size_t i, enum daem
 	if (p->is_settling)
 		daemon_learn_flush(d);
 	ipv4_format(p->addrs[i].ip, ip);
+	(void)store_address_delete(d->store, p->binding->portdev, 4, p->addrs[i].ip, NULL);
 	p->addrs[i] = p->addrs[--p->n_addrs];
-	(void)store_address_delete(d->store, p->binding->portdev, ip, NULL);
 	if (port_relearned(d, p, &err) < 0)
 		return;
 	emit(d, type, p->binding->portdev, p->binding->ref.filter, "%s %s%s", ip, why,
@@ -1582,6 +1607,7 @@ static void forget_address(struct daemon *d, struct port *p, size_t i, enum daem
 static void renew_address(struct daemon *d, struct port *p, const struct learn_decision *dec)
 {
 	ssize_t i = addr_index(p, dec->addr);
+	struct store_address sa = { .family = 4, .source = STORE_SOURCE_DHCP };
 	char ip[IP_TEXT_MAX];
 	struct err err = { 0 };
 
@@ -1591,8 +1617,9 @@ static void renew_address(struct daemon *d, struct port *p, const struct learn_d
 		daemon_learn_flush(d);
 	p->addrs[i].lease_end = lease_end(dec, now_seconds());
 	ipv4_format(dec->addr, ip);
-	(void)store_address_add(d->store, p->binding->portdev, ip, 4, STORE_SOURCE_DHCP, NULL,
-				p->addrs[i].lease_end, NULL);
+	memcpy(sa.address, dec->addr, 4);
+	sa.lease_end = p->addrs[i].lease_end;
+	(void)store_address_add(d->store, p->binding->portdev, &sa, NULL);
 	/* the kernel's timeout of the address moves with the lease */
 	if (port_relearned(d, p, &err) < 0)
 		return;

@@ -48,8 +48,20 @@ struct store {
 	char why[512];
 };
 
-/* True when s is one of the n strings of list. */
-bool store_in_list(const char *s, const char *const *list, size_t n);
+/*
+ * Enums are stored as text. The index of text among the n names of a table
+ * with designated initializers, or -EINVAL (also for NULL).
+ */
+int store_name_find(const char *const *names, size_t n, const char *text);
+/* "a, b, c": the n names, for messages that say what is accepted. Truncated to len. */
+void store_names_join(const char *const *names, size_t n, char *buf, size_t len);
+
+/*
+ * A row holds a value this vifguard cannot read (edited by hand, damaged):
+ * -EIO, "cannot load <what> from <path>: <why>; <what to do>".
+ */
+int store_row_fail(struct store *s, struct err *err, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* The clock of created_at, learned_at and the like: unix seconds. */
 int64_t store_now(const struct store *s);

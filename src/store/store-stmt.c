@@ -7,6 +7,7 @@
  */
 #include "store-internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,12 +20,41 @@
 
 #include "util/err.h"
 
-bool store_in_list(const char *s, const char *const *list, size_t n)
+int store_name_find(const char *const *names, size_t n, const char *text)
 {
-	for (size_t i = 0; s && i < n; i++)
-		if (strcmp(s, list[i]) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; text && i < n; i++)
+		if (strcmp(text, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+void store_names_join(const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	assert(len > 0);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && at < len; i++) {
+		int k = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", names[i]);
+
+		if (k < 0)
+			break;
+		at += (size_t)k;
+	}
+}
+
+int store_row_fail(struct store *s, struct err *err, const char *what, const char *fmt, ...)
+{
+	char why[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return err_set(err, -EIO,
+		       "cannot load %s from %s: %s; correct or delete that row (sqlite3), or move "
+		       "the file aside to start with empty state",
+		       what, s->path, why);
 }
 
 int64_t store_now(const struct store *s)

@@ -102,9 +102,10 @@ static const char *const stmt_sql[_STMT_MAX] = {
 			      " ifindex = excluded.ifindex, mac = excluded.mac,"
 			      " record = excluded.record, learning_since = excluded.learning_since,"
 			      " failed_reason = excluded.failed_reason",
+	/* ?5 is the name of STORE_STATE_LEARNING. */
 	[STMT_BINDING_SET_STATE] = "UPDATE bindings SET state = ?2, failed_reason = ?3,"
-				   " learning_since = CASE WHEN ?2 != 'learning' THEN NULL"
-				   " WHEN state = 'learning' THEN coalesce(learning_since, ?4)"
+				   " learning_since = CASE WHEN ?2 != ?5 THEN NULL"
+				   " WHEN state = ?5 THEN coalesce(learning_since, ?4)"
 				   " ELSE ?4 END"
 				   " WHERE port = ?1",
 	[STMT_BINDING_SET_RECORD] = "UPDATE bindings SET port_id = ?2, record = ?3 WHERE port = ?1",
