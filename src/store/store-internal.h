@@ -72,10 +72,11 @@ int store_note(struct store *s, int rc);
 /*
  * Fills err for the SQLite failure rc, noted just before: "<what> in <path>:
  * <why>". A corrupt file gets a message that says so, and what to do.
- * Returns the -errno.
+ * Returns the -errno. (nonnull: else GCC's -fsanitize=undefined build sees a
+ * NULL format on its checking path and warns.)
  */
 int store_fail(struct store *s, int rc, struct err *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5), nonnull(4)));
 
 /* Sticky binders: after the first failure the others do nothing and *rc keeps it. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v, int *rc);
