@@ -134,13 +134,16 @@ void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n)
 
 /* ---- start-up -------------------------------------------------------------- */
 
-static enum learn_source source_from_store(const char *source)
+static enum learn_source source_from_store(enum store_source source)
 {
-	if (strcmp(source, STORE_SOURCE_ARP) == 0)
+	switch (source) {
+	case STORE_SOURCE_ARP:
 		return LEARN_SOURCE_ARP;
-	if (strcmp(source, STORE_SOURCE_IPV4) == 0)
+	case STORE_SOURCE_IPV4:
 		return LEARN_SOURCE_IPV4;
-	return LEARN_SOURCE_DHCP;
+	default:
+		return LEARN_SOURCE_DHCP;
+	}
 }
 
 struct restore_addrs {
@@ -154,10 +157,12 @@ static int load_address(const struct store_address *sa, void *userdata, struct e
 	struct engine_addr a = { .learned_at = daemon_mono_time(sa->learned_at) };
 	struct engine_addr *grown;
 
-	if (sa->family != 4 || ipv4_parse(sa->address, a.ip) < 0)
+	if (sa->family != 4)
 		return 0;
+	memcpy(a.ip, sa->address, 4);
 	a.source = source_from_store(sa->source);
-	a.has_server = sa->detail && ipv4_parse(sa->detail, a.server) == 0;
+	a.has_server = sa->has_server;
+	memcpy(a.server, sa->server, 4);
 	a.has_lease = sa->lease_end >= 0;
 	a.lease_end = a.has_lease ? daemon_mono_time(sa->lease_end) : 0;
 	grown = realloc(ra->v, (ra->n + 1) * sizeof(*grown));
@@ -190,7 +195,8 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	}
 	rs->port_id = sb->port_id;
 	rs->ifindex = sb->ifindex;
-	rs->has_mac = sb->mac && mac_parse(sb->mac, rs->mac) == 0;
+	rs->has_mac = sb->has_mac;
+	memcpy(rs->mac, sb->mac, sizeof(rs->mac));
 	if (sb->record && fw_record_parse(sb->record, &rs->record, &e) < 0)
 		log_warn("port %s: unreadable firewall record: %s", sb->port, e.msg);
 	rs->is_record_present = rs->record && fw_port_present(d->fw, rs->record);

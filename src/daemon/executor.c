@@ -26,10 +26,17 @@
 
 /* ---- carrying out actions ----------------------------------------------- */
 
-static const char *const source_store_names[_LEARN_SOURCE_MAX] = {
+static const enum store_source source_store[_LEARN_SOURCE_MAX] = {
 	[LEARN_SOURCE_DHCP] = STORE_SOURCE_DHCP,
 	[LEARN_SOURCE_ARP] = STORE_SOURCE_ARP,
 	[LEARN_SOURCE_IPV4] = STORE_SOURCE_IPV4,
+};
+
+static const enum store_state state_store[ENGINE_PORT__MAX] = {
+	[ENGINE_PORT_NEW] = STORE_STATE_NEW,
+	[ENGINE_PORT_LEARNING] = STORE_STATE_LEARNING,
+	[ENGINE_PORT_ACTIVE] = STORE_STATE_ACTIVE,
+	[ENGINE_PORT_FAILED] = STORE_STATE_FAILED,
 };
 
 int64_t daemon_wall_time(int64_t mono)
@@ -88,47 +95,48 @@ static void store_close_batch(struct daemon *d)
 static int store_binding(struct daemon *d, const struct engine_action *a, struct err *err)
 {
 	_cleanup_free_ char *xml = conf_binding_format(a->binding);
-	char mac[MAC_TEXT_MAX];
 	struct store_binding sb = {
 		.port = a->port,
 		.xml = xml,
-		.state = engine_port_state_names[a->state],
+		.state = state_store[a->state],
 		.port_id = a->port_id,
 		.ifindex = a->ifindex,
-		.mac = mac,
+		.has_mac = true,
 		.learning_since = STORE_TIME_NONE,
 		.failed_reason = a->note,
 	};
 
 	if (!xml)
 		return err_set(err, -ENOMEM, "out of memory");
-	mac_format(a->mac, mac);
+	memcpy(sb.mac, a->mac, sizeof(sb.mac));
 	return store_binding_save(d->store, &sb, err);
 }
 
 static int store_address(struct daemon *d, const struct engine_action *a, struct err *err)
 {
-	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
-	int64_t lease_end =
-		a->addr.has_lease ? daemon_wall_time(a->addr.lease_end) : STORE_TIME_NONE;
+	struct store_address sa = {
+		.family = 4,
+		.source = source_store[a->addr.source],
+		.has_server = a->addr.has_server,
+		.lease_end =
+			a->addr.has_lease ? daemon_wall_time(a->addr.lease_end) : STORE_TIME_NONE,
+	};
 
-	ipv4_format(a->addr.ip, ip);
-	ipv4_format(a->addr.server, server);
-	return store_address_add(d->store, a->port, ip, 4, source_store_names[a->addr.source],
-				 a->addr.has_server ? server : NULL, lease_end, err);
+	memcpy(sa.address, a->addr.ip, 4);
+	memcpy(sa.server, a->addr.server, 4);
+	return store_address_add(d->store, a->port, &sa, err);
 }
 
 static int store_write(struct daemon *d, const struct engine_action *a, struct err *err)
 {
 	_cleanup_free_ char *record = NULL;
-	char ip[IP_TEXT_MAX];
 
 	switch (a->type) {
 	case ENGINE_ACT_STORE_BINDING:
 		return store_binding(d, a, err);
 	case ENGINE_ACT_STORE_STATE:
-		return store_binding_set_state(d->store, a->port, engine_port_state_names[a->state],
-					       a->note, err);
+		return store_binding_set_state(d->store, a->port, state_store[a->state], a->note,
+					       err);
 	case ENGINE_ACT_STORE_RECORD:
 		record = a->record ? fw_record_format(a->record) : NULL;
 		if (a->record && !record)
@@ -139,8 +147,7 @@ static int store_write(struct daemon *d, const struct engine_action *a, struct e
 	case ENGINE_ACT_STORE_ADDR:
 		return store_address(d, a, err);
 	case ENGINE_ACT_STORE_ADDR_DEL:
-		ipv4_format(a->addr.ip, ip);
-		return store_address_delete(d->store, a->port, ip, err);
+		return store_address_delete(d->store, a->port, 4, a->addr.ip, err);
 	case ENGINE_ACT_STORE_ADDRS_DEL:
 		return store_addresses_delete_all(d->store, a->port, err);
 	case ENGINE_ACT_STORE_FILTER:

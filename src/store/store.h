@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -66,11 +67,17 @@ typedef int (*store_filter_fn)(const char *name, const char *xml, void *userdata
 /* In name order. */
 int store_filters_load(struct store *s, store_filter_fn fn, void *userdata, struct err *err);
 
-/* Binding states, as stored. */
-#define STORE_STATE_NEW      "new"
-#define STORE_STATE_LEARNING "learning"
-#define STORE_STATE_ACTIVE   "active"
-#define STORE_STATE_FAILED   "failed"
+/*
+ * A binding's state. The store keeps it as text ("new", "learning", "active",
+ * "failed") in databases of every schema version.
+ */
+enum store_state {
+	STORE_STATE_NEW,
+	STORE_STATE_LEARNING,
+	STORE_STATE_ACTIVE,
+	STORE_STATE_FAILED,
+	_STORE_STATE_MAX,
+};
 
 /*
  * One bound port. Strings are borrowed both ways: the caller's on save, the
@@ -78,12 +85,13 @@ int store_filters_load(struct store *s, store_filter_fn fn, void *userdata, stru
  * part of xml.
  */
 struct store_binding {
-	const char *port;          /* the key */
-	const char *xml;           /* canonical <filterbinding> XML */
-	const char *state;         /* one of STORE_STATE_* */
-	unsigned port_id;          /* 1..65535, the port's id in the packet mark; 0 = none */
-	int ifindex;               /* when bound, to detect a replaced port; 0 = unknown */
-	const char *mac;           /* when bound, or NULL */
+	const char *port; /* the key */
+	const char *xml;  /* canonical <filterbinding> XML */
+	enum store_state state;
+	unsigned port_id; /* 1..65535, the port's id in the packet mark; 0 = none */
+	int ifindex;      /* when bound, to detect a replaced port; 0 = unknown */
+	bool has_mac;     /* mac holds the port's MAC address when bound */
+	uint8_t mac[6];
 	const char *record;        /* the firewall layer's removal record, opaque; or NULL */
 	int64_t learning_since;    /* unix seconds, or STORE_TIME_NONE */
 	const char *failed_reason; /* or NULL */
@@ -94,15 +102,16 @@ struct store_binding {
  * Inserts, or updates every field of an existing binding of that port except
  * created_at; the binding keeps its learned addresses (delete the binding to
  * drop them). -EEXIST when another binding has the same non-zero port_id;
- * -EINVAL for an unknown state or a port_id above 65535.
+ * -EINVAL for a state out of range or a port_id above 65535.
  */
 int store_binding_save(struct store *s, const struct store_binding *b, struct err *err);
 /*
- * Sets the state and failed_reason (NULL to clear). Entering "learning" stamps
- * learning_since with the current time (kept while the binding stays
- * learning); any other state clears it. -ENOENT when the port has no binding.
+ * Sets the state and failed_reason (NULL to clear). Entering
+ * STORE_STATE_LEARNING stamps learning_since with the current time (kept while
+ * the binding stays learning); any other state clears it. -ENOENT when the
+ * port has no binding; -EINVAL for a state out of range.
  */
-int store_binding_set_state(struct store *s, const char *port, const char *state,
+int store_binding_set_state(struct store *s, const char *port, enum store_state state,
 			    const char *failed_reason, struct err *err);
 /* Sets port_id and the firewall record (NULL to clear). -ENOENT, -EEXIST as above. */
 int store_binding_set_record(struct store *s, const char *port, unsigned port_id,
@@ -111,43 +120,63 @@ int store_binding_set_record(struct store *s, const char *port, unsigned port_id
 int store_binding_delete(struct store *s, const char *port, struct err *err);
 
 typedef int (*store_binding_fn)(const struct store_binding *b, void *userdata, struct err *err);
-/* In port order. */
+/*
+ * In port order. -EIO, naming the binding, at a row whose state or MAC this
+ * vifguard cannot read (the file was edited by hand or damaged); the rows
+ * before it were delivered.
+ */
 int store_bindings_load(struct store *s, store_binding_fn fn, void *userdata, struct err *err);
 
-/* Address sources, as stored. */
-#define STORE_SOURCE_DHCP   "dhcp"
-#define STORE_SOURCE_ARP    "arp"
-#define STORE_SOURCE_IPV4   "ipv4"
-#define STORE_SOURCE_STATIC "static"
-
-/* One learned address. Strings are borrowed, as for struct store_binding. */
-struct store_address {
-	const char *port;
-	const char *address; /* canonical text form */
-	int family;          /* 4 or 6 */
-	const char *source;  /* one of STORE_SOURCE_* */
-	const char *detail;  /* e.g. the DHCP server's address, or NULL */
-	int64_t lease_end;   /* unix seconds, or STORE_TIME_NONE for no lease */
-	int64_t learned_at;  /* unix seconds of the first time it was learned */
+/* Where an address was learned from, or that it was given. Stored as text, as the state is. */
+enum store_source {
+	STORE_SOURCE_DHCP,
+	STORE_SOURCE_ARP,
+	STORE_SOURCE_IPV4,
+	STORE_SOURCE_STATIC,
+	_STORE_SOURCE_MAX,
 };
 
 /*
- * Adds an address to the port's binding, or updates source, detail and
- * lease_end when the port already has it (a renewal). The address is stored in
- * canonical form; -EINVAL when it is not a valid address of that family, the
- * source is unknown, or the port has no binding.
+ * One learned address, in binary. The store keeps addresses as canonical
+ * text (util/addr.h ip_format()), so each address has one key.
  */
-int store_address_add(struct store *s, const char *port, const char *address, int family,
-		      const char *source, const char *detail, int64_t lease_end, struct err *err);
-/* -ENOENT when the port does not have that address. */
-int store_address_delete(struct store *s, const char *port, const char *address, struct err *err);
+struct store_address {
+	const char *port;    /* borrowed, as for struct store_binding; ignored on add */
+	int family;          /* 4 or 6 */
+	uint8_t address[16]; /* network byte order: 4 bytes for IPv4, the rest zero on load */
+	enum store_source source;
+	bool has_server;    /* server holds the DHCP server that granted the lease */
+	uint8_t server[16]; /* an address of the same family */
+	int64_t lease_end;  /* unix seconds, or STORE_TIME_NONE for no lease */
+	int64_t learned_at; /* unix seconds of the first time it was learned; ignored on add */
+};
+
+/*
+ * Adds a's address to the port's binding, or updates source, server and
+ * lease_end when the port already has it (a renewal: learned_at stays).
+ * -EINVAL when the family is not 4 or 6, the source is out of range, or the
+ * port has no binding.
+ */
+int store_address_add(struct store *s, const char *port, const struct store_address *a,
+		      struct err *err);
+/*
+ * address holds ip_len(family) bytes. -ENOENT when the port does not have
+ * that address; -EINVAL when the family is not 4 or 6.
+ */
+int store_address_delete(struct store *s, const char *port, int family, const uint8_t *address,
+			 struct err *err);
 /* Returns the number of addresses deleted. */
 int store_addresses_delete_all(struct store *s, const char *port, struct err *err);
 
 typedef int (*store_address_fn)(const struct store_address *a, void *userdata, struct err *err);
-/* The addresses of one port, or of all ports when port is NULL; by port, then address. */
+/*
+ * The addresses of one port, or of all ports when port is NULL; by port, then
+ * address text. -EIO, naming the address, at a row whose family, address,
+ * source or server this vifguard cannot read; the rows before it were
+ * delivered.
+ */
 int store_addresses_load(struct store *s, const char *port, store_address_fn fn, void *userdata,
 			 struct err *err);
-/* The addresses whose lease ended at or before now (unix seconds), oldest first. */
+/* The addresses whose lease ended at or before now (unix seconds), oldest first; -EIO as above. */
 int store_addresses_expired(struct store *s, int64_t now, store_address_fn fn, void *userdata,
 			    struct err *err);

@@ -3,6 +3,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 
@@ -105,4 +106,27 @@ void ipv4_format(const uint8_t addr[4], char out[IP_TEXT_MAX])
 void ipv6_format(const uint8_t addr[16], char out[IP_TEXT_MAX])
 {
 	inet_ntop(AF_INET6, addr, out, IP_TEXT_MAX);
+}
+
+size_t ip_len(int family)
+{
+	return family == 4 ? 4 : family == 6 ? 16 : 0;
+}
+
+int ip_parse(int family, const char *text, uint8_t *ret)
+{
+	if (family == 4)
+		return ipv4_parse(text, ret);
+	if (family == 6)
+		return ipv6_parse(text, ret);
+	return -EINVAL;
+}
+
+void ip_format(int family, const uint8_t *addr, char out[IP_TEXT_MAX])
+{
+	assert(family == 4 || family == 6);
+	if (family == 4)
+		ipv4_format(addr, out);
+	else
+		ipv6_format(addr, out);
 }

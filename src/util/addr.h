@@ -24,6 +24,16 @@ int ipv6_parse(const char *text, uint8_t ret[16]);
 void ipv4_format(const uint8_t addr[4], char out[IP_TEXT_MAX]);
 void ipv6_format(const uint8_t addr[16], char out[IP_TEXT_MAX]);
 
+/* Bytes in an address of family 4 (IPv4) or 6 (IPv6); 0 for any other family. */
+size_t ip_len(int family);
+/*
+ * The same by family, 4 or 6: ret has room for ip_len(family) bytes.
+ * -EINVAL for text that is not an address of that family, or another family.
+ */
+int ip_parse(int family, const char *text, uint8_t *ret);
+/* family must be 4 or 6. One text per address: IPv6 in lowercase, the longest zero run as "::". */
+void ip_format(int family, const uint8_t *addr, char out[IP_TEXT_MAX]);
+
 /*
  * Prefix length of a contiguous mask of len bytes (ones then zeros), or
  * -EINVAL when the mask has holes.

@@ -27,6 +27,7 @@
 #include "store/store-internal.h"
 #include "store/store.h"
 #include "testlib.h"
+#include "util/addr.h"
 
 struct fixture {
 	char dir[64];
@@ -121,6 +122,69 @@ static struct store_binding binding(const char *port, unsigned port_id)
 	};
 }
 
+/* The stored names, written out here so that the test checks the store's tables. */
+static const char *const state_text[_STORE_STATE_MAX] = {
+	[STORE_STATE_NEW] = "new",
+	[STORE_STATE_LEARNING] = "learning",
+	[STORE_STATE_ACTIVE] = "active",
+	[STORE_STATE_FAILED] = "failed",
+};
+
+static const char *const source_text[_STORE_SOURCE_MAX] = {
+	[STORE_SOURCE_DHCP] = "dhcp",
+	[STORE_SOURCE_ARP] = "arp",
+	[STORE_SOURCE_IPV4] = "ipv4",
+	[STORE_SOURCE_STATIC] = "static",
+};
+
+/* An address as the daemon hands it over, from text of its family. */
+static struct store_address address(const char *text, int family, enum store_source source,
+				    const char *server, int64_t lease_end)
+{
+	struct store_address a = {
+		.family = family,
+		.source = source,
+		.has_server = server != NULL,
+		.lease_end = lease_end,
+	};
+
+	assert_int_equal(ip_parse(family, text, a.address), 0);
+	if (server)
+		assert_int_equal(ip_parse(family, server, a.server), 0);
+	return a;
+}
+
+static int add_address(struct store *s, const char *port, const char *text, int family,
+		       enum store_source source, const char *server, int64_t lease_end,
+		       struct err *err)
+{
+	const struct store_address a = address(text, family, source, server, lease_end);
+
+	return store_address_add(s, port, &a, err);
+}
+
+static int delete_address(struct store *s, const char *port, const char *text, int family,
+			  struct err *err)
+{
+	uint8_t a[16];
+
+	assert_int_equal(ip_parse(family, text, a), 0);
+	return store_address_delete(s, port, family, a, err);
+}
+
+/* The first column of the first row of sql, as text, or "-" for NULL. */
+static const char *sql_text(struct store *s, const char *sql)
+{
+	static char text[256];
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(text, sizeof(text), "%s", (const char *)sqlite3_column_text(st, 0) ?: "-");
+	sqlite3_finalize(st);
+	return text;
+}
+
 /*
  * What the callbacks saw: the strings as text (they are borrowed only for the
  * call), the numbers in b[] and a[] (whose string pointers must not be used).
@@ -151,12 +215,15 @@ static int seen_filter(const char *name, const char *xml, void *userdata, struct
 static int seen_binding(const struct store_binding *b, void *userdata, struct err *err)
 {
 	struct seen *seen = userdata;
+	char mac[MAC_TEXT_MAX] = "-";
 
 	if (seen->stop_at && seen->n + 1 == seen->stop_at)
 		return -ECANCELED;
+	if (b->has_mac)
+		mac_format(b->mac, mac);
 	seen->b[seen->n] = *b;
 	snprintf(seen->text[seen->n], sizeof(seen->text[0]), "%s|%s|%s|%s|%s|%s", b->port, b->xml,
-		 b->state, b->mac ?: "-", b->record ?: "-", b->failed_reason ?: "-");
+		 state_text[b->state], mac, b->record ?: "-", b->failed_reason ?: "-");
 	seen->n++;
 	return 0;
 }
@@ -164,15 +231,19 @@ static int seen_binding(const struct store_binding *b, void *userdata, struct er
 static int seen_address(const struct store_address *a, void *userdata, struct err *err)
 {
 	struct seen *seen = userdata;
+	char text[IP_TEXT_MAX], server[IP_TEXT_MAX] = "-";
 
 	if (seen->stop_at && seen->n + 1 == seen->stop_at)
 		return -ECANCELED;
+	ip_format(a->family, a->address, text);
+	if (a->has_server)
+		ip_format(a->family, a->server, server);
 	seen->a[seen->n] = *a;
 	snprintf(seen->text[seen->n], sizeof(seen->text[0]), "%s %s v%d %s %s %" PRId64, a->port,
-		 a->address, a->family, a->source, a->detail ?: "-", a->lease_end);
+		 text, a->family, source_text[a->source], server, a->lease_end);
 	seen->n++;
 	if (seen->s)
-		return store_address_delete(seen->s, a->port, a->address, err);
+		return store_address_delete(seen->s, a->port, a->family, a->address, err);
 	return 0;
 }
 
@@ -240,7 +311,8 @@ static void test_bindings(void **state)
 	b.xml = "<filterbinding><portdev name='vnet0'/></filterbinding>";
 	b.state = STORE_STATE_ACTIVE;
 	b.ifindex = 42;
-	b.mac = "52:54:00:00:00:01";
+	b.has_mac = true;
+	assert_int_equal(mac_parse("52:54:00:00:00:01", b.mac), 0);
 	b.record = "{\"handles\":[1,2]}";
 	b.learning_since = 5;
 	b.created_at = 12345; /* ignored */
@@ -258,14 +330,19 @@ static void test_bindings(void **state)
 	assert_string_equal(seen.text[1], "vnet1|<filterbinding/>|new|-|-|-");
 	assert_int_equal(seen.b[1].port_id, 0);
 	assert_int_equal(seen.b[1].learning_since, STORE_TIME_NONE);
+	/* On disk as before the store was typed. */
+	assert_string_equal(sql_text(f->s, "SELECT state || ' ' || mac FROM bindings"
+					   " WHERE port = 'vnet0'"),
+			    "active 52:54:00:00:00:01");
+	assert_string_equal(sql_text(f->s, "SELECT mac FROM bindings WHERE port = 'vnet1'"), "-");
 
 	/* Upsert: everything but created_at changes, and the addresses stay. */
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.5", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "10.0.0.5", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
 	store_set_now(f->s, 3000);
 	b.state = STORE_STATE_NEW;
-	b.mac = NULL;
+	b.has_mac = false;
 	b.record = NULL;
 	b.port_id = 8;
 	b.learning_since = STORE_TIME_NONE;
@@ -324,10 +401,11 @@ static void test_binding_errors(void **state)
 	assert_int_equal(store_binding_save(f->s, &c, &err), -EINVAL);
 	assert_msg(&err, "port id 70000 is not in 0..65535");
 	c.port_id = 0;
-	c.state = "bound";
+	c.state = (enum store_state)99;
 	assert_int_equal(store_binding_save(f->s, &c, &err), -EINVAL);
-	assert_msg(&err, "state 'bound' is not one of new, learning, active, failed");
-	assert_int_equal(store_binding_set_state(f->s, "vnet0", "up", NULL, &err), -EINVAL);
+	assert_msg(&err, "state 99 is not one of new, learning, active, failed");
+	assert_int_equal(store_binding_set_state(f->s, "vnet0", _STORE_STATE_MAX, NULL, &err),
+			 -EINVAL);
 	assert_int_equal(store_binding_set_state(f->s, "vnet9", STORE_STATE_ACTIVE, NULL, &err),
 			 -ENOENT);
 	assert_msg(&err, "cannot set the state of binding vnet9 in ");
@@ -340,25 +418,26 @@ static void test_addresses(void **state)
 {
 	struct fixture *f = *state;
 	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct store_address bad;
 	struct seen seen = { 0 };
 	struct err err = { 0 };
 
 	open_store(f);
 	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
 	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
-	assert_int_equal(store_address_add(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
-					   "192.168.1.1", 5000, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
+				     "192.168.1.1", 5000, &err),
 			 0);
-	assert_int_equal(store_address_add(f->s, "vnet0", "FE80::0001", 6, STORE_SOURCE_STATIC,
-					   NULL, STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "FE80::0001", 6, STORE_SOURCE_STATIC, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
-	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
 	/* A renewal: new lease end, same learned_at. */
 	store_set_now(f->s, 4000);
-	assert_int_equal(store_address_add(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
-					   "192.168.1.2", 9000, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "192.168.1.10", 4, STORE_SOURCE_DHCP,
+				     "192.168.1.2", 9000, &err),
 			 0);
 
 	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), 0);
@@ -373,35 +452,186 @@ static void test_addresses(void **state)
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.text[0], "vnet1 10.0.0.2 v4 arp - -1");
 
-	assert_int_equal(store_address_delete(f->s, "vnet0", "fe80:0::1", &err), 0);
-	assert_int_equal(store_address_delete(f->s, "vnet0", "fe80::1", &err), -ENOENT);
+	assert_int_equal(delete_address(f->s, "vnet0", "fe80:0::1", 6, &err), 0);
+	assert_int_equal(delete_address(f->s, "vnet0", "fe80::1", 6, &err), -ENOENT);
 	assert_msg(&err, "cannot delete address fe80::1 of vnet0 in ");
-	assert_int_equal(store_address_delete(f->s, "vnet0", "nonsense", &err), -EINVAL);
+	assert_int_equal(store_address_delete(f->s, "vnet0", 5, (const uint8_t[16]){ 0 }, &err),
+			 -EINVAL);
+	assert_msg(&err, "cannot delete an address of vnet0 in ");
 	assert_int_equal(store_addresses_delete_all(f->s, "vnet0", &err), 1);
 	assert_int_equal(store_addresses_delete_all(f->s, "vnet0", &err), 0);
 	seen.n = 0;
 	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), 0);
 	assert_int_equal(seen.n, 1);
 
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.256", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
-			 -EINVAL);
-	assert_msg(&err, "not an IPv4 address");
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 6, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
-			 -EINVAL);
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 5, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
-			 -EINVAL);
+	/* Values no binary address can have; a bad text is a row on disk: test_unknown_on_disk. */
+	bad = address("10.0.0.1", 4, STORE_SOURCE_ARP, NULL, STORE_TIME_NONE);
+	bad.family = 5;
+	assert_int_equal(store_address_add(f->s, "vnet0", &bad, &err), -EINVAL);
 	assert_msg(&err, "family 5 is not 4 or 6");
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, "guess", NULL,
-					   STORE_TIME_NONE, &err),
-			 -EINVAL);
-	assert_msg(&err, "source 'guess' is not one of dhcp, arp, ipv4, static");
-	assert_int_equal(store_address_add(f->s, "vnet9", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	bad.family = 4;
+	bad.source = (enum store_source)99;
+	assert_int_equal(store_address_add(f->s, "vnet0", &bad, &err), -EINVAL);
+	assert_msg(&err, "source 99 is not one of dhcp, arp, ipv4, static");
+	assert_int_equal(add_address(f->s, "vnet9", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 -EINVAL);
 	assert_msg(&err, "vnet9 has no binding");
+}
+
+/* Every state and source, and IPv4 and IPv6 addresses, come back as they went in. */
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_binding b = binding("vnet0", 1);
+	struct store_address v4 = address("192.0.2.7", 4, STORE_SOURCE_DHCP, "192.0.2.1", 7000);
+	struct store_address v6 = address("2001:DB8:0:0:0:0:0:a", 6, STORE_SOURCE_STATIC,
+					  "2001:db8::1", STORE_TIME_NONE);
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+
+	open_store(f);
+	for (int k = 0; k < _STORE_STATE_MAX; k++) {
+		b.state = (enum store_state)k;
+		assert_int_equal(store_binding_save(f->s, &b, &err), 0);
+		assert_string_equal(sql_text(f->s, "SELECT state FROM bindings"), state_text[k]);
+		seen.n = 0;
+		assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), 0);
+		assert_int_equal(seen.b[0].state, k);
+		assert_int_equal(
+			store_binding_set_state(f->s, "vnet0", (enum store_state)k, NULL, &err), 0);
+		assert_string_equal(sql_text(f->s, "SELECT state FROM bindings"), state_text[k]);
+	}
+	for (int k = 0; k < _STORE_SOURCE_MAX; k++) {
+		v4.source = (enum store_source)k;
+		assert_int_equal(store_address_add(f->s, "vnet0", &v4, &err), 0);
+		assert_string_equal(sql_text(f->s, "SELECT source FROM addresses"), source_text[k]);
+	}
+	v4.port = "ignored";
+	v4.learned_at = 12345; /* ignored */
+	assert_int_equal(store_address_add(f->s, "vnet0", &v4, &err), 0);
+	assert_int_equal(store_address_add(f->s, "vnet0", &v6, &err), 0);
+	seen.n = 0;
+	assert_int_equal(store_addresses_load(f->s, "vnet0", seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
+	/* By address text: "192..." before "2001...". */
+	assert_string_equal(seen.text[0], "vnet0 192.0.2.7 v4 static 192.0.2.1 7000");
+	assert_string_equal(seen.text[1], "vnet0 2001:db8::a v6 static 2001:db8::1 -1");
+	assert_int_equal(seen.a[0].family, 4);
+	assert_memory_equal(seen.a[0].address, v4.address, 16); /* zeros after the 4 bytes */
+	assert_int_equal(seen.a[0].source, STORE_SOURCE_STATIC);
+	assert_true(seen.a[0].has_server);
+	assert_memory_equal(seen.a[0].server, v4.server, 16);
+	assert_int_equal(seen.a[0].lease_end, 7000);
+	assert_int_equal(seen.a[0].learned_at, 1000);
+	assert_int_equal(seen.a[1].family, 6);
+	assert_memory_equal(seen.a[1].address, v6.address, 16);
+	assert_int_equal(seen.a[1].source, STORE_SOURCE_STATIC);
+	assert_true(seen.a[1].has_server);
+	assert_memory_equal(seen.a[1].server, v6.server, 16);
+	assert_int_equal(seen.a[1].lease_end, STORE_TIME_NONE);
+	/* Canonical text on disk, the key of each address. */
+	assert_string_equal(sql_text(f->s, "SELECT address || ' ' || detail FROM addresses"
+					   " WHERE family = 6"),
+			    "2001:db8::a 2001:db8::1");
+	assert_string_equal(sql_text(f->s, "SELECT address || ' ' || detail FROM addresses"
+					   " WHERE family = 4"),
+			    "192.0.2.7 192.0.2.1");
+	/* Without a server. */
+	v6.has_server = false;
+	assert_int_equal(store_address_add(f->s, "vnet0", &v6, &err), 0);
+	assert_string_equal(sql_text(f->s, "SELECT detail FROM addresses WHERE family = 6"), "-");
+	seen.n = 0;
+	assert_int_equal(store_addresses_load(f->s, "vnet0", seen_address, &seen, &err), 0);
+	assert_false(seen.a[1].has_server);
+	assert_int_equal(delete_address(f->s, "vnet0", "2001:db8::a", 6, &err), 0);
+	assert_int_equal(delete_address(f->s, "vnet0", "192.0.2.7", 4, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses"), 0);
+}
+
+/* Writes rows the CHECK constraints would refuse, as a hand edit might. */
+static void sql_unchecked(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store_sqlite(s), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* A value this vifguard cannot read stops the load at its row, and the message names the row. */
+static void test_unknown_on_disk(void **state)
+{
+	static const struct {
+		const char *sql, *msg;
+	} bad_addresses[] = {
+		{ "UPDATE addresses SET source = 'guess'",
+		  "address 10.0.0.1 of vnet1 has source 'guess', which is not one of dhcp, arp, "
+		  "ipv4, static" },
+		{ "UPDATE addresses SET address = '10.0.0.256'",
+		  "address '10.0.0.256' of vnet1 is not an IPv4 address" },
+		{ "UPDATE addresses SET family = 6",
+		  "address '10.0.0.1' of vnet1 is not an IPv6 address" },
+		{ "UPDATE addresses SET family = 5",
+		  "address '10.0.0.1' of vnet1 has family 5, which is not 4 or 6" },
+		{ "UPDATE addresses SET detail = 'server1'",
+		  "address 10.0.0.1 of vnet1 has DHCP server 'server1', which is not an IPv4 "
+		  "address" },
+	};
+	struct fixture *f = *state;
+	struct store_binding b0 = binding("vnet0", 1), b1 = binding("vnet1", 2);
+	struct seen seen = { 0 };
+	struct err err = { 0 };
+	char sql[128];
+
+	open_store(f);
+	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
+	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
+	sql_unchecked(f->s, "PRAGMA ignore_check_constraints = ON");
+
+	sql_unchecked(f->s, "UPDATE bindings SET state = 'bound' WHERE port = 'vnet1'");
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), -EIO);
+	assert_int_equal(seen.n, 1); /* vnet0, before it */
+	assert_msg(&err, "cannot load bindings from ");
+	assert_msg(&err, f->path);
+	assert_msg(&err, "binding vnet1 has state 'bound', which is not one of new, learning, "
+			 "active, failed");
+	assert_msg(&err, "move the file aside");
+	sql_unchecked(f->s,
+		      "UPDATE bindings SET state = 'new', mac = '52:54:00' WHERE port = 'vnet1'");
+	seen.n = 0;
+	assert_int_equal(store_bindings_load(f->s, seen_binding, &seen, &err), -EIO);
+	assert_msg(&err, "binding vnet1 has MAC '52:54:00', which is not a MAC address");
+	sql_unchecked(f->s, "UPDATE bindings SET mac = NULL WHERE port = 'vnet1'");
+
+	for (size_t i = 0; i < sizeof(bad_addresses) / sizeof(bad_addresses[0]); i++) {
+		sql_unchecked(f->s, "DELETE FROM addresses");
+		assert_int_equal(
+			add_address(f->s, "vnet0", "10.0.0.9", 4, STORE_SOURCE_ARP, NULL, 50, &err),
+			0);
+		assert_int_equal(add_address(f->s, "vnet1", "10.0.0.1", 4, STORE_SOURCE_DHCP,
+					     "10.0.0.254", 50, &err),
+				 0);
+		snprintf(sql, sizeof(sql), "%s WHERE port = 'vnet1'", bad_addresses[i].sql);
+		sql_unchecked(f->s, sql);
+		seen.n = 0;
+		assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), -EIO);
+		assert_int_equal(seen.n, 1);
+		assert_msg(&err, "cannot load addresses from ");
+		assert_msg(&err, bad_addresses[i].msg);
+		seen.n = 0;
+		assert_int_equal(store_addresses_load(f->s, "vnet1", seen_address, &seen, &err),
+				 -EIO);
+		assert_int_equal(seen.n, 0);
+		assert_msg(&err, bad_addresses[i].msg);
+		assert_int_equal(store_addresses_expired(f->s, 60, seen_address, &seen, &err),
+				 -EIO);
+		assert_msg(&err, bad_addresses[i].msg);
+	}
+	/* Readable again once the row is fixed. */
+	sql_unchecked(f->s, "UPDATE addresses SET detail = NULL WHERE port = 'vnet1'");
+	seen.n = 0;
+	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), 0);
+	assert_int_equal(seen.n, 2);
 }
 
 static void test_cascade(void **state)
@@ -413,14 +643,14 @@ static void test_cascade(void **state)
 	open_store(f);
 	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
 	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.2", 4, STORE_SOURCE_IPV4, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "10.0.0.2", 4, STORE_SOURCE_IPV4, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
-	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
 	assert_int_equal(store_binding_delete(f->s, "vnet0", &err), 0);
 	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses WHERE port = 'vnet0'"), 0);
@@ -438,13 +668,11 @@ static void test_expired(void **state)
 	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
 	assert_int_equal(store_binding_save(f->s, &b1, &err), 0);
 	assert_int_equal(
-		store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 200, &err),
-		0);
+		add_address(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 200, &err), 0);
 	assert_int_equal(
-		store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 100, &err),
-		0);
-	assert_int_equal(store_address_add(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+		add_address(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 100, &err), 0);
+	assert_int_equal(add_address(f->s, "vnet1", "10.0.0.3", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
 	assert_int_equal(store_addresses_expired(f->s, 99, seen_address, &seen, &err), 0);
 	assert_int_equal(seen.n, 0);
@@ -490,11 +718,9 @@ static void test_load_stops(void **state)
 	assert_msg(&err, "stopped loading bindings from ");
 
 	assert_int_equal(
-		store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 10, &err),
-		0);
+		add_address(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_DHCP, NULL, 10, &err), 0);
 	assert_int_equal(
-		store_address_add(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 10, &err),
-		0);
+		add_address(f->s, "vnet1", "10.0.0.2", 4, STORE_SOURCE_DHCP, NULL, 10, &err), 0);
 	seen = (struct seen){ .stop_at = 2 };
 	assert_int_equal(store_addresses_load(f->s, NULL, seen_address, &seen, &err), -ECANCELED);
 	assert_int_equal(seen.n, 1);
@@ -514,8 +740,8 @@ static void test_transactions(void **state)
 	assert_int_equal(store_rollback(f->s, &err), 0); /* none open: nothing to do */
 	assert_int_equal(store_begin(f->s, &err), 0);
 	assert_int_equal(store_binding_save(f->s, &b0, &err), 0);
-	assert_int_equal(store_address_add(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
-					   STORE_TIME_NONE, &err),
+	assert_int_equal(add_address(f->s, "vnet0", "10.0.0.1", 4, STORE_SOURCE_ARP, NULL,
+				     STORE_TIME_NONE, &err),
 			 0);
 	assert_int_equal(store_rollback(f->s, &err), 0);
 	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM bindings"), 0);
@@ -757,13 +983,14 @@ static _Noreturn void crash_writer(const char *path, int fd, uint64_t base)
 	if (write(fd, &v, sizeof(v)) != sizeof(v))
 		_exit(2);
 	for (uint64_t i = base;; i++) {
-		char port[16], xml[64], detail[32], addr[32];
+		char port[16], xml[64], server[IP_TEXT_MAX], addr[32];
 		struct store_binding b = binding(port, (unsigned)(i % CRASH_PORTS) + 1);
 		int r;
 
 		snprintf(port, sizeof(port), "vnet%u", (unsigned)(i % CRASH_PORTS));
 		snprintf(xml, sizeof(xml), "<filterbinding n='%" PRIu64 "'/>", i);
-		snprintf(detail, sizeof(detail), "%" PRIu64, i);
+		/* The DHCP server's address carries i too. */
+		ipv4_format((const uint8_t[4]){ i >> 24, i >> 16, i >> 8, i }, server);
 		b.xml = xml;
 		b.state = i % 2 ? STORE_STATE_ACTIVE : STORE_STATE_LEARNING;
 		if (store_begin(s, NULL) < 0)
@@ -778,8 +1005,8 @@ static _Noreturn void crash_writer(const char *path, int fd, uint64_t base)
 		for (int k = 0; k < CRASH_ADDRS; k++) {
 			snprintf(addr, sizeof(addr), "10.%u.%u.%d", (unsigned)(i % CRASH_PORTS),
 				 (unsigned)(i % 250), k);
-			if (store_address_add(s, port, addr, 4, STORE_SOURCE_DHCP, detail,
-					      (int64_t)i, NULL) < 0)
+			if (add_address(s, port, addr, 4, STORE_SOURCE_DHCP, server, (int64_t)i,
+					NULL) < 0)
 				_exit(2);
 		}
 		if (store_commit(s, NULL) < 0)
@@ -799,7 +1026,11 @@ static int crash_address(const struct store_address *a, void *userdata, struct e
 {
 	uint64_t *want = userdata;
 
-	assert_int_equal(strtoull(a->detail, NULL, 10), *want);
+	const uint64_t server = (uint64_t)a->server[0] << 24 | a->server[1] << 16 |
+				a->server[2] << 8 | a->server[3];
+
+	assert_true(a->has_server);
+	assert_int_equal(server, *want & 0xffffffff);
 	assert_int_equal(a->lease_end, (int64_t)*want);
 	return 0;
 }
@@ -954,13 +1185,13 @@ static void test_crash_create(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_open_new),       T(test_filters),           T(test_bindings),
-		T(test_binding_errors), T(test_addresses),         T(test_cascade),
-		T(test_expired),        T(test_load_stops),        T(test_transactions),
-		T(test_schema_too_new), T(test_foreign_database),  T(test_not_a_database),
-		T(test_corrupt),        T(test_directory_missing), T(test_read_only),
-		T(test_busy),           T(test_disk_full),         T(test_crash_writes),
-		T(test_crash_create),
+		T(test_open_new),          T(test_filters),        T(test_bindings),
+		T(test_binding_errors),    T(test_addresses),      T(test_round_trip),
+		T(test_unknown_on_disk),   T(test_cascade),        T(test_expired),
+		T(test_load_stops),        T(test_transactions),   T(test_schema_too_new),
+		T(test_foreign_database),  T(test_not_a_database), T(test_corrupt),
+		T(test_directory_missing), T(test_read_only),      T(test_busy),
+		T(test_disk_full),         T(test_crash_writes),   T(test_crash_create),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

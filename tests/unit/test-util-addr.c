@@ -47,6 +47,39 @@ static void test_mask_prefix(void **state)
 	assert_int_equal(mask_prefix_len(hole, 4), -EINVAL);
 }
 
+static void test_ip_by_family(void **state)
+{
+	const uint8_t v4[4] = { 192, 168, 1, 10 };
+	const uint8_t v6[16] = { 0xfe, 0x80, [15] = 1 };
+	uint8_t a[16] = { 0 };
+	char text[IP_TEXT_MAX];
+
+	assert_int_equal(ip_len(4), 4);
+	assert_int_equal(ip_len(6), 16);
+	assert_int_equal(ip_len(5), 0);
+	assert_int_equal(ip_parse(4, "192.168.1.10", a), 0);
+	assert_memory_equal(a, v4, 4);
+	ip_format(4, a, text);
+	assert_string_equal(text, "192.168.1.10");
+	/* one text per address */
+	assert_int_equal(ip_parse(6, "FE80:0::0001", a), 0);
+	assert_memory_equal(a, v6, 16);
+	ip_format(6, a, text);
+	assert_string_equal(text, "fe80::1");
+	assert_int_equal(ip_parse(6, "2001:db8:0:0:1:0:0:1", a), 0);
+	ip_format(6, a, text);
+	assert_string_equal(text, "2001:db8::1:0:0:1");
+	assert_int_equal(ip_parse(6, "::ffff:10.0.0.1", a), 0);
+	ip_format(6, a, text);
+	assert_string_equal(text, "::ffff:10.0.0.1");
+
+	assert_int_equal(ip_parse(4, "10.0.0.256", a), -EINVAL);
+	assert_int_equal(ip_parse(4, "fe80::1", a), -EINVAL);
+	assert_int_equal(ip_parse(6, "10.0.0.1", a), -EINVAL);
+	assert_int_equal(ip_parse(5, "10.0.0.1", a), -EINVAL);
+	assert_int_equal(ip_parse(4, "", a), -EINVAL);
+}
+
 static int fail_with(struct err *err, int r)
 {
 	return err_prefix(err, r, "port %s: ", "vnet0");
@@ -73,6 +106,7 @@ int main(void)
 		cmocka_unit_test(test_mac_parse_short_octets),
 		cmocka_unit_test(test_mac_parse_rejects),
 		cmocka_unit_test(test_mask_prefix),
+		cmocka_unit_test(test_ip_by_family),
 		cmocka_unit_test(test_err_prefix_returns_callee_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
