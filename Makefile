@@ -21,7 +21,8 @@ build:
 
 # All suites in the plain build, then all of them again under ASan+UBSan
 # (the integration tests then drive the sanitized daemon and CLI); the last
-# line is the sum over both runs.
+# line is the sum over both runs. A log left by an earlier run is removed
+# first: the summary fails on a build whose suites did not all run.
 check:
 	@scripts/install-deps.sh check
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS) >/dev/null
@@ -29,6 +30,7 @@ check:
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	@ninja -C $(BUILD) >/dev/null
 	@ninja -C $(ASAN_BUILD) >/dev/null
+	@rm -f $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json
 	@rc=0; \
 	meson test -C $(BUILD) --no-rebuild --print-errorlogs -t 4 || rc=1; \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

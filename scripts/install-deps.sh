@@ -20,9 +20,9 @@ libsqlite3-dev:daemon_state
 libpcap-dev:IP_address_learning_capture
 libsystemd-dev:sd_notify_for_systemd
 python3:test_result_summary
+libcmocka-dev:unit_tests,_which_meson_setup_requires
 "
 check_pkgs="
-libcmocka-dev:unit_tests
 nftables:integration_tests_inspect_rules
 iproute2:integration_tests_build_namespaces
 dnsmasq-base:integration_tests_real_DHCP_server
@@ -30,6 +30,7 @@ udhcpc:integration_tests_real_DHCP_client
 busybox:integration_tests_arping_and_tools
 iputils-ping:integration_tests_ping
 libfaketime:integration_tests_wall_clock_steps
+procps:integration_tests_sysctl_and_kill
 "
 fuzz_pkgs="
 clang:libFuzzer_targets

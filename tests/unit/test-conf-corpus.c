@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvirt's own nwfilter test data, read at run time from
- * $VIFGUARD_COMPAT_DIR (never copied into this tree). One cmocka test per
+ * $VIFGUARD_COMPAT_DIR (never copied into this tree; without it the suite
+ * skips, saying where it looked). One cmocka test per
  * file, built from the directory listings:
  *   xml2xml/N  nwfilterxml2xmlin/N parses and formats to nwfilterxml2xmlout/N,
  *              or is rejected when N is *-invalid (quirks-invalid parses);
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "testlib.h"
 
 enum corpus_kind {
 	CORPUS_XML2XML,
@@ -180,16 +182,13 @@ static size_t add_dir(struct corpus_case **cases, size_t n, const char *root, co
 
 int main(void)
 {
-	const char *root = getenv("VIFGUARD_COMPAT_DIR");
+	const char *root = test_compat_dir();
 	struct corpus_case *cases = NULL;
 	struct CMUnitTest *tests;
 	size_t n = 0;
 	int r;
 
-	if (!root) {
-		fprintf(stderr, "VIFGUARD_COMPAT_DIR not set\n");
-		return 77;
-	}
+	test_require_compat();
 	n = add_dir(&cases, n, root, "nwfilterxml2xmlin", CORPUS_XML2XML, "xml2xml");
 	n = add_dir(&cases, n, root, "virnwfilterbindingxml2xmldata", CORPUS_BINDING, "binding");
 	n = add_dir(&cases, n, root, "nwfilterxml2firewalldata", CORPUS_FIREWALL, "firewall");

@@ -2,8 +2,9 @@
 /*
  * Filter set, tree walk, variable merging, ordering and expansion. Most
  * filters are built in C so each test shows exactly the tree it walks; the
- * compat test parses libvirt's own iter*.xml and checks the number of
- * combinations against libvirt's expected firewall output.
+ * compat tests parse libvirt's own iter*.xml and check the number of
+ * combinations against libvirt's expected firewall output. They run with
+ * --corpus (test-filter-instantiate-corpus), and skip as a whole without it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "filter/instantiate.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "testlib.h"
 
 /* ---- builders ---- */
 
@@ -889,14 +891,11 @@ static void test_instance_reserved(void **state)
 
 static struct filter *parse_compat(const char *name)
 {
-	const char *dir = getenv("VIFGUARD_COMPAT_DIR");
 	struct conf_diag diag = { 0 };
 	struct filter *f = NULL;
 	char path[4096];
 
-	if (!dir)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/nwfilterxml2firewalldata/%s.xml", dir, name);
+	snprintf(path, sizeof(path), "%s/nwfilterxml2firewalldata/%s.xml", test_compat_dir(), name);
 	if (conf_filter_parse_file(path, &diag, &f) < 0) {
 		print_error("%s: %s\n", path, diag.first_error.msg);
 		return NULL;
@@ -925,15 +924,16 @@ static void test_compat_iter(void **state)
 		{ "iter3", 3, { 2, 2, 1 } },
 	};
 
-	if (!getenv("VIFGUARD_COMPAT_DIR"))
-		skip();
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
-		_cleanup_(binding_freep) struct binding *b = mk_binding("tck-testcase");
-		_cleanup_(instance_freep) struct instance *inst = NULL;
+		/* Parsed first: a failed assert jumps out, past the cleanups. */
 		struct filter *f = parse_compat(cases[c].name);
 
 		assert_non_null(f);
+
+		_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
+		_cleanup_(binding_freep) struct binding *b = mk_binding("tck-testcase");
+		_cleanup_(instance_freep) struct instance *inst = NULL;
+
 		put(set, f);
 		/* The variables libvirt's nwfilterxml2firewalltest presets. */
 		add_param(&b->ref.params, "IPSETNAME", "tck_test");
@@ -960,17 +960,16 @@ static void test_compat_iter(void **state)
 /* iter2's fourth rule in libvirt's order: A fastest, then B, then C. */
 static void test_compat_iter2_order(void **state)
 {
-	/* skip() jumps out: check before anything is allocated. */
-	if (!getenv("VIFGUARD_COMPAT_DIR"))
-		skip();
+	/* Parsed first: a failed assert jumps out, past the cleanups. */
+	struct filter *f = parse_compat("iter2");
+
+	assert_non_null(f);
 
 	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
 	_cleanup_(binding_freep) struct binding *b = mk_binding("tck-testcase");
 	_cleanup_(instance_freep) struct instance *inst = NULL;
 	_cleanup_(expansion_freep) struct expansion *e = NULL;
-	struct filter *f = parse_compat("iter2");
 
-	assert_non_null(f);
 	put(set, f);
 	add_param(&b->ref.params, "A", "1.1.1.1,2.2.2.2,3.3.3.3,3.3.3.3");
 	add_param(&b->ref.params, "B", "80,90,80,80");
@@ -989,7 +988,7 @@ static void test_compat_iter2_order(void **state)
 	assert_string_equal(expansion_value(e, 23, FILTER_ATTR_DSTPORTSTART), "1110");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_set_add_find_remove),
@@ -1016,8 +1015,16 @@ int main(void)
 		cmocka_unit_test(test_expand_cap),
 		cmocka_unit_test(test_learning_mode),
 		cmocka_unit_test(test_instance_reserved),
+	};
+	const struct CMUnitTest corpus_tests[] = {
 		cmocka_unit_test(test_compat_iter),
 		cmocka_unit_test(test_compat_iter2_order),
 	};
+
+	if (argc > 1 && strcmp(argv[1], "--corpus") == 0) {
+		test_require_compat();
+		return cmocka_run_group_tests_name("filter-instantiate-corpus", corpus_tests, NULL,
+						   NULL);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
