@@ -152,7 +152,7 @@ int cmd_apply(int argc, char **argv)
 		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);
 		return CLI_EXIT_FAILURE;
 	}
-	if (record_path(&cf, p->port, &path) < 0 || fw_open(&ctx, &err) < 0) {
+	if (record_path(&cf, p->port, &path) < 0 || fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, &err) < 0) {
 		cli_error("%s", err.msg[0] ? err.msg : "out of memory");
 		return CLI_EXIT_FAILURE;
 	}
@@ -222,7 +222,7 @@ int cmd_remove(int argc, char **argv)
 		cli_error("port %s is not bound (no record %s)", argv[optind], path);
 		return CLI_EXIT_FAILURE;
 	}
-	if (r < 0 || fw_open(&ctx, &err) < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
+	if (r < 0 || fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, &err) < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
 		cli_error("cannot remove port %s: %s", argv[optind], err.msg);
 		return CLI_EXIT_FAILURE;
 	}

@@ -1258,7 +1258,7 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 	if (r >= 0)
 		r = build_filter_set(&d->cfg, d->defined, d->n_defined, &d->filters, err);
 	if (r >= 0)
-		r = fw_open(&d->fw, err);
+		r = fw_open(d->cfg.nflog_group, &d->fw, err);
 	if (r >= 0)
 		r = store_bindings_load(d->store, restore_binding, d, err);
 	if (r < 0) {

@@ -22,7 +22,8 @@
 
 struct fw_ctx {
 	struct nft_ctx *nft;
-	bool has_base[2]; /* by enum fw_attach */
+	unsigned nflog_group; /* of the learning chains, when this context adds the base tables */
+	bool has_base[2];     /* by enum fw_attach */
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
@@ -30,12 +31,13 @@ struct fw_ctx {
 	bool is_known_complete[2];
 };
 
-int fw_open(struct fw_ctx **ret, struct err *err)
+int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 {
 	struct fw_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx)
 		return err_set(err, -ENOMEM, "out of memory");
+	ctx->nflog_group = nflog_group;
 	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx->nft) {
 		free(ctx);
@@ -255,11 +257,11 @@ static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const 
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
 	if (needs_base[FW_ATTACH_BRIDGE])
-		strbuf_add(&tx, fw_base_add());
+		fw_base_add(&tx, ctx->nflog_group);
 	if (needs_base[FW_ATTACH_NETDEV])
-		strbuf_add(&tx, fw_base_netdev_add());
+		fw_base_netdev_add(&tx, ctx->nflog_group);
 	if (needs_inet)
-		strbuf_add(&tx, fw_base_inet_add());
+		fw_base_inet_add(&tx);
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_port *p = ports[i];
 

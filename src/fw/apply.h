@@ -23,7 +23,11 @@ struct fw_record {
 	char *elements_del; /* owned */
 };
 
-int fw_open(struct fw_ctx **ret, struct err *err);
+/*
+ * An nftables context. The base tables it adds (on the first port that
+ * needs them) copy learning frames to nflog_group.
+ */
+int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);
 
 /*

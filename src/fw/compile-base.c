@@ -22,7 +22,7 @@
  * The shared learning chains of one family's table. F stands for the
  * family, KO and KI for the port's key in frames from and to the VM.
  */
-static void add_learning_base(struct strbuf *sb, enum fw_attach attach)
+static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned nflog_group)
 {
 	static const char *const modes[] = { "any", "dhcp" };
 	const char *f = fw_l2_layouts[attach].family, *ko = fw_l2_layouts[attach].key[SIDE_OUT],
@@ -49,7 +49,7 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach)
 		    "log prefix \"vg-o\" group %u queue-threshold 1\n"
 		    "add rule %s " FW_TABLE " log-i add @rate-i { %s " LOG_RATE " } "
 		    "log prefix \"vg-i\" group %u queue-threshold 1\n",
-		    f, ko, fw_nflog_group, f, ki, fw_nflog_group);
+		    f, ko, nflog_group, f, ki, nflog_group);
 	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
 	strbuf_addf(sb,
 		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server jump log-i\n"
@@ -98,9 +98,7 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach)
 	}
 }
 
-unsigned fw_nflog_group = FW_NFLOG_GROUP_DEFAULT;
-
-const char *fw_base_add(void)
+void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 {
 	/*
 	 * Priorities of ebtables' nat table, where libvirt puts its rules:
@@ -110,97 +108,64 @@ const char *fw_base_add(void)
 	 * the flush, so running this again never opens a gap. Learned ports keep
 	 * copying their DHCP (snoop-ports) before their own rules run.
 	 */
-	static char text[16384];
-	static unsigned text_group;
-
-	if (!text[0] || text_group != fw_nflog_group) {
-		struct strbuf sb;
-
-		strbuf_init(&sb);
-		strbuf_add(&sb, "add table bridge " FW_TABLE "\n"
-				"add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
-				"add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
-				"add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
-				"add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
-		for (int bit = 0; bit < 16; bit++)
-			strbuf_addf(&sb,
-				    "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n",
-				    bit);
-		add_learning_base(&sb, FW_ATTACH_BRIDGE);
-		strbuf_add(
-			&sb,
-			"add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
-			"priority -300; policy accept; }\n"
-			"add chain bridge " FW_TABLE " forward { type filter hook forward "
-			"priority -200; policy accept; }\n"
-			"add chain bridge " FW_TABLE " postrouting { type filter hook "
-			"postrouting priority 300; policy accept; }\n"
-			"add chain bridge " FW_TABLE " set-out-mark\n"
-			"flush chain bridge " FW_TABLE " prerouting\n"
-			"flush chain bridge " FW_TABLE " forward\n"
-			"flush chain bridge " FW_TABLE " postrouting\n"
-			"flush chain bridge " FW_TABLE " set-out-mark\n"
-			"add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
-			"@l3-in-ids\n"
-			"add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
-			"ip udp sport 68 udp dport 67 jump log-o\n"
-			"add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
-			"add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
-			"set-out-mark\n"
-			"add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
-			"ip udp sport 67 udp dport 68 jump log-i\n"
-			"add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
-			"add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
-			"0xffff0000\n");
-		for (int bit = 0; bit < 16; bit++)
-			strbuf_addf(&sb,
-				    "add rule bridge " FW_TABLE
-				    " set-out-mark oifname @l3-out-bit%d "
-				    "meta mark set meta mark | 0x%04x\n",
-				    bit, 1u << bit);
-		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
-			memcpy(text, sb.buf, sb.len + 1);
-			text_group = fw_nflog_group;
-		}
-		strbuf_fini(&sb);
-	}
-	return text;
+	strbuf_add(sb, "add table bridge " FW_TABLE "\n"
+		       "add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
+		       "add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
+		       "add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
+		       "add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
+	for (int bit = 0; bit < 16; bit++)
+		strbuf_addf(sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n", bit);
+	add_learning_base(sb, FW_ATTACH_BRIDGE, nflog_group);
+	strbuf_add(sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
+		       "priority -300; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " forward { type filter hook forward "
+		       "priority -200; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " postrouting { type filter hook "
+		       "postrouting priority 300; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " set-out-mark\n"
+		       "flush chain bridge " FW_TABLE " prerouting\n"
+		       "flush chain bridge " FW_TABLE " forward\n"
+		       "flush chain bridge " FW_TABLE " postrouting\n"
+		       "flush chain bridge " FW_TABLE " set-out-mark\n"
+		       "add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
+		       "@l3-in-ids\n"
+		       "add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
+		       "ip udp sport 68 udp dport 67 jump log-o\n"
+		       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+		       "add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
+		       "set-out-mark\n"
+		       "add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
+		       "ip udp sport 67 udp dport 68 jump log-i\n"
+		       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
+		       "add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
+		       "0xffff0000\n");
+	for (int bit = 0; bit < 16; bit++)
+		strbuf_addf(sb,
+			    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
+			    "meta mark set meta mark | 0x%04x\n",
+			    bit, 1u << bit);
 }
 
-const char *fw_base_netdev_add(void)
+void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group)
 {
-	/* No hooks of its own: each macvtap port brings its two (add_hook_chains). */
-	static char text[8192];
-	static unsigned text_group;
-
-	if (!text[0] || text_group != fw_nflog_group) {
-		struct strbuf sb;
-
-		strbuf_init(&sb);
-		strbuf_add(&sb, "add table netdev " FW_TABLE "\n");
-		add_learning_base(&sb, FW_ATTACH_NETDEV);
-		if (strbuf_error(&sb) == 0 && sb.len < sizeof(text)) {
-			memcpy(text, sb.buf, sb.len + 1);
-			text_group = fw_nflog_group;
-		}
-		strbuf_fini(&sb);
-	}
-	return text;
+	/* No hooks of its own: each macvtap port brings its two (fw_add_hook_chains). */
+	strbuf_add(sb, "add table netdev " FW_TABLE "\n");
+	add_learning_base(sb, FW_ATTACH_NETDEV, nflog_group);
 }
 
-const char *fw_base_inet_add(void)
+void fw_base_inet_add(struct strbuf *sb)
 {
-	return "add table inet " FW_TABLE "\n"
-	       "add map inet " FW_TABLE " fi-ports { type mark : verdict; }\n"
-	       "add map inet " FW_TABLE " fo-ports { type mark : verdict; }\n"
-	       "add map inet " FW_TABLE " hi-ports { type mark : verdict; }\n"
-	       "add chain inet " FW_TABLE
-	       " forward { type filter hook forward priority -10; policy accept; }\n"
-	       "add chain inet " FW_TABLE
-	       " input { type filter hook input priority -10; policy accept; }\n"
-	       "flush chain inet " FW_TABLE " forward\n"
-	       "flush chain inet " FW_TABLE " input\n"
-	       "add rule inet " FW_TABLE " forward meta mark & 0xffff0000 vmap @fi-ports\n"
-	       "add rule inet " FW_TABLE " forward meta mark & 0x0000ffff vmap @fo-ports\n"
-	       "add rule inet " FW_TABLE " input meta mark & 0xffff0000 vmap @hi-ports\n";
+	strbuf_add(sb, "add table inet " FW_TABLE "\n"
+		       "add map inet " FW_TABLE " fi-ports { type mark : verdict; }\n"
+		       "add map inet " FW_TABLE " fo-ports { type mark : verdict; }\n"
+		       "add map inet " FW_TABLE " hi-ports { type mark : verdict; }\n"
+		       "add chain inet " FW_TABLE
+		       " forward { type filter hook forward priority -10; policy accept; }\n"
+		       "add chain inet " FW_TABLE
+		       " input { type filter hook input priority -10; policy accept; }\n"
+		       "flush chain inet " FW_TABLE " forward\n"
+		       "flush chain inet " FW_TABLE " input\n"
+		       "add rule inet " FW_TABLE " forward meta mark & 0xffff0000 vmap @fi-ports\n"
+		       "add rule inet " FW_TABLE " forward meta mark & 0x0000ffff vmap @fo-ports\n"
+		       "add rule inet " FW_TABLE " input meta mark & 0xffff0000 vmap @hi-ports\n");
 }
