@@ -199,26 +199,6 @@ static bool template_exists(struct fw_ctx *ctx, enum fw_attach attach, const cha
 	return true;
 }
 
-static int record_new(const struct fw_port *p, struct fw_record **ret)
-{
-	struct fw_record *rec = calloc(1, sizeof(*rec));
-
-	if (!rec)
-		return -ENOMEM;
-	rec->port = strdup(p->port);
-	rec->attach = p->attach;
-	rec->port_id = p->needs_inet ? p->port_id : 0;
-	rec->template_id = strdup(p->template_id);
-	rec->template_del = strdup(p->template_del);
-	rec->elements_del = strdup(p->elements_del);
-	if (!rec->port || !rec->template_id || !rec->template_del || !rec->elements_del) {
-		fw_record_free(rec);
-		return -ENOMEM;
-	}
-	*ret = rec;
-	return 0;
-}
-
 /* Removes a template no port jumps to any more; in use, the kernel refuses and nothing changes. */
 static void collect_template(struct fw_ctx *ctx, const char *id, const char *template_del)
 {
@@ -312,7 +292,7 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 		if (olds[i] && !is_in(ports, n, olds[i]->template_id))
 			collect_template(ctx, olds[i]->template_id, olds[i]->template_del);
 	for (size_t i = 0; ret_records && i < n; i++) {
-		if (record_new(ports[i], &ret_records[i]) < 0) {
+		if (fw_record_new(ports[i], &ret_records[i]) < 0) {
 			for (size_t k = 0; k < i; k++)
 				ret_records[k] = fw_record_free(ret_records[k]);
 			return err_set(err, -ENOMEM, "out of memory");
@@ -397,87 +377,4 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 	snprintf(cmd, sizeof(cmd), "delete element %s " FW_TABLE " rate-i { \"%s\" }",
 		 family(attach), port);
 	(void)run(ctx, cmd, NULL, 0);
-}
-
-struct fw_record *fw_record_free(struct fw_record *rec)
-{
-	if (!rec)
-		return NULL;
-	free(rec->port);
-	free(rec->template_id);
-	free(rec->template_del);
-	free(rec->elements_del);
-	free(rec);
-	return NULL;
-}
-
-#define RECORD_MAGIC    "# vifguard port record 1\n"
-#define RECORD_ELEMENTS "# elements\n"
-#define RECORD_TEMPLATE "# template\n"
-
-char *fw_record_format(const struct fw_record *rec)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb);
-	strbuf_addf(&sb, RECORD_MAGIC "port %s\nid %u\ntemplate %s\n", rec->port, rec->port_id,
-		    rec->template_id);
-	/* records from before macvtap support have no such line: bridge */
-	if (rec->attach == FW_ATTACH_NETDEV)
-		strbuf_add(&sb, "attach netdev\n");
-	strbuf_addf(&sb, RECORD_ELEMENTS "%s" RECORD_TEMPLATE "%s", rec->elements_del,
-		    rec->template_del);
-	return strbuf_steal(&sb);
-}
-
-static char *dup_line_value(const char *text, const char *key)
-{
-	const char *p = strstr(text, key), *end;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	end = strchr(p, '\n');
-	return end ? strndup(p, (size_t)(end - p)) : NULL;
-}
-
-int fw_record_parse(const char *text, struct fw_record **ret, struct err *err)
-{
-	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
-	const char *el, *tpl;
-
-	if (strncmp(text, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0)
-		return err_set(err, -EINVAL, "not a vifguard port record");
-	el = strstr(text, RECORD_ELEMENTS);
-	tpl = el ? strstr(el, RECORD_TEMPLATE) : NULL;
-	if (!tpl)
-		return err_set(err, -EINVAL, "port record without elements or template");
-	rec = calloc(1, sizeof(*rec));
-	if (!rec)
-		return err_set(err, -ENOMEM, "out of memory");
-	rec->port = dup_line_value(text, "\nport ");
-	rec->template_id = dup_line_value(text, "\ntemplate ");
-	{
-		_cleanup_free_ char *id = dup_line_value(text, "\nid ");
-		char *end = NULL;
-		unsigned long v = id ? strtoul(id, &end, 10) : 0;
-
-		if (!id || !end || *end || v > 0xffff)
-			return err_set(err, -EINVAL, "port record with a bad id");
-		rec->port_id = (unsigned)v;
-	}
-	{
-		_cleanup_free_ char *attach = dup_line_value(text, "\nattach ");
-
-		if (attach && strcmp(attach, "netdev") != 0)
-			return err_set(err, -EINVAL, "port record with an unknown attachment");
-		rec->attach = attach ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE;
-	}
-	el += strlen(RECORD_ELEMENTS);
-	rec->elements_del = strndup(el, (size_t)(tpl - el));
-	rec->template_del = strdup(tpl + strlen(RECORD_TEMPLATE));
-	if (!rec->port || !rec->template_id || !rec->elements_del || !rec->template_del)
-		return err_set(err, -EINVAL, "incomplete port record");
-	*ret = TAKE_PTR(rec);
-	return 0;
 }

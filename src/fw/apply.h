@@ -9,19 +9,10 @@
 #include <stdbool.h>
 
 #include "fw/compile.h"
+#include "fw/record.h"
 #include "util/err.h"
 
 struct fw_ctx;
-
-/* What the kernel holds for one port: enough to remove it again. */
-struct fw_record {
-	char *port; /* owned */
-	enum fw_attach attach;
-	unsigned port_id;   /* 0 when the port has no stateful rules */
-	char *template_id;  /* owned */
-	char *template_del; /* owned */
-	char *elements_del; /* owned */
-};
 
 /*
  * An nftables context. The base tables it adds (on the first port that
@@ -80,17 +71,7 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);
 
-struct fw_record *fw_record_free(struct fw_record *rec);
-/* Text form for a state file; caller frees. fw_record_parse reads it back. */
-char *fw_record_format(const struct fw_record *rec);
-int fw_record_parse(const char *text, struct fw_record **ret, struct err *err);
-
 static inline void fw_closep(struct fw_ctx **ctx)
 {
 	*ctx = fw_close(*ctx);
-}
-
-static inline void fw_record_freep(struct fw_record **rec)
-{
-	*rec = fw_record_free(*rec);
 }
