@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/listing.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -131,6 +132,52 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
 		ctx->is_known_complete[0] = ctx->is_known_complete[1] = false;
 }
 
+static const char *family(enum fw_attach attach)
+{
+	return attach == FW_ATTACH_NETDEV ? "netdev" : "bridge";
+}
+
+/*
+ * Runs one list command with JSON output and parses what it prints.
+ * -ENOENT when the kernel has no such table, chain, set or map (nft says
+ * so only in its message); -EIO with nft's message for any other failure.
+ */
+static int list_json(struct fw_ctx *ctx, const char *cmd, struct fw_listing **ret, struct err *err)
+{
+	unsigned flags = nft_ctx_output_get_flags(ctx->nft);
+	char msg[ERR_MSG_MAX / 2];
+	int r;
+
+	nft_ctx_output_set_flags(ctx->nft, flags | NFT_CTX_OUTPUT_JSON);
+	r = nft_run_cmd_from_buffer(ctx->nft, cmd);
+	nft_ctx_output_set_flags(ctx->nft, flags);
+	if (r == 0) {
+		r = fw_listing_parse(nft_ctx_get_output_buffer(ctx->nft), ret);
+		(void)nft_ctx_get_error_buffer(ctx->nft);
+		if (r == -ENOMEM)
+			return err_set(err, r, "out of memory");
+		return r < 0 ? err_set(err, -EIO, "%s: nft printed no JSON listing", cmd) : 0;
+	}
+	nft_message(ctx, msg, sizeof(msg));
+	(void)nft_ctx_get_output_buffer(ctx->nft);
+	if (strstr(msg, strerror(ENOENT)))
+		return -ENOENT;
+	return err_set(err, -EIO, "%s: nft: %s", cmd, msg[0] ? msg : "failed");
+}
+
+/* Remembers a template found in a listing, by its "-o" chain: "t", 16 hex digits, "-o". */
+static void note_template_chain(const char *name, void *userdata)
+{
+	char id[18];
+
+	if (strlen(name) != 19 || name[0] != 't' || strspn(name + 1, "0123456789abcdef") != 16 ||
+	    strcmp(name + 17, "-o") != 0)
+		return;
+	memcpy(id, name, 17);
+	id[17] = '\0';
+	remember(userdata, id, true);
+}
+
 /*
  * Lists the chains of the family's table once and remembers every template
  * in it (their "-o" chain). Only this context adds and removes templates
@@ -140,42 +187,13 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
  */
 static void list_templates(struct fw_ctx *ctx, enum fw_attach attach)
 {
-	const char *out, *table = attach == FW_ATTACH_NETDEV ? "table netdev " FW_TABLE " {"
-							     : "table bridge " FW_TABLE " {";
-	bool is_ours = false;
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	char cmd[64];
 
-	ctx->is_known_complete[attach] = true;
-	if (nft_run_cmd_from_buffer(ctx->nft, attach == FW_ATTACH_NETDEV
-						      ? "list chains netdev"
-						      : "list chains bridge") != 0)
-		ctx->is_known_complete[attach] = false;
-	out = nft_ctx_get_output_buffer(ctx->nft);
-	for (const char *line = out; line && *line && ctx->is_known_complete[attach];) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char id[24];
-
-		while (len && (*line == '\t' || *line == ' ')) {
-			line++;
-			len--;
-		}
-		if (strncmp(line, "table ", 6) == 0)
-			is_ours = strncmp(line, table, strlen(table)) == 0;
-		/* "chain t0123456789abcdef-o {" */
-		else if (is_ours && len == 27 && strncmp(line, "chain t", 7) == 0 &&
-			 strncmp(line + 23, "-o {", 4) == 0) {
-			memcpy(id, line + 6, 17);
-			id[17] = '\0';
-			remember(ctx, id, true);
-		}
-		line = end ? end + 1 : line + len;
-	}
-	(void)nft_ctx_get_error_buffer(ctx->nft);
-}
-
-static const char *family(enum fw_attach attach)
-{
-	return attach == FW_ATTACH_NETDEV ? "netdev" : "bridge";
+	snprintf(cmd, sizeof(cmd), "list chains %s", family(attach));
+	ctx->is_known_complete[attach] =
+		list_json(ctx, cmd, &l, NULL) >= 0 &&
+		fw_listing_for_each_chain(l, note_template_chain, ctx) >= 0;
 }
 
 /* Template ids hash the text, which names the family: one id never means two tables. */
@@ -323,34 +341,47 @@ void fw_note_template(struct fw_ctx *ctx, const char *id)
 	remember(ctx, id, true);
 }
 
-bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
+/*
+ * The verdict the kernel dispatches port's frames from the VM to: the
+ * out-ports map's element on a bridge, the end of its egress hook chain on
+ * a macvtap. 1 and ret, 0 when the port is not dispatched, or -errno.
+ */
+static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach attach, char *ret,
+			    size_t size, struct err *err)
 {
-	char cmd[128], jump[64];
-	const char *out;
-	bool is_present;
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	_cleanup_free_ char *chain = NULL;
+	char cmd[128];
+	int r;
 
-	if (rec->attach == FW_ATTACH_NETDEV) {
-		_cleanup_free_ char *chain = fw_hook_chain_name(rec->port);
-
+	if (attach == FW_ATTACH_NETDEV) {
+		chain = fw_hook_chain_name(port);
 		if (!chain)
-			return false;
+			return err_set(err, -ENOMEM, "out of memory");
 		snprintf(cmd, sizeof(cmd), "list chain netdev " FW_TABLE " %s", chain);
 	} else {
-		snprintf(cmd, sizeof(cmd), "get element bridge " FW_TABLE " out-ports { \"%s\" }",
-			 rec->port);
+		snprintf(cmd, sizeof(cmd), "list map bridge " FW_TABLE " out-ports");
 	}
-	/* "jump T-o }" in the map element, "jump T-o" ending the hook chain's last rule */
-	snprintf(jump, sizeof(jump), "jump %s-o%c", rec->template_id,
-		 rec->attach == FW_ATTACH_NETDEV ? '\n' : ' ');
-	if (nft_run_cmd_from_buffer(ctx->nft, cmd) != 0) {
-		(void)nft_ctx_get_output_buffer(ctx->nft);
-		(void)nft_ctx_get_error_buffer(ctx->nft);
-		return false;
-	}
-	out = nft_ctx_get_output_buffer(ctx->nft);
-	is_present = out && strstr(out, jump);
-	(void)nft_ctx_get_error_buffer(ctx->nft);
-	return is_present;
+	r = list_json(ctx, cmd, &l, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = chain ? fw_listing_chain_verdict(l, chain, ret, size)
+		  : fw_listing_map_verdict(l, "out-ports", port, ret, size);
+	if (r < 0)
+		return err_set(err, r, "port %s: cannot read its dispatch from nft's listing",
+			       port);
+	return r;
+}
+
+bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
+{
+	char verdict[64], want[64];
+
+	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
+	return dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), NULL) == 1 &&
+	       strcmp(verdict, want) == 0;
 }
 
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fw/record.c: the port record's text form (round trip, records as older
- * versions wrote them, rejects) and the choice of a free port id.
+ * versions wrote them, rejects) and the choice of a free port id; and
+ * fw/listing.c, which reads the kernel's side of them (presence, owner,
+ * ids in use) from nft's JSON listings, on listings captured from nft 1.0.6.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/listing.h"
 #include "fw/record.h"
 #include "util/cleanup.h"
 
@@ -200,12 +203,208 @@ static void test_ids_pick(void **state)
 	assert_int_equal(fw_port_ids_pick(used, 40000), 0);
 }
 
+#define META                                                                              \
+	"{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Lester Gooch #5\", " \
+	"\"json_schema_version\": 1}}"
+
+/* nft -j list map bridge vifguard out-ports */
+static const char out_ports[] =
+	"{\"nftables\": [" META ", {\"map\": {\"family\": \"bridge\", \"name\": \"out-ports\", "
+	"\"table\": \"vifguard\", \"type\": \"ifname\", \"handle\": 1, \"map\": \"verdict\", "
+	"\"elem\": [[\"vnet1\", {\"jump\": {\"target\": \"t0123456789abcdef-o\"}}], "
+	"[\"vnet2\", {\"drop\": null}], [\"vnet3\", {\"goto\": {\"target\": \"learn-any-o\"}}]]}}]}\n";
+
+/* nft -j list chain netdev vifguard po-vnet1: a macvtap's egress hook chain */
+static const char hook_chain[] =
+	"{\"nftables\": [" META ", {\"chain\": {\"family\": \"netdev\", \"table\": \"vifguard\", "
+	"\"name\": \"po-vnet1\", \"handle\": 2, \"type\": \"filter\", \"hook\": \"egress\", "
+	"\"prio\": -300, \"policy\": \"accept\"}}, {\"rule\": {\"family\": \"netdev\", \"table\": "
+	"\"vifguard\", \"chain\": \"po-vnet1\", \"handle\": 5, \"expr\": [{\"match\": {\"op\": "
+	"\"==\", \"left\": {\"meta\": {\"key\": \"oifname\"}}, \"right\": \"@snoop-ports\"}}, "
+	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": "
+	"\"dport\"}}, \"right\": 67}}, {\"jump\": {\"target\": \"log-o\"}}]}}, {\"rule\": "
+	"{\"family\": \"netdev\", \"table\": \"vifguard\", \"chain\": \"po-vnet1\", \"handle\": 6, "
+	"\"expr\": [{\"jump\": {\"target\": \"t0123456789abcdef-o\"}}]}}]}\n";
+
+/* nft -j list set bridge vifguard ctl-ports, one element with a comment */
+static const char ctl_ports[] =
+	"{\"nftables\": [" META ", {\"set\": {\"family\": \"bridge\", \"name\": \"ctl-ports\", "
+	"\"table\": \"vifguard\", \"type\": \"ifname\", \"handle\": 2, \"elem\": [\"vnet2\", "
+	"{\"elem\": {\"val\": \"vnet1\", \"comment\": \"x\"}}]}}]}\n";
+
+/* nft -j list set bridge vifguard rate-o: elements with timeouts */
+static const char rate_o[] =
+	"{\"nftables\": [" META ", {\"set\": {\"family\": \"bridge\", \"name\": \"rate-o\", "
+	"\"table\": \"vifguard\", \"type\": \"ifname\", \"handle\": 1, \"size\": 65535, \"flags\": "
+	"[\"timeout\"], \"timeout\": 60, \"elem\": [{\"elem\": {\"val\": \"vnet1\", \"timeout\": 30, "
+	"\"expires\": 29}}, {\"elem\": {\"val\": \"vnet2\", \"expires\": 59}}]}}]}\n";
+
+/* an empty set has no "elem" */
+static const char empty_set[] =
+	"{\"nftables\": [" META ", {\"set\": {\"family\": \"bridge\", \"name\": \"ctl-ports\", "
+	"\"table\": \"vifguard\", \"type\": \"ifname\", \"handle\": 2}}]}\n";
+
+/* nft -j list map bridge vifguard l3-in-ids */
+static const char l3_in_ids[] =
+	"{\"nftables\": [" META ", {\"map\": {\"family\": \"bridge\", \"name\": \"l3-in-ids\", "
+	"\"table\": \"vifguard\", \"type\": \"ifname\", \"handle\": 3, \"map\": \"mark\", \"elem\": "
+	"[[\"vnet1\", 65536], [\"vnet3\", 4294901760], [\"vnet4\", \"0x00070000\"]]}}]}\n";
+
+/* nft -j list chains bridge: a table of someone else's holds a chain named like a template */
+static const char chains[] =
+	"{\"nftables\": [" META ", {\"chain\": {\"family\": \"bridge\", \"table\": \"vifguard\", "
+	"\"name\": \"t0123456789abcdef-o\", \"handle\": 4}}, {\"chain\": {\"family\": \"bridge\", "
+	"\"table\": \"vifguard\", \"name\": \"t0123456789abcdef-i\", \"handle\": 5}}, {\"chain\": "
+	"{\"family\": \"bridge\", \"table\": \"vifguard\", \"name\": \"prerouting\", \"handle\": 6, "
+	"\"type\": \"filter\", \"hook\": \"prerouting\", \"prio\": -300, \"policy\": \"accept\"}}, "
+	"{\"chain\": {\"family\": \"bridge\", \"table\": \"other\", \"name\": "
+	"\"tffffffffffffffff-o\", \"handle\": 1}}]}\n";
+
+/* nft -j list chain bridge vifguard log-o */
+static const char log_o[] =
+	"{\"nftables\": [" META ", {\"chain\": {\"family\": \"bridge\", \"table\": \"vifguard\", "
+	"\"name\": \"log-o\", \"handle\": 5}}, {\"rule\": {\"family\": \"bridge\", \"table\": "
+	"\"vifguard\", \"chain\": \"log-o\", \"handle\": 6, \"expr\": [{\"log\": {\"prefix\": "
+	"\"vg-o\", \"group\": 3710, \"queue-threshold\": 1}}]}}]}\n";
+
+static struct fw_listing *parse(const char *json)
+{
+	struct fw_listing *l = NULL;
+
+	assert_int_equal(fw_listing_parse(json, &l), 0);
+	assert_non_null(l);
+	return l;
+}
+
+static void test_listing_map_verdict(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = parse(out_ports);
+	char v[64], tiny[8];
+
+	assert_int_equal(fw_listing_map_verdict(l, "out-ports", "vnet1", v, sizeof(v)), 1);
+	assert_string_equal(v, "jump t0123456789abcdef-o");
+	assert_int_equal(fw_listing_map_verdict(l, "out-ports", "vnet2", v, sizeof(v)), 1);
+	assert_string_equal(v, "drop");
+	assert_int_equal(fw_listing_map_verdict(l, "out-ports", "vnet3", v, sizeof(v)), 1);
+	assert_string_equal(v, "goto learn-any-o");
+	/* a prefix of a port is another port */
+	assert_int_equal(fw_listing_map_verdict(l, "out-ports", "vnet", v, sizeof(v)), 0);
+	assert_int_equal(fw_listing_map_verdict(l, "in-ports", "vnet1", v, sizeof(v)), 0);
+	assert_int_equal(fw_listing_map_verdict(l, "out-ports", "vnet1", tiny, sizeof(tiny)),
+			 -ENOSPC);
+	/* the map's elements are not a set's keys alone */
+	assert_int_equal(fw_listing_has_key(l, "out-ports", "vnet2"), 1);
+}
+
+static void test_listing_chain_verdict(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = parse(hook_chain);
+	char v[64];
+
+	/* the last rule is the dispatch; the snoop rule's jump before it is not */
+	assert_int_equal(fw_listing_chain_verdict(l, "po-vnet1", v, sizeof(v)), 1);
+	assert_string_equal(v, "jump t0123456789abcdef-o");
+	assert_int_equal(fw_listing_chain_verdict(l, "pi-vnet1", v, sizeof(v)), 0);
+	assert_int_equal(fw_listing_log_group(l, "po-vnet1", &(unsigned){ 0 }), 0);
+}
+
+static void test_listing_has_key(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *ctl = parse(ctl_ports);
+	_cleanup_(fw_listing_freep) struct fw_listing *rate = parse(rate_o);
+	_cleanup_(fw_listing_freep) struct fw_listing *empty = parse(empty_set);
+
+	assert_int_equal(fw_listing_has_key(ctl, "ctl-ports", "vnet1"), 1);
+	assert_int_equal(fw_listing_has_key(ctl, "ctl-ports", "vnet2"), 1);
+	assert_int_equal(fw_listing_has_key(ctl, "ctl-ports", "vnet3"), 0);
+	assert_int_equal(fw_listing_has_key(ctl, "snoop-ports", "vnet1"), 0);
+	assert_int_equal(fw_listing_has_key(rate, "rate-o", "vnet1"), 1);
+	assert_int_equal(fw_listing_has_key(rate, "rate-o", "vnet2"), 1);
+	assert_int_equal(fw_listing_has_key(empty, "ctl-ports", "vnet1"), 0);
+}
+
+static void test_listing_mark_ids(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = parse(l3_in_ids);
+	_cleanup_(fw_listing_freep) struct fw_listing *empty = parse(empty_set);
+	_cleanup_free_ struct fw_port_ids *ids = calloc(1, sizeof(*ids));
+	unsigned own = 99;
+
+	assert_non_null(ids);
+	assert_int_equal(fw_listing_mark_ids(l, "l3-in-ids", "vnet1", ids, &own), 2);
+	assert_int_equal(own, 1);
+	assert_false(fw_port_ids_has(ids, 1));
+	assert_true(fw_port_ids_has(ids, 65535));
+	assert_true(fw_port_ids_has(ids, 7));
+	assert_int_equal(fw_port_ids_pick(ids, 0), 1);
+	assert_int_equal(fw_listing_mark_ids(l, "l3-in-ids", "vnet9", ids, &own), 3);
+	assert_int_equal(own, 0);
+	assert_int_equal(fw_port_ids_pick(ids, 0), 2);
+	assert_int_equal(fw_listing_mark_ids(empty, "l3-in-ids", NULL, ids, NULL), 0);
+}
+
+static void count_chain(const char *name, void *userdata)
+{
+	assert_true(strcmp(name, "tffffffffffffffff-o") != 0);
+	++*(unsigned *)userdata;
+}
+
+static void test_listing_chains_and_log(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = parse(chains);
+	_cleanup_(fw_listing_freep) struct fw_listing *log = parse(log_o);
+	unsigned n = 0, group = 0;
+
+	assert_int_equal(fw_listing_for_each_chain(l, count_chain, &n), 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(fw_listing_log_group(log, "log-o", &group), 1);
+	assert_int_equal(group, 3710);
+	assert_int_equal(fw_listing_log_group(log, "log-i", &group), 0);
+}
+
+static void test_listing_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"{}",
+		"[1]",
+		"{\"nftables\": {}}",
+		"{\"nftables\": []} x",
+		"{\"nftables\": [",
+		"table bridge vifguard {\n\tmap out-ports {\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fw_listing *l = NULL;
+
+		assert_int_equal(fw_listing_parse(bad[i], &l), -EINVAL);
+		assert_null(l);
+	}
+	/* a malformed mark is an error, not an id */
+	{
+		_cleanup_(fw_listing_freep) struct fw_listing *l =
+			parse("{\"nftables\": [{\"map\": {\"table\": \"vifguard\", \"name\": "
+			      "\"l3-in-ids\", \"elem\": [[\"vnet1\", \"many\"]]}}]}");
+		struct fw_port_ids ids = { 0 };
+
+		assert_int_equal(fw_listing_mark_ids(l, "l3-in-ids", NULL, &ids, NULL), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_parse_stored),
-		cmocka_unit_test(test_parse_rejects), cmocka_unit_test(test_record_new),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_parse_stored),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_record_new),
 		cmocka_unit_test(test_ids_pick),
+		cmocka_unit_test(test_listing_map_verdict),
+		cmocka_unit_test(test_listing_chain_verdict),
+		cmocka_unit_test(test_listing_has_key),
+		cmocka_unit_test(test_listing_mark_ids),
+		cmocka_unit_test(test_listing_chains_and_log),
+		cmocka_unit_test(test_listing_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
