@@ -32,7 +32,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("explain", "explain takes exactly one BINDING file");
-	if (cli_compile_binding(&cf, argv[optind], NULL, &p) < 0)
+	if (cli_compile_binding(&cf, argv[optind], NULL, NULL, &p) < 0)
 		return CLI_EXIT_FAILURE;
 	/* the daemon's NFLOG group is its own configuration: explain shows the default */
 	strbuf_init(&base);

@@ -292,17 +292,14 @@ static struct port *port_take(struct daemon *d, const char *name)
 	return p;
 }
 
-static unsigned allocate_port_id(const struct daemon *d)
+/* An id no other port holds: ours, or vifguardctl's (the kernel has those). */
+static int allocate_port_id(const struct daemon *d, struct port *p, struct err *err)
 {
-	static uint8_t used[0x10000 / 8];
+	struct fw_port_ids used = { 0 };
 
-	memset(used, 0, sizeof(used));
 	for (size_t i = 0; i < d->n_ports; i++)
-		used[d->ports[i]->port_id / 8] |= (uint8_t)(1u << (d->ports[i]->port_id % 8));
-	for (unsigned id = 1; id <= 0xffff; id++)
-		if (!(used[id / 8] & (1u << (id % 8))))
-			return id;
-	return 0;
+		fw_port_ids_add(&used, d->ports[i]->port_id);
+	return fw_port_id_allocate(d->fw, p->binding->portdev, 0, &used, &p->port_id, err);
 }
 
 /* The learned addresses as the IP variable, for filter_instantiate_with(). */
@@ -615,7 +612,9 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	p->ifindex = link.ifindex;
 	p->attach = port_attach(p->binding, &link);
 	memcpy(p->mac, link.mac, sizeof(p->mac));
-	p->port_id = allocate_port_id(d);
+	r = allocate_port_id(d, p, err);
+	if (r < 0)
+		goto fail;
 	r = compile_port(d, d->filters, p, &compiled, &state, err);
 	if (r < 0)
 		goto fail;

@@ -384,6 +384,36 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 	       strcmp(verdict, want) == 0;
 }
 
+int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
+			const struct fw_port_ids *known, unsigned *ret_id, struct err *err)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	struct fw_port_ids used = { 0 };
+	unsigned own = 0, id;
+	int r;
+
+	if (known)
+		used = *known;
+	/* every port with stateful rules has its id here, whoever applied it */
+	r = list_json(ctx, "list map bridge " FW_TABLE " l3-in-ids", &l, err);
+	if (r < 0 && r != -ENOENT)
+		return err_prefix(err, r, "cannot choose a port id for %s: ", port);
+	if (l && fw_listing_mark_ids(l, "l3-in-ids", port, &used, &own) < 0)
+		return err_set(
+			err, -EIO,
+			"cannot choose a port id for %s: nft lists l3-in-ids in an unexpected "
+			"form",
+			port);
+	if (!want || fw_port_ids_has(&used, want))
+		want = own;
+	id = fw_port_ids_pick(&used, want);
+	if (!id)
+		return err_set(err, -ENOSPC, "no free port id for %s: all %u are in use", port,
+			       FW_PORT_ID_MAX);
+	*ret_id = id;
+	return 0;
+}
+
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
 		   struct err *err)
 {

@@ -54,6 +54,21 @@ void fw_note_template(struct fw_ctx *ctx, const char *id);
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
 /*
+ * Chooses the id port carries in the packet mark, so that no two ports
+ * share one whoever bound them. The kernel's l3-in-ids map is what both
+ * writers (vifguardd, vifguardctl apply) see: it holds the id of every
+ * port with stateful rules. known (may be NULL) adds the ids the caller has
+ * handed out that are not in the kernel (ports without stateful rules yet);
+ * it must not hold port's own. *ret_id is want when no other port holds it,
+ * else the id the kernel already has for port, else the smallest free id.
+ * -ENOSPC when all are taken; -errno when nft cannot list the map.
+ * XXX: two writers choosing at the same moment can still pick the same id;
+ * nothing serializes vifguardd and vifguardctl.
+ */
+int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
+			const struct fw_port_ids *known, unsigned *ret_id, struct err *err);
+
+/*
  * Removes a port's elements. With may_be_last, also tries to remove its
  * template, which the kernel refuses while another port still jumps to it;
  * callers that know other ports use the template save that attempt.
