@@ -3,8 +3,9 @@
  * vifguardctl apply / remove: bind a port directly, without the daemon.
  * What the kernel holds for each port is recorded in the state directory
  * (one file per port, written atomically), so remove takes away exactly
- * what apply added. Port ids come from the kernel, so they never collide
- * with the daemon's.
+ * what apply added. The kernel itself says who applied a port (fw marks
+ * ours), so neither command touches a port the daemon bound, and port ids
+ * come from the kernel too, so they never collide with the daemon's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,28 @@ static int choose_port_id(void *userdata, const char *port, unsigned *ret_id)
 	return r;
 }
 
+/*
+ * Refuses a port whose rules vifguardd applied: rewriting or removing them
+ * here would leave the daemon with a binding whose rules are gone.
+ */
+static int check_not_daemons(struct fw_ctx *ctx, const char *port)
+{
+	enum fw_owner owner;
+	struct err err = { 0 };
+
+	if (fw_port_owner(ctx, port, &owner, &err) < 0) {
+		cli_error("cannot tell who bound port %s: %s", port, err.msg);
+		return -EIO;
+	}
+	if (owner == FW_OWNER_DAEMON) {
+		cli_error(
+			"port %s is bound by vifguardd; use 'vifguardctl binding delete %s' first",
+			port, port);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -135,7 +158,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
-	if (fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, &err) < 0) {
+	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
@@ -146,7 +169,9 @@ int cmd_apply(int argc, char **argv)
 		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);
 		return CLI_EXIT_FAILURE;
 	}
-	if (record_path(&cf, p->port, &path) < 0) {
+	if (check_not_daemons(ctx, p->port) < 0)
+		return CLI_EXIT_FAILURE;
+	if (fw_port_mark_ctl(p) < 0 || record_path(&cf, p->port, &path) < 0) {
 		cli_error("out of memory");
 		return CLI_EXIT_FAILURE;
 	}
@@ -209,11 +234,11 @@ int cmd_remove(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("remove", "remove takes exactly one PORT");
-	if (fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, &err) < 0) {
+	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	if (record_path(&cf, argv[optind], &path) < 0)
+	if (check_not_daemons(ctx, argv[optind]) < 0 || record_path(&cf, argv[optind], &path) < 0)
 		return CLI_EXIT_FAILURE;
 	r = read_record(path, &rec, &err);
 	if (r == -ENOENT) {

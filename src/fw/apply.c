@@ -234,6 +234,26 @@ static void forget_kernel(struct fw_ctx *ctx)
 	ctx->has_base[0] = ctx->has_base[1] = ctx->has_inet_base = false;
 }
 
+/*
+ * The group the learning chains of a base table copy to: the configured
+ * one, or with FW_NFLOG_GROUP_KEEP the one the kernel's table already uses
+ * (the default for a new table), so that re-adding the base tables never
+ * moves the daemon's copies to another group.
+ */
+static unsigned nflog_group(struct fw_ctx *ctx, enum fw_attach attach)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	unsigned group;
+	char cmd[64];
+
+	if (ctx->nflog_group != FW_NFLOG_GROUP_KEEP)
+		return ctx->nflog_group;
+	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " log-o", family(attach));
+	if (list_json(ctx, cmd, &l, NULL) >= 0 && fw_listing_log_group(l, "log-o", &group) == 1)
+		return group;
+	return FW_NFLOG_GROUP_DEFAULT;
+}
+
 static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)
 {
 	for (size_t i = 0; i < n; i++)
@@ -255,9 +275,9 @@ static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const 
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
 	if (needs_base[FW_ATTACH_BRIDGE])
-		fw_base_add(&tx, ctx->nflog_group);
+		fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
 	if (needs_base[FW_ATTACH_NETDEV])
-		fw_base_netdev_add(&tx, ctx->nflog_group);
+		fw_base_netdev_add(&tx, nflog_group(ctx, FW_ATTACH_NETDEV));
 	if (needs_inet)
 		fw_base_inet_add(&tx);
 	for (size_t i = 0; i < n; i++) {
@@ -382,6 +402,30 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
 	return dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), NULL) == 1 &&
 	       strcmp(verdict, want) == 0;
+}
+
+int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, struct err *err)
+{
+	for (enum fw_attach attach = FW_ATTACH_BRIDGE; attach <= FW_ATTACH_NETDEV; attach++) {
+		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+		char verdict[64], cmd[64];
+		int r = dispatch_verdict(ctx, port, attach, verdict, sizeof(verdict), err);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		/* dispatched: the mark says by whom (fw_port_mark_ctl has the reasons) */
+		snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_CTL_SET, family(attach));
+		r = list_json(ctx, cmd, &l, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		*ret = l && fw_listing_has_key(l, FW_CTL_SET, port) == 1 ? FW_OWNER_CTL
+									 : FW_OWNER_DAEMON;
+		return 0;
+	}
+	*ret = FW_OWNER_NONE;
+	return 0;
 }
 
 int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "fw/compile.h"
@@ -16,8 +17,11 @@ struct fw_ctx;
 
 /*
  * An nftables context. The base tables it adds (on the first port that
- * needs them) copy learning frames to nflog_group.
+ * needs them) copy learning frames to nflog_group; FW_NFLOG_GROUP_KEEP
+ * keeps the group the kernel's tables already use (FW_NFLOG_GROUP_DEFAULT
+ * for new ones): for a writer that does not learn, such as vifguardctl.
  */
+#define FW_NFLOG_GROUP_KEEP UINT_MAX
 int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);
 
@@ -52,6 +56,19 @@ void fw_note_template(struct fw_ctx *ctx, const char *id);
 
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
+
+/* Who applied the rules the kernel holds for a port. */
+enum fw_owner {
+	FW_OWNER_NONE,   /* none: the port is in no dispatch map and has no hook chain */
+	FW_OWNER_DAEMON, /* dispatched without the vifguardctl mark: vifguardd bound it */
+	FW_OWNER_CTL,    /* dispatched and marked by fw_port_mark_ctl: vifguardctl apply */
+};
+
+/*
+ * Reads from the kernel who owns port's rules, on a bridge or a macvtap.
+ * -errno with a message when nft cannot list the tables.
+ */
+int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, struct err *err);
 
 /*
  * Chooses the id port carries in the packet mark, so that no two ports

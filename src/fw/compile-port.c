@@ -210,16 +210,22 @@ int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port *
 	return finish_special(p, &add, &del, 2, ret, err);
 }
 
-int fw_port_add_snoop(struct fw_port *p)
+/*
+ * Puts the port in one of its table's ifname sets along with its other
+ * elements, and takes it out with them. before (may be "") goes ahead of
+ * the element: a statement that creates the set.
+ */
+static int add_to_set(struct fw_port *p, const char *before, const char *set)
 {
+	const char *f = fw_l2_layouts[p->attach].family;
 	struct strbuf add, del;
 
 	strbuf_init(&add);
 	strbuf_init(&del);
-	strbuf_addf(&add, "%sadd element %s " FW_TABLE " snoop-ports { \"%s\" }\n", p->elements_add,
-		    fw_l2_layouts[p->attach].family, p->port);
-	strbuf_addf(&del, "%sdelete element %s " FW_TABLE " snoop-ports { \"%s\" }\n",
-		    p->elements_del, fw_l2_layouts[p->attach].family, p->port);
+	strbuf_addf(&add, "%s%sadd element %s " FW_TABLE " %s { \"%s\" }\n", p->elements_add,
+		    before, f, set, p->port);
+	strbuf_addf(&del, "%sdelete element %s " FW_TABLE " %s { \"%s\" }\n", p->elements_del, f,
+		    set, p->port);
 	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
 		strbuf_fini(&add);
 		strbuf_fini(&del);
@@ -229,6 +235,34 @@ int fw_port_add_snoop(struct fw_port *p)
 	free(p->elements_del);
 	p->elements_add = strbuf_steal(&add);
 	p->elements_del = strbuf_steal(&del);
-	p->n_elements++;
 	return 0;
+}
+
+int fw_port_add_snoop(struct fw_port *p)
+{
+	int r = add_to_set(p, "", "snoop-ports");
+
+	if (r >= 0)
+		p->n_elements++;
+	return r;
+}
+
+/*
+ * Who applied a port is kept in the kernel, next to its rules and changed
+ * in the same transaction, because that is the one place both writers see
+ * and the one that cannot disagree with the rules: vifguardctl's record
+ * file is written after the transaction and can be missing, stale, or in
+ * another --state-dir, and the daemon's store is not readable by the CLI.
+ * A set rather than an element comment: the daemon's text, the dispatch
+ * maps and the macvtap hook chains stay exactly as they are, and the mark
+ * works the same for both attachments. Not counted in n_elements: it
+ * filters nothing.
+ */
+int fw_port_mark_ctl(struct fw_port *p)
+{
+	char set[128];
+
+	snprintf(set, sizeof(set), "add set %s " FW_TABLE " " FW_CTL_SET " { type ifname; }\n",
+		 fw_l2_layouts[p->attach].family);
+	return add_to_set(p, set, FW_CTL_SET);
 }

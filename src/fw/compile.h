@@ -112,6 +112,15 @@ char *fw_hook_chain_name(const char *port);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
 int fw_port_add_snoop(struct fw_port *p);
 
+/* The set of the ports vifguardctl applied (fw_port_owner in apply.h reads it). */
+#define FW_CTL_SET "ctl-ports"
+
+/*
+ * Marks a compiled port as applied by vifguardctl: its elements also put it
+ * in the FW_CTL_SET set of its table, and its removal takes it out. -ENOMEM.
+ */
+int fw_port_mark_ctl(struct fw_port *p);
+
 struct fw_port *fw_port_free(struct fw_port *p);
 
 static inline void fw_port_freep(struct fw_port **p)
