@@ -259,7 +259,7 @@ static int run_size(const struct filter_set *set, const char *filter, unsigned n
 	*row = (struct bench_row){ .filter = filter, .n = n };
 	if (bench_times_init(&t, n) < 0)
 		return err_set(err, -ENOMEM, "out of memory");
-	r = fw_open(&ctx, err);
+	r = fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, err);
 	if (r < 0)
 		goto out;
 	t0 = now_ns();
@@ -429,7 +429,7 @@ static int bind_range(const struct filter_set *set, const char *prefix, unsigned
 
 	if (!times)
 		return -ENOMEM;
-	if (fw_open(&ctx, &err) < 0) {
+	if (fw_open(FW_NFLOG_GROUP_DEFAULT, &ctx, &err) < 0) {
 		fprintf(stderr, "fw-bench: %s\n", err.msg);
 		return err.code;
 	}

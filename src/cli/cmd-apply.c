@@ -3,9 +3,10 @@
  * vifguardctl apply / remove: bind a port directly, without the daemon.
  * What the kernel holds for each port is recorded in the state directory
  * (one file per port, written atomically), so remove takes away exactly
- * what apply added.
+ * what apply added. The kernel itself says who applied a port (fw marks
+ * ours), so neither command touches a port the daemon bound, and port ids
+ * come from the kernel too, so they never collide with the daemon's.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -79,42 +80,53 @@ static int write_record(const char *path, const struct fw_record *rec)
 	return 0;
 }
 
-/* The port's id from its record, or the smallest id no other record uses. */
-static int choose_port_id(const struct cli_filters *cf, const char *port, unsigned *ret_id)
+struct apply {
+	const struct cli_filters *cf;
+	struct fw_ctx *ctx;
+};
+
+/*
+ * The port's id in the packet mark: its record's when no other port holds
+ * it, else one that no port holds in the kernel, whoever bound it.
+ */
+static int choose_port_id(void *userdata, const char *port, unsigned *ret_id)
 {
-	static uint8_t used[0x10000 / 8];
-	_cleanup_free_ char *dir = NULL;
-	struct dirent **names;
-	unsigned own = 0;
-	int n;
+	const struct apply *a = userdata;
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct err err = { 0 };
+	int r;
 
-	if (asprintf(&dir, "%s/ports", cli_state_dir(cf)) < 0)
+	if (record_path(a->cf, port, &path) < 0)
 		return -ENOMEM;
-	n = scandir(dir, &names, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
-		_cleanup_free_ char *path = NULL;
-		struct err err = { 0 };
+	/* no record, or an unreadable one: no wish */
+	(void)read_record(path, &rec, &err);
+	r = fw_port_id_allocate(a->ctx, port, rec ? rec->port_id : 0, NULL, ret_id, &err);
+	if (r < 0)
+		cli_error("%s", err.msg);
+	return r;
+}
 
-		if (names[i]->d_name[0] != '.' &&
-		    asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0 &&
-		    read_record(path, &rec, &err) >= 0 && rec->port_id) {
-			used[rec->port_id / 8] |= (uint8_t)(1u << (rec->port_id % 8));
-			if (strcmp(rec->port, port) == 0)
-				own = rec->port_id;
-		}
-		free(names[i]);
+/*
+ * Refuses a port whose rules vifguardd applied: rewriting or removing them
+ * here would leave the daemon with a binding whose rules are gone.
+ */
+static int check_not_daemons(struct fw_ctx *ctx, const char *port)
+{
+	enum fw_owner owner;
+	struct err err = { 0 };
+
+	if (fw_port_owner(ctx, port, &owner, &err) < 0) {
+		cli_error("cannot tell who bound port %s: %s", port, err.msg);
+		return -EIO;
 	}
-	if (n >= 0)
-		free(names);
-	for (unsigned id = own ? own : 1; id <= 0xffff; id++) {
-		if (id == own || !(used[id / 8] & (1u << (id % 8)))) {
-			*ret_id = id;
-			return 0;
-		}
+	if (owner == FW_OWNER_DAEMON) {
+		cli_error(
+			"port %s is bound by vifguardd; use 'vifguardctl binding delete %s' first",
+			port, port);
+		return -EBUSY;
 	}
-	cli_error("no free port id: 65535 ports with stateful rules are bound");
-	return -ENOSPC;
+	return 0;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -146,14 +158,21 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
-	if (cli_compile_binding(&cf, argv[optind], choose_port_id, &p) < 0)
+	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	if (cli_compile_binding(&cf, argv[optind], choose_port_id,
+				&(struct apply){ .cf = &cf, .ctx = ctx }, &p) < 0)
 		return CLI_EXIT_FAILURE;
 	if (if_nametoindex(p->port) == 0) {
 		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);
 		return CLI_EXIT_FAILURE;
 	}
-	if (record_path(&cf, p->port, &path) < 0 || fw_open(&ctx, &err) < 0) {
-		cli_error("%s", err.msg[0] ? err.msg : "out of memory");
+	if (check_not_daemons(ctx, p->port) < 0)
+		return CLI_EXIT_FAILURE;
+	if (fw_port_mark_ctl(p) < 0 || record_path(&cf, p->port, &path) < 0) {
+		cli_error("out of memory");
 		return CLI_EXIT_FAILURE;
 	}
 	r = read_record(path, &old, &err);
@@ -215,14 +234,18 @@ int cmd_remove(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("remove", "remove takes exactly one PORT");
-	if (record_path(&cf, argv[optind], &path) < 0)
+	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	if (check_not_daemons(ctx, argv[optind]) < 0 || record_path(&cf, argv[optind], &path) < 0)
 		return CLI_EXIT_FAILURE;
 	r = read_record(path, &rec, &err);
 	if (r == -ENOENT) {
 		cli_error("port %s is not bound (no record %s)", argv[optind], path);
 		return CLI_EXIT_FAILURE;
 	}
-	if (r < 0 || fw_open(&ctx, &err) < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
+	if (r < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
 		cli_error("cannot remove port %s: %s", argv[optind], err.msg);
 		return CLI_EXIT_FAILURE;
 	}

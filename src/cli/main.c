@@ -52,7 +52,8 @@ static const char apply_usage[] =
 	"Binds a port directly, without the daemon: compiles BINDING and applies it in one\n"
 	"nftables transaction (the port gets all of its rules or none). Applying a binding\n"
 	"for a port that is already bound replaces its rules in the same transaction.\n"
-	"What was applied is recorded in STATE_DIR/ports/PORT for 'remove'.\n"
+	"What was applied is recorded in STATE_DIR/ports/PORT for 'remove'. A port bound\n"
+	"through vifguardd is refused: delete its binding first.\n"
 	"\n"
 	"  -F, --filter-dir DIR   also load filters from DIR (repeatable)\n"
 	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n"
@@ -62,7 +63,8 @@ static const char remove_usage[] =
 	"Usage: vifguardctl remove [--state-dir DIR] PORT\n"
 	"\n"
 	"Removes what 'apply' added for PORT, in one transaction; traffic of the port is\n"
-	"unfiltered afterwards. The shared template goes too when no other port uses it.\n";
+	"unfiltered afterwards. The shared template goes too when no other port uses it.\n"
+	"A port bound through vifguardd is refused: use 'binding delete'.\n";
 
 static const char binding_usage[] =
 	"Usage: vifguardctl binding create FILE\n"

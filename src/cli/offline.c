@@ -101,7 +101,7 @@ static void explain_missing(const struct instance *inst, const struct binding *b
 }
 
 int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
-			struct fw_port **ret)
+			void *userdata, struct fw_port **ret)
 {
 	unsigned port_id = 1;
 	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
@@ -131,7 +131,7 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 		explain_missing(inst, b);
 		return -EINVAL;
 	}
-	if (choose_id && (r = choose_id(cf, b->portdev, &port_id)) < 0)
+	if (choose_id && (r = choose_id(userdata, b->portdev, &port_id)) < 0)
 		return r;
 	/* offline there is no link to ask: a linkdev says macvtap, as libvirt's type='direct' */
 	r = fw_compile(inst, b->portdev,

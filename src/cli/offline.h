@@ -24,17 +24,16 @@ int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const c
 		"state-dir", required_argument, NULL, 'S'                                          \
 	}
 
-/*
- * Loads the filters, parses the binding file, adds --param values and
- * compiles it. Prints what is wrong on stderr. Returns 0 or -errno.
- */
-typedef int (*cli_port_id_fn)(const struct cli_filters *cf, const char *port, unsigned *ret_id);
+/* Picks the port's id for the packet mark once its name is known; prints why it cannot. */
+typedef int (*cli_port_id_fn)(void *userdata, const char *port, unsigned *ret_id);
 
 /*
- * choose_id (may be NULL: id 1) picks the port's id for the packet mark
- * once the port's name is known. */
+ * Loads the filters, parses the binding file, adds --param values and
+ * compiles it, with the id choose_id (may be NULL: id 1) picks. Prints what
+ * is wrong on stderr. Returns 0 or -errno.
+ */
 int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
-			struct fw_port **ret);
+			void *userdata, struct fw_port **ret);
 
 /* The directory of the port records ($VIFGUARD_STATE_DIR/ports by default). */
 const char *cli_state_dir(const struct cli_filters *cf);

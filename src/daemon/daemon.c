@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "fw/apply.h"
+#include "fw/record.h"
 #include "learn/frame.h"
 #include "link/link.h"
 #include "store/store.h"
@@ -33,18 +34,35 @@ unsigned daemon_nflog_group(const struct daemon *d)
 	return d->cfg.nflog_group;
 }
 
+/* An id no port holds: the daemon's, or vifguardctl apply's (the kernel has those). */
+static int free_port_id(struct daemon *d, const char *port, unsigned *ret, struct err *err)
+{
+	struct fw_port_ids used = { 0 };
+	struct engine_port_info info;
+
+	for (size_t i = 0; engine_port_get(d->engine, i, &info); i++)
+		fw_port_ids_add(&used, info.port_id);
+	return fw_port_id_allocate(d->fw, port, 0, &used, ret, err);
+}
+
 int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 {
 	struct engine_input in = { .type = ENGINE_IN_BIND, .bind = { .binding = b } };
 	struct err link_err = { 0 };
 	int r = link_lookup_name(b->portdev, &in.bind.link, &link_err);
 
+	/* no such interface: the engine says so, as it refuses any bind */
 	in.bind.has_link = r >= 0;
 	in.bind.link_error = r;
-	if (r < 0 && r != -ENODEV) {
+	if (r < 0 && r != -ENODEV)
+		r = err_set(err, r, "cannot bind port %s: %s", b->portdev, link_err.msg);
+	else if (r >= 0)
+		r = free_port_id(d, b->portdev, &in.bind.port_id, err);
+	else
+		r = 0;
+	if (r < 0) {
 		binding_free(b);
-		return err_set(err, r, "cannot bind port %s: %s",
-			       in.bind.link.name[0] ? in.bind.link.name : "?", link_err.msg);
+		return r;
 	}
 	return daemon_dispatch(d, &in, NULL, err);
 }
@@ -265,7 +283,7 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 	if (r >= 0 && engine_new(&ecfg, filters, &d->engine) < 0)
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
-		r = fw_open(&d->fw, err);
+		r = fw_open(d->cfg.nflog_group, &d->fw, err);
 	if (r >= 0)
 		r = store_bindings_load(d->store, restore_binding, d, err);
 	if (r < 0) {

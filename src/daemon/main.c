@@ -278,7 +278,6 @@ int main(int argc, char **argv)
 		file.cfg.state_dir = DEFAULT_STATE_DIR;
 	if (!file.cfg.socket_path)
 		file.cfg.socket_path = DEFAULT_SOCKET;
-	fw_nflog_group = file.cfg.nflog_group;
 	log_set_level((int)o.level >= 0 ? o.level : file.level);
 	log_set_journal_prefix(getenv("JOURNAL_STREAM") != NULL);
 	if (o.is_check)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/record.h"
 #include "util/cleanup.h"
 
 static int port_new(struct binding *b, int64_t now, struct engine_port **ret)
@@ -24,17 +25,14 @@ static int port_new(struct binding *b, int64_t now, struct engine_port **ret)
 	return 0;
 }
 
-/* The smallest id in 1..65535 no port uses; 0 when all are taken. */
-static unsigned allocate_port_id(const struct engine *e)
+/* want when no port uses it (the caller asked the kernel too), else the smallest free id. */
+static unsigned allocate_port_id(const struct engine *e, unsigned want)
 {
-	uint8_t used[0x10000 / 8] = { 0 };
+	struct fw_port_ids used = { 0 };
 
 	for (size_t i = 0; i < e->n_ports; i++)
-		used[e->ports[i]->port_id / 8] |= (uint8_t)(1u << (e->ports[i]->port_id % 8));
-	for (unsigned id = 1; id <= 0xffff; id++)
-		if (!(used[id / 8] & (1u << (id % 8))))
-			return id;
-	return 0;
+		fw_port_ids_add(&used, e->ports[i]->port_id);
+	return fw_port_ids_pick(&used, want);
 }
 
 int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
@@ -68,7 +66,7 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 	p->ifindex = in->bind.link.ifindex;
 	p->attach = port_attach(p->binding, &in->bind.link);
 	memcpy(p->mac, in->bind.link.mac, sizeof(p->mac));
-	p->port_id = allocate_port_id(e);
+	p->port_id = allocate_port_id(e, in->bind.port_id);
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r >= 0)
 		r = engine_port_insert(e, p);

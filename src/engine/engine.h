@@ -120,6 +120,7 @@ struct engine_input {
 	union {
 		struct {
 			struct binding *binding; /* taken, also on failure */
+			unsigned port_id;        /* free in the kernel too; 0: the engine picks */
 			bool has_link;           /* false: link_error says why */
 			struct link_info link;
 			int link_error;

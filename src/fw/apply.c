@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/listing.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -22,7 +23,8 @@
 
 struct fw_ctx {
 	struct nft_ctx *nft;
-	bool has_base[2]; /* by enum fw_attach */
+	unsigned nflog_group; /* of the learning chains, when this context adds the base tables */
+	bool has_base[2];     /* by enum fw_attach */
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
@@ -30,12 +32,13 @@ struct fw_ctx {
 	bool is_known_complete[2];
 };
 
-int fw_open(struct fw_ctx **ret, struct err *err)
+int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 {
 	struct fw_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx)
 		return err_set(err, -ENOMEM, "out of memory");
+	ctx->nflog_group = nflog_group;
 	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx->nft) {
 		free(ctx);
@@ -129,6 +132,52 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
 		ctx->is_known_complete[0] = ctx->is_known_complete[1] = false;
 }
 
+static const char *family(enum fw_attach attach)
+{
+	return attach == FW_ATTACH_NETDEV ? "netdev" : "bridge";
+}
+
+/*
+ * Runs one list command with JSON output and parses what it prints.
+ * -ENOENT when the kernel has no such table, chain, set or map (nft says
+ * so only in its message); -EIO with nft's message for any other failure.
+ */
+static int list_json(struct fw_ctx *ctx, const char *cmd, struct fw_listing **ret, struct err *err)
+{
+	unsigned flags = nft_ctx_output_get_flags(ctx->nft);
+	char msg[ERR_MSG_MAX / 2];
+	int r;
+
+	nft_ctx_output_set_flags(ctx->nft, flags | NFT_CTX_OUTPUT_JSON);
+	r = nft_run_cmd_from_buffer(ctx->nft, cmd);
+	nft_ctx_output_set_flags(ctx->nft, flags);
+	if (r == 0) {
+		r = fw_listing_parse(nft_ctx_get_output_buffer(ctx->nft), ret);
+		(void)nft_ctx_get_error_buffer(ctx->nft);
+		if (r == -ENOMEM)
+			return err_set(err, r, "out of memory");
+		return r < 0 ? err_set(err, -EIO, "%s: nft printed no JSON listing", cmd) : 0;
+	}
+	nft_message(ctx, msg, sizeof(msg));
+	(void)nft_ctx_get_output_buffer(ctx->nft);
+	if (strstr(msg, strerror(ENOENT)))
+		return -ENOENT;
+	return err_set(err, -EIO, "%s: nft: %s", cmd, msg[0] ? msg : "failed");
+}
+
+/* Remembers a template found in a listing, by its "-o" chain: "t", 16 hex digits, "-o". */
+static void note_template_chain(const char *name, void *userdata)
+{
+	char id[18];
+
+	if (strlen(name) != 19 || name[0] != 't' || strspn(name + 1, "0123456789abcdef") != 16 ||
+	    strcmp(name + 17, "-o") != 0)
+		return;
+	memcpy(id, name, 17);
+	id[17] = '\0';
+	remember(userdata, id, true);
+}
+
 /*
  * Lists the chains of the family's table once and remembers every template
  * in it (their "-o" chain). Only this context adds and removes templates
@@ -138,42 +187,13 @@ static void remember(struct fw_ctx *ctx, const char *id, bool exists)
  */
 static void list_templates(struct fw_ctx *ctx, enum fw_attach attach)
 {
-	const char *out, *table = attach == FW_ATTACH_NETDEV ? "table netdev " FW_TABLE " {"
-							     : "table bridge " FW_TABLE " {";
-	bool is_ours = false;
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	char cmd[64];
 
-	ctx->is_known_complete[attach] = true;
-	if (nft_run_cmd_from_buffer(ctx->nft, attach == FW_ATTACH_NETDEV
-						      ? "list chains netdev"
-						      : "list chains bridge") != 0)
-		ctx->is_known_complete[attach] = false;
-	out = nft_ctx_get_output_buffer(ctx->nft);
-	for (const char *line = out; line && *line && ctx->is_known_complete[attach];) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char id[24];
-
-		while (len && (*line == '\t' || *line == ' ')) {
-			line++;
-			len--;
-		}
-		if (strncmp(line, "table ", 6) == 0)
-			is_ours = strncmp(line, table, strlen(table)) == 0;
-		/* "chain t0123456789abcdef-o {" */
-		else if (is_ours && len == 27 && strncmp(line, "chain t", 7) == 0 &&
-			 strncmp(line + 23, "-o {", 4) == 0) {
-			memcpy(id, line + 6, 17);
-			id[17] = '\0';
-			remember(ctx, id, true);
-		}
-		line = end ? end + 1 : line + len;
-	}
-	(void)nft_ctx_get_error_buffer(ctx->nft);
-}
-
-static const char *family(enum fw_attach attach)
-{
-	return attach == FW_ATTACH_NETDEV ? "netdev" : "bridge";
+	snprintf(cmd, sizeof(cmd), "list chains %s", family(attach));
+	ctx->is_known_complete[attach] =
+		list_json(ctx, cmd, &l, NULL) >= 0 &&
+		fw_listing_for_each_chain(l, note_template_chain, ctx) >= 0;
 }
 
 /* Template ids hash the text, which names the family: one id never means two tables. */
@@ -197,26 +217,6 @@ static bool template_exists(struct fw_ctx *ctx, enum fw_attach attach, const cha
 	return true;
 }
 
-static int record_new(const struct fw_port *p, struct fw_record **ret)
-{
-	struct fw_record *rec = calloc(1, sizeof(*rec));
-
-	if (!rec)
-		return -ENOMEM;
-	rec->port = strdup(p->port);
-	rec->attach = p->attach;
-	rec->port_id = p->needs_inet ? p->port_id : 0;
-	rec->template_id = strdup(p->template_id);
-	rec->template_del = strdup(p->template_del);
-	rec->elements_del = strdup(p->elements_del);
-	if (!rec->port || !rec->template_id || !rec->template_del || !rec->elements_del) {
-		fw_record_free(rec);
-		return -ENOMEM;
-	}
-	*ret = rec;
-	return 0;
-}
-
 /* Removes a template no port jumps to any more; in use, the kernel refuses and nothing changes. */
 static void collect_template(struct fw_ctx *ctx, const char *id, const char *template_del)
 {
@@ -232,6 +232,26 @@ static void forget_kernel(struct fw_ctx *ctx)
 	ctx->n_known = 0;
 	ctx->is_known_complete[0] = ctx->is_known_complete[1] = false;
 	ctx->has_base[0] = ctx->has_base[1] = ctx->has_inet_base = false;
+}
+
+/*
+ * The group the learning chains of a base table copy to: the configured
+ * one, or with FW_NFLOG_GROUP_KEEP the one the kernel's table already uses
+ * (the default for a new table), so that re-adding the base tables never
+ * moves the daemon's copies to another group.
+ */
+static unsigned nflog_group(struct fw_ctx *ctx, enum fw_attach attach)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	unsigned group;
+	char cmd[64];
+
+	if (ctx->nflog_group != FW_NFLOG_GROUP_KEEP)
+		return ctx->nflog_group;
+	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " log-o", family(attach));
+	if (list_json(ctx, cmd, &l, NULL) >= 0 && fw_listing_log_group(l, "log-o", &group) == 1)
+		return group;
+	return FW_NFLOG_GROUP_DEFAULT;
 }
 
 static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)
@@ -255,11 +275,11 @@ static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const 
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
 	if (needs_base[FW_ATTACH_BRIDGE])
-		strbuf_add(&tx, fw_base_add());
+		fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
 	if (needs_base[FW_ATTACH_NETDEV])
-		strbuf_add(&tx, fw_base_netdev_add());
+		fw_base_netdev_add(&tx, nflog_group(ctx, FW_ATTACH_NETDEV));
 	if (needs_inet)
-		strbuf_add(&tx, fw_base_inet_add());
+		fw_base_inet_add(&tx);
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_port *p = ports[i];
 
@@ -310,7 +330,7 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 		if (olds[i] && !is_in(ports, n, olds[i]->template_id))
 			collect_template(ctx, olds[i]->template_id, olds[i]->template_del);
 	for (size_t i = 0; ret_records && i < n; i++) {
-		if (record_new(ports[i], &ret_records[i]) < 0) {
+		if (fw_record_new(ports[i], &ret_records[i]) < 0) {
 			for (size_t k = 0; k < i; k++)
 				ret_records[k] = fw_record_free(ret_records[k]);
 			return err_set(err, -ENOMEM, "out of memory");
@@ -341,34 +361,101 @@ void fw_note_template(struct fw_ctx *ctx, const char *id)
 	remember(ctx, id, true);
 }
 
-bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
+/*
+ * The verdict the kernel dispatches port's frames from the VM to: the
+ * out-ports map's element on a bridge, the end of its egress hook chain on
+ * a macvtap. 1 and ret, 0 when the port is not dispatched, or -errno.
+ */
+static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach attach, char *ret,
+			    size_t size, struct err *err)
 {
-	char cmd[128], jump[64];
-	const char *out;
-	bool is_present;
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	_cleanup_free_ char *chain = NULL;
+	char cmd[128];
+	int r;
 
-	if (rec->attach == FW_ATTACH_NETDEV) {
-		_cleanup_free_ char *chain = fw_hook_chain_name(rec->port);
-
+	if (attach == FW_ATTACH_NETDEV) {
+		chain = fw_hook_chain_name(port);
 		if (!chain)
-			return false;
+			return err_set(err, -ENOMEM, "out of memory");
 		snprintf(cmd, sizeof(cmd), "list chain netdev " FW_TABLE " %s", chain);
 	} else {
-		snprintf(cmd, sizeof(cmd), "get element bridge " FW_TABLE " out-ports { \"%s\" }",
-			 rec->port);
+		snprintf(cmd, sizeof(cmd), "list map bridge " FW_TABLE " out-ports");
 	}
-	/* "jump T-o }" in the map element, "jump T-o" ending the hook chain's last rule */
-	snprintf(jump, sizeof(jump), "jump %s-o%c", rec->template_id,
-		 rec->attach == FW_ATTACH_NETDEV ? '\n' : ' ');
-	if (nft_run_cmd_from_buffer(ctx->nft, cmd) != 0) {
-		(void)nft_ctx_get_output_buffer(ctx->nft);
-		(void)nft_ctx_get_error_buffer(ctx->nft);
-		return false;
+	r = list_json(ctx, cmd, &l, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = chain ? fw_listing_chain_verdict(l, chain, ret, size)
+		  : fw_listing_map_verdict(l, "out-ports", port, ret, size);
+	if (r < 0)
+		return err_set(err, r, "port %s: cannot read its dispatch from nft's listing",
+			       port);
+	return r;
+}
+
+bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
+{
+	char verdict[64], want[64];
+
+	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
+	return dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), NULL) == 1 &&
+	       strcmp(verdict, want) == 0;
+}
+
+int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, struct err *err)
+{
+	for (enum fw_attach attach = FW_ATTACH_BRIDGE; attach <= FW_ATTACH_NETDEV; attach++) {
+		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+		char verdict[64], cmd[64];
+		int r = dispatch_verdict(ctx, port, attach, verdict, sizeof(verdict), err);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		/* dispatched: the mark says by whom (fw_port_mark_ctl has the reasons) */
+		snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_CTL_SET, family(attach));
+		r = list_json(ctx, cmd, &l, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		*ret = l && fw_listing_has_key(l, FW_CTL_SET, port) == 1 ? FW_OWNER_CTL
+									 : FW_OWNER_DAEMON;
+		return 0;
 	}
-	out = nft_ctx_get_output_buffer(ctx->nft);
-	is_present = out && strstr(out, jump);
-	(void)nft_ctx_get_error_buffer(ctx->nft);
-	return is_present;
+	*ret = FW_OWNER_NONE;
+	return 0;
+}
+
+int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
+			const struct fw_port_ids *known, unsigned *ret_id, struct err *err)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	struct fw_port_ids used = { 0 };
+	unsigned own = 0, id;
+	int r;
+
+	if (known)
+		used = *known;
+	/* every port with stateful rules has its id here, whoever applied it */
+	r = list_json(ctx, "list map bridge " FW_TABLE " l3-in-ids", &l, err);
+	if (r < 0 && r != -ENOENT)
+		return err_prefix(err, r, "cannot choose a port id for %s: ", port);
+	if (l && fw_listing_mark_ids(l, "l3-in-ids", port, &used, &own) < 0)
+		return err_set(
+			err, -EIO,
+			"cannot choose a port id for %s: nft lists l3-in-ids in an unexpected "
+			"form",
+			port);
+	if (!want || fw_port_ids_has(&used, want))
+		want = own;
+	id = fw_port_ids_pick(&used, want);
+	if (!id)
+		return err_set(err, -ENOSPC, "no free port id for %s: all %u are in use", port,
+			       FW_PORT_ID_MAX);
+	*ret_id = id;
+	return 0;
 }
 
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
@@ -395,87 +482,4 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 	snprintf(cmd, sizeof(cmd), "delete element %s " FW_TABLE " rate-i { \"%s\" }",
 		 family(attach), port);
 	(void)run(ctx, cmd, NULL, 0);
-}
-
-struct fw_record *fw_record_free(struct fw_record *rec)
-{
-	if (!rec)
-		return NULL;
-	free(rec->port);
-	free(rec->template_id);
-	free(rec->template_del);
-	free(rec->elements_del);
-	free(rec);
-	return NULL;
-}
-
-#define RECORD_MAGIC    "# vifguard port record 1\n"
-#define RECORD_ELEMENTS "# elements\n"
-#define RECORD_TEMPLATE "# template\n"
-
-char *fw_record_format(const struct fw_record *rec)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb);
-	strbuf_addf(&sb, RECORD_MAGIC "port %s\nid %u\ntemplate %s\n", rec->port, rec->port_id,
-		    rec->template_id);
-	/* records from before macvtap support have no such line: bridge */
-	if (rec->attach == FW_ATTACH_NETDEV)
-		strbuf_add(&sb, "attach netdev\n");
-	strbuf_addf(&sb, RECORD_ELEMENTS "%s" RECORD_TEMPLATE "%s", rec->elements_del,
-		    rec->template_del);
-	return strbuf_steal(&sb);
-}
-
-static char *dup_line_value(const char *text, const char *key)
-{
-	const char *p = strstr(text, key), *end;
-
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	end = strchr(p, '\n');
-	return end ? strndup(p, (size_t)(end - p)) : NULL;
-}
-
-int fw_record_parse(const char *text, struct fw_record **ret, struct err *err)
-{
-	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
-	const char *el, *tpl;
-
-	if (strncmp(text, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0)
-		return err_set(err, -EINVAL, "not a vifguard port record");
-	el = strstr(text, RECORD_ELEMENTS);
-	tpl = el ? strstr(el, RECORD_TEMPLATE) : NULL;
-	if (!tpl)
-		return err_set(err, -EINVAL, "port record without elements or template");
-	rec = calloc(1, sizeof(*rec));
-	if (!rec)
-		return err_set(err, -ENOMEM, "out of memory");
-	rec->port = dup_line_value(text, "\nport ");
-	rec->template_id = dup_line_value(text, "\ntemplate ");
-	{
-		_cleanup_free_ char *id = dup_line_value(text, "\nid ");
-		char *end = NULL;
-		unsigned long v = id ? strtoul(id, &end, 10) : 0;
-
-		if (!id || !end || *end || v > 0xffff)
-			return err_set(err, -EINVAL, "port record with a bad id");
-		rec->port_id = (unsigned)v;
-	}
-	{
-		_cleanup_free_ char *attach = dup_line_value(text, "\nattach ");
-
-		if (attach && strcmp(attach, "netdev") != 0)
-			return err_set(err, -EINVAL, "port record with an unknown attachment");
-		rec->attach = attach ? FW_ATTACH_NETDEV : FW_ATTACH_BRIDGE;
-	}
-	el += strlen(RECORD_ELEMENTS);
-	rec->elements_del = strndup(el, (size_t)(tpl - el));
-	rec->template_del = strdup(tpl + strlen(RECORD_TEMPLATE));
-	if (!rec->port || !rec->template_id || !rec->elements_del || !rec->template_del)
-		return err_set(err, -EINVAL, "incomplete port record");
-	*ret = TAKE_PTR(rec);
-	return 0;
 }

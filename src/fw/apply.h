@@ -6,24 +6,23 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "fw/compile.h"
+#include "fw/record.h"
 #include "util/err.h"
 
 struct fw_ctx;
 
-/* What the kernel holds for one port: enough to remove it again. */
-struct fw_record {
-	char *port; /* owned */
-	enum fw_attach attach;
-	unsigned port_id;   /* 0 when the port has no stateful rules */
-	char *template_id;  /* owned */
-	char *template_del; /* owned */
-	char *elements_del; /* owned */
-};
-
-int fw_open(struct fw_ctx **ret, struct err *err);
+/*
+ * An nftables context. The base tables it adds (on the first port that
+ * needs them) copy learning frames to nflog_group; FW_NFLOG_GROUP_KEEP
+ * keeps the group the kernel's tables already use (FW_NFLOG_GROUP_DEFAULT
+ * for new ones): for a writer that does not learn, such as vifguardctl.
+ */
+#define FW_NFLOG_GROUP_KEEP UINT_MAX
+int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);
 
 /*
@@ -58,6 +57,34 @@ void fw_note_template(struct fw_ctx *ctx, const char *id);
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
+/* Who applied the rules the kernel holds for a port. */
+enum fw_owner {
+	FW_OWNER_NONE,   /* none: the port is in no dispatch map and has no hook chain */
+	FW_OWNER_DAEMON, /* dispatched without the vifguardctl mark: vifguardd bound it */
+	FW_OWNER_CTL,    /* dispatched and marked by fw_port_mark_ctl: vifguardctl apply */
+};
+
+/*
+ * Reads from the kernel who owns port's rules, on a bridge or a macvtap.
+ * -errno with a message when nft cannot list the tables.
+ */
+int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, struct err *err);
+
+/*
+ * Chooses the id port carries in the packet mark, so that no two ports
+ * share one whoever bound them. The kernel's l3-in-ids map is what both
+ * writers (vifguardd, vifguardctl apply) see: it holds the id of every
+ * port with stateful rules. known (may be NULL) adds the ids the caller has
+ * handed out that are not in the kernel (ports without stateful rules yet);
+ * it must not hold port's own. *ret_id is want when no other port holds it,
+ * else the id the kernel already has for port, else the smallest free id.
+ * -ENOSPC when all are taken; -errno when nft cannot list the map.
+ * XXX: two writers choosing at the same moment can still pick the same id;
+ * nothing serializes vifguardd and vifguardctl.
+ */
+int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
+			const struct fw_port_ids *known, unsigned *ret_id, struct err *err);
+
 /*
  * Removes a port's elements. With may_be_last, also tries to remove its
  * template, which the kernel refuses while another port still jumps to it;
@@ -76,17 +103,7 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);
 
-struct fw_record *fw_record_free(struct fw_record *rec);
-/* Text form for a state file; caller frees. fw_record_parse reads it back. */
-char *fw_record_format(const struct fw_record *rec);
-int fw_record_parse(const char *text, struct fw_record **ret, struct err *err);
-
 static inline void fw_closep(struct fw_ctx **ctx)
 {
 	*ctx = fw_close(*ctx);
-}
-
-static inline void fw_record_freep(struct fw_record **rec)
-{
-	*rec = fw_record_free(*rec);
 }

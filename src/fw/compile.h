@@ -22,9 +22,10 @@
 
 #define FW_TABLE "vifguard"
 
-/* The NFLOG group learning copies frames to; set before the first fw_base_add(). */
+/* The NFLOG group learning copies frames to, unless configured otherwise. */
 #define FW_NFLOG_GROUP_DEFAULT 3710
-extern unsigned fw_nflog_group;
+
+struct strbuf;
 
 /*
  * How a port's frames reach its rules. A tap or veth on a bridge: the
@@ -52,12 +53,16 @@ struct fw_port {
 	unsigned n_elements; /* set elements of the port */
 };
 
-/* Statements that create the base bridge table (idempotent: safe to run again). */
-const char *fw_base_add(void);
+/*
+ * Appends the statements that create the base bridge table (idempotent:
+ * safe to run again); its learning chains copy frames to nflog_group. An
+ * allocation failure is left in sb (strbuf_error).
+ */
+void fw_base_add(struct strbuf *sb, unsigned nflog_group);
 /* The same for the netdev table of macvtap ports (FW_ATTACH_NETDEV). */
-const char *fw_base_netdev_add(void);
+void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */
-const char *fw_base_inet_add(void);
+void fw_base_inet_add(struct strbuf *sb);
 
 /* The variable whose values can be leased: the one learning fills. */
 #define FW_LEASE_VAR "IP"
@@ -106,6 +111,15 @@ int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port *
 char *fw_hook_chain_name(const char *port);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
 int fw_port_add_snoop(struct fw_port *p);
+
+/* The set of the ports vifguardctl applied (fw_port_owner in apply.h reads it). */
+#define FW_CTL_SET "ctl-ports"
+
+/*
+ * Marks a compiled port as applied by vifguardctl: its elements also put it
+ * in the FW_CTL_SET set of its table, and its removal takes it out. -ENOMEM.
+ */
+int fw_port_mark_ctl(struct fw_port *p);
 
 struct fw_port *fw_port_free(struct fw_port *p);
 

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The base tables: the bridge table's hooks and dispatch maps, the netdev
+ * table of macvtap ports, the inet table of stateful rules, and in both
+ * layer-2 tables the shared learning chains that copy a learning port's
+ * frames to the NFLOG group. Every statement is idempotent, so the text
+ * can be run again over tables that exist.
+ */
+#include "fw/compile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fw/compile-internal.h"
+#include "util/strbuf.h"
+
+/* Rate of copies to the learning NFLOG group, per port and direction: a VM cannot flood the daemon.
+ */
+#define LOG_RATE "limit rate 50/second burst 100 packets"
+
+/*
+ * The shared learning chains of one family's table. F stands for the
+ * family, KO and KI for the port's key in frames from and to the VM.
+ */
+static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned nflog_group)
+{
+	static const char *const modes[] = { "any", "dhcp" };
+	const char *f = fw_l2_layouts[attach].family, *ko = fw_l2_layouts[attach].key[SIDE_OUT],
+		   *ki = fw_l2_layouts[attach].key[SIDE_IN];
+
+	strbuf_addf(sb,
+		    "add set %s " FW_TABLE " learn-mac { type ifname . ether_addr; }\n"
+		    "add set %s " FW_TABLE " learn-servers { type ifname . ipv4_addr; }\n"
+		    "add set %s " FW_TABLE " learn-any-server { type ifname; }\n"
+		    "add set %s " FW_TABLE " snoop-ports { type ifname; }\n"
+		    "add set %s " FW_TABLE
+		    " rate-o { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		    "add set %s " FW_TABLE
+		    " rate-i { type ifname; size 65535; flags dynamic,timeout; timeout 60s; }\n"
+		    "add chain %s " FW_TABLE " log-o\n"
+		    "add chain %s " FW_TABLE " log-i\n"
+		    "add chain %s " FW_TABLE " dhcp-reply\n"
+		    "flush chain %s " FW_TABLE " log-o\n"
+		    "flush chain %s " FW_TABLE " log-i\n"
+		    "flush chain %s " FW_TABLE " dhcp-reply\n",
+		    f, f, f, f, f, f, f, f, f, f, f, f);
+	strbuf_addf(sb,
+		    "add rule %s " FW_TABLE " log-o add @rate-o { %s " LOG_RATE " } "
+		    "log prefix \"vg-o\" group %u queue-threshold 1\n"
+		    "add rule %s " FW_TABLE " log-i add @rate-i { %s " LOG_RATE " } "
+		    "log prefix \"vg-i\" group %u queue-threshold 1\n",
+		    f, ko, nflog_group, f, ki, nflog_group);
+	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
+	strbuf_addf(sb,
+		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server jump log-i\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server accept\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers jump log-i\n"
+		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers accept\n"
+		    "add rule %s " FW_TABLE " dhcp-reply drop\n",
+		    f, ki, f, ki, f, ki, f, ki, f);
+	for (int m = 0; m < 2; m++) {
+		const char *mode = modes[m];
+
+		strbuf_addf(sb,
+			    "add chain %s " FW_TABLE " learn-%s-o\n"
+			    "add chain %s " FW_TABLE " learn-%s-i\n"
+			    "flush chain %s " FW_TABLE " learn-%s-o\n"
+			    "flush chain %s " FW_TABLE " learn-%s-i\n",
+			    f, mode, f, mode, f, mode, f, mode);
+		/* only the VM's own MAC, and DHCP requests copied and passed */
+		strbuf_addf(sb,
+			    "add rule %s " FW_TABLE
+			    " learn-%s-o %s . ether saddr != @learn-mac drop\n"
+			    "add rule %s " FW_TABLE
+			    " learn-%s-o ether type ip udp sport 68 udp dport 67 jump log-o\n"
+			    "add rule %s " FW_TABLE
+			    " learn-%s-o ether type ip udp sport 68 udp dport 67 accept\n"
+			    "add rule %s " FW_TABLE
+			    " learn-%s-i ether type ip udp sport 67 udp dport 68 jump dhcp-reply\n",
+			    f, mode, ko, f, mode, f, mode, f, mode);
+		if (m == 0)
+			/* any: also the VM's ARP and IPv4 (copied), and ARP/IPv4 to it */
+			strbuf_addf(
+				sb,
+				"add rule %s " FW_TABLE
+				" learn-any-o ether type { arp, ip } jump log-o\n"
+				"add rule %s " FW_TABLE
+				" learn-any-o ether type { arp, ip } accept\n"
+				"add rule %s " FW_TABLE " learn-any-i %s . ether daddr "
+				"@learn-mac ether type { arp, ip } accept\n"
+				"add rule %s " FW_TABLE
+				" learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n",
+				f, f, f, ki, f);
+		strbuf_addf(sb,
+			    "add rule %s " FW_TABLE " learn-%s-o drop\n"
+			    "add rule %s " FW_TABLE " learn-%s-i drop\n",
+			    f, mode, f, mode);
+	}
+}
+
+void fw_base_add(struct strbuf *sb, unsigned nflog_group)
+{
+	/*
+	 * Priorities of ebtables' nat table, where libvirt puts its rules:
+	 * before the bridge decides (prerouting -300) and after (postrouting
+	 * 300); the forward chain marks the out-port before br_netfilter (-1)
+	 * hands the packet to the inet hooks. Re-adding the rules is atomic with
+	 * the flush, so running this again never opens a gap. Learned ports keep
+	 * copying their DHCP (snoop-ports) before their own rules run.
+	 */
+	strbuf_add(sb, "add table bridge " FW_TABLE "\n"
+		       "add map bridge " FW_TABLE " out-ports { type ifname : verdict; }\n"
+		       "add map bridge " FW_TABLE " in-ports { type ifname : verdict; }\n"
+		       "add map bridge " FW_TABLE " l3-in-ids { type ifname : mark; }\n"
+		       "add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
+	for (int bit = 0; bit < 16; bit++)
+		strbuf_addf(sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n", bit);
+	add_learning_base(sb, FW_ATTACH_BRIDGE, nflog_group);
+	strbuf_add(sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
+		       "priority -300; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " forward { type filter hook forward "
+		       "priority -200; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " postrouting { type filter hook "
+		       "postrouting priority 300; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " set-out-mark\n"
+		       "flush chain bridge " FW_TABLE " prerouting\n"
+		       "flush chain bridge " FW_TABLE " forward\n"
+		       "flush chain bridge " FW_TABLE " postrouting\n"
+		       "flush chain bridge " FW_TABLE " set-out-mark\n"
+		       "add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
+		       "@l3-in-ids\n"
+		       "add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
+		       "ip udp sport 68 udp dport 67 jump log-o\n"
+		       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+		       "add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
+		       "set-out-mark\n"
+		       "add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
+		       "ip udp sport 67 udp dport 68 jump log-i\n"
+		       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
+		       "add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
+		       "0xffff0000\n");
+	for (int bit = 0; bit < 16; bit++)
+		strbuf_addf(sb,
+			    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
+			    "meta mark set meta mark | 0x%04x\n",
+			    bit, 1u << bit);
+}
+
+void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group)
+{
+	/* No hooks of its own: each macvtap port brings its two (fw_add_hook_chains). */
+	strbuf_add(sb, "add table netdev " FW_TABLE "\n");
+	add_learning_base(sb, FW_ATTACH_NETDEV, nflog_group);
+}
+
+void fw_base_inet_add(struct strbuf *sb)
+{
+	strbuf_add(sb, "add table inet " FW_TABLE "\n"
+		       "add map inet " FW_TABLE " fi-ports { type mark : verdict; }\n"
+		       "add map inet " FW_TABLE " fo-ports { type mark : verdict; }\n"
+		       "add map inet " FW_TABLE " hi-ports { type mark : verdict; }\n"
+		       "add chain inet " FW_TABLE
+		       " forward { type filter hook forward priority -10; policy accept; }\n"
+		       "add chain inet " FW_TABLE
+		       " input { type filter hook input priority -10; policy accept; }\n"
+		       "flush chain inet " FW_TABLE " forward\n"
+		       "flush chain inet " FW_TABLE " input\n"
+		       "add rule inet " FW_TABLE " forward meta mark & 0xffff0000 vmap @fi-ports\n"
+		       "add rule inet " FW_TABLE " forward meta mark & 0x0000ffff vmap @fo-ports\n"
+		       "add rule inet " FW_TABLE " input meta mark & 0xffff0000 vmap @hi-ports\n");
+}
