@@ -88,7 +88,6 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		return port_request_apply(p, compiled, APPLY_CREATE, state, out);
 	fw_port_free(compiled);
 	engine_port_free(engine_port_take(e, p->binding->portdev));
-	out->n = 0; /* nothing of it may be carried out */
 	return engine_fail_input(out, -ENOMEM, NULL);
 }
 

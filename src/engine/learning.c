@@ -83,6 +83,9 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 	memcpy(a.server, dec->server_id, 4);
 	lease_set(&a, dec, now);
 	ipv4_format(a.server, server);
+	/* no memory: forgotten as if never seen, the VM asks again */
+	if (port_addr_add(p, &a) < 0)
+		return;
 	if (dec->source == LEARN_SOURCE_DHCP)
 		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
 				       "learned %s from a DHCP ACK of %s (lease %us); full rules "
@@ -92,16 +95,13 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
 				       "learned %s from the VM's %s; full rules applied", ip,
 				       learn_source_name(dec->source));
-	if (r < 0 || port_addr_add(p, &a) < 0) {
-		/* forgotten as if never seen: the VM asks again */
-		if (r >= 0)
-			free(p->events[--p->n_events].message),
-				free(p->events[p->n_events].address);
-		return;
+	if (r >= 0) {
+		struct pending_event *ev = &p->events[p->n_events - 1];
+
+		ev->has_timestamp = f->has_timestamp || f->is_timestamp_ours;
+		ev->timestamp_us = f->timestamp_us;
+		ev->latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
 	}
-	p->events[p->n_events - 1].has_timestamp = f->has_timestamp || f->is_timestamp_ours;
-	p->events[p->n_events - 1].timestamp_us = f->timestamp_us;
-	p->events[p->n_events - 1].latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
 	(void)store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
 	p->is_settling = true;
 }

@@ -454,7 +454,10 @@ int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 			    p->binding->portdev, why);
 		return 0;
 	default:
+		/* a relearn whose rules cannot go in says so too */
 		port_fail(p, why, out);
-		return 0;
+		err_set(&err, in->applied.r, "port %s: rules cannot be applied, port set down: %s",
+			p->binding->portdev, why);
+		return engine_fail_input(out, in->applied.r, &err);
 	}
 }

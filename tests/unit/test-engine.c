@@ -644,6 +644,13 @@ static void test_learn_apply_fails_sets_down(void **state)
 	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
 	assert_null(find_event(fx, ENGINE_EVENT_LEARNED));
 	assert_non_null(find_event(fx, ENGINE_EVENT_PORT_FAILED));
+	/* a relearn whose rules cannot go in fails the request, and the port stays down */
+	assert_int_equal(
+		run(fx, &(struct engine_input){ .type = ENGINE_IN_RELEARN, .port = "vnet0" }),
+		-EIO);
+	assert_non_null(strstr(fx->last_err.msg, "port set down"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_FAILED);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
 }
 
 /* The engine's clock is the caller's monotonic one: nothing else moves a timeout. */
