@@ -217,7 +217,10 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	memcpy(rs->mac, sb->mac, sizeof(rs->mac));
 	if (sb->record && fw_record_parse(sb->record, &rs->record, &e) < 0)
 		log_warn("port %s: unreadable firewall record: %s", sb->port, e.msg);
-	rs->is_record_present = rs->record && fw_port_present(d->fw, rs->record);
+	if (rs->record && d->dispatch)
+		rs->is_record_present = fw_dispatch_has(d->fw, d->dispatch, rs->record);
+	else if (rs->record)
+		rs->is_record_present = fw_port_present(d->fw, rs->record);
 	rs->failed_reason = sb->failed_reason;
 	rs->was_learning = sb->learning_since >= 0;
 	rs->learning_since = rs->was_learning ? daemon_mono_time(sb->learning_since) : 0;
@@ -284,8 +287,11 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
 		r = fw_open(d->cfg.nflog_group, &d->fw, err);
+	if (r >= 0 && fw_dispatch_list(d->fw, &d->dispatch, err) < 0)
+		log_warn("%s; checking each port on its own", err->msg);
 	if (r >= 0)
 		r = store_bindings_load(d->store, restore_binding, d, err);
+	d->dispatch = fw_dispatch_free(d->dispatch);
 	if (r < 0) {
 		daemon_free(d);
 		return r;

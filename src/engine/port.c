@@ -82,13 +82,14 @@ static int compile_full(const struct engine *e, const struct engine_port *p,
 	for (size_t i = 0; i < p->n_addrs; i++) {
 		int64_t left = p->addrs[i].lease_end - now;
 
-		if (!p->addrs[i].has_lease)
+		/* a lease longer than the kernel's timeouts reach ends by the daemon's tick alone
+		 */
+		if (!p->addrs[i].has_lease || left > FW_TIMEOUT_MAX_S - LEASE_KERNEL_GRACE_S)
 			continue;
 		ipv4_format(p->addrs[i].ip, texts[opts.n_leases]);
 		leases[opts.n_leases].address = texts[opts.n_leases];
 		leases[opts.n_leases++].expires_in_s =
-			(unsigned)(left > 0 ? (left < 0x7fffffff ? left : 0x7fffffff) : 0) +
-			LEASE_KERNEL_GRACE_S;
+			(unsigned)(left > 0 ? left : 0) + LEASE_KERNEL_GRACE_S;
 	}
 	opts.leases = leases;
 	(void)e;

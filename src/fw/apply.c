@@ -395,6 +395,49 @@ static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach
 	return r;
 }
 
+struct fw_dispatch {
+	struct fw_listing *out_ports; /* NULL: the table or map does not exist */
+};
+
+int fw_dispatch_list(struct fw_ctx *ctx, struct fw_dispatch **ret, struct err *err)
+{
+	struct fw_dispatch *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return err_set(err, -ENOMEM, "out of memory");
+	r = list_json(ctx, "list map bridge " FW_TABLE " out-ports", &d->out_ports, err);
+	if (r < 0 && r != -ENOENT) {
+		free(d);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+bool fw_dispatch_has(struct fw_ctx *ctx, const struct fw_dispatch *dispatch,
+		     const struct fw_record *rec)
+{
+	char verdict[64], want[64];
+
+	if (rec->attach == FW_ATTACH_NETDEV)
+		return fw_port_present(ctx, rec);
+	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
+	return dispatch->out_ports &&
+	       fw_listing_map_verdict(dispatch->out_ports, "out-ports", rec->port, verdict,
+				      sizeof(verdict)) == 1 &&
+	       strcmp(verdict, want) == 0;
+}
+
+struct fw_dispatch *fw_dispatch_free(struct fw_dispatch *dispatch)
+{
+	if (dispatch) {
+		fw_listing_free(dispatch->out_ports);
+		free(dispatch);
+	}
+	return NULL;
+}
+
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 {
 	char verdict[64], want[64];

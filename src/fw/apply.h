@@ -57,6 +57,23 @@ void fw_note_template(struct fw_ctx *ctx, const char *id);
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
+/*
+ * The same for many ports (start-up): the bridge's dispatch map is listed
+ * once by fw_dispatch_list, and each fw_dispatch_has is a lookup in that
+ * listing (a macvtap's hook chain is still read on its own). One listing
+ * per port would make a restart quadratic in the ports bound.
+ */
+struct fw_dispatch;
+int fw_dispatch_list(struct fw_ctx *ctx, struct fw_dispatch **ret, struct err *err);
+bool fw_dispatch_has(struct fw_ctx *ctx, const struct fw_dispatch *dispatch,
+		     const struct fw_record *rec);
+struct fw_dispatch *fw_dispatch_free(struct fw_dispatch *dispatch);
+
+static inline void fw_dispatch_freep(struct fw_dispatch **dispatch)
+{
+	*dispatch = fw_dispatch_free(*dispatch);
+}
+
 /* Who applied the rules the kernel holds for a port. */
 enum fw_owner {
 	FW_OWNER_NONE,   /* none: the port is in no dispatch map and has no hook chain */

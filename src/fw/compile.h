@@ -67,7 +67,13 @@ void fw_base_inet_add(struct strbuf *sb);
 /* The variable whose values can be leased: the one learning fills. */
 #define FW_LEASE_VAR "IP"
 
-/* A value of FW_LEASE_VAR that the kernel drops by itself after expires_in_s (a DHCP lease). */
+/* The longest element timeout the kernel takes: it counts in 32-bit milliseconds. */
+#define FW_TIMEOUT_MAX_S 4294967u
+
+/*
+ * A value of FW_LEASE_VAR that the kernel drops by itself after expires_in_s
+ * (a DHCP lease), at most FW_TIMEOUT_MAX_S.
+ */
 struct fw_lease {
 	const char *address; /* as written in the variable's value */
 	unsigned expires_in_s;

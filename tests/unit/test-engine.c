@@ -105,6 +105,7 @@ struct fixture {
 	int last_r;
 	struct err last_err;
 	char failures[1024];
+	char applied_elements[4096];   /* the elements_add of the last APPLY */
 	struct engine_actions pending; /* a capture read's actions, until its flush */
 };
 
@@ -137,6 +138,8 @@ static void log_action(struct fixture *fx, const struct engine_action *a)
 	snprintf(l->port, sizeof(l->port), "%s", a->port ? a->port : "");
 	snprintf(l->message, sizeof(l->message), "%s", a->message ? a->message : "");
 	if (a->compiled) {
+		snprintf(fx->applied_elements, sizeof(fx->applied_elements), "%s",
+			 a->compiled->elements_add);
 		snprintf(l->template_id, sizeof(l->template_id), "%s", a->compiled->template_id);
 		l->n_elements = a->compiled->n_elements;
 	}
@@ -590,6 +593,54 @@ static void test_renewal_moves_lease(void **state)
 	assert_true(info.addrs[0].lease_end > 1000 + 3600);
 }
 
+/* Copies a fixture frame with its UDP checksum cleared (0: none), so that it can be edited. */
+static void edit_copy(uint8_t *b, const uint8_t *fx)
+{
+	memcpy(b, fx, FX_DHCP_LEN);
+	b[FX_OFF_UDP + 6] = 0;
+	b[FX_OFF_UDP + 7] = 0;
+}
+
+/*
+ * A lease beyond the kernel's reach (its element timeouts count in 32-bit
+ * milliseconds) gets no kernel timeout instead of a wrapped one: the
+ * daemon's tick ends it, at its end computed in 64 bits.
+ */
+static void test_absurd_lease_no_wrap(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_input tick = { .type = ENGINE_IN_TICK };
+	struct engine_port_info info;
+	uint8_t ack[FX_DHCP_LEN];
+	const uint32_t lease = 4294967294u;
+	char ip[IP_TEXT_MAX], element[64];
+
+	edit_copy(ack, fx_dhcp_ack);
+	assert_int_equal(ack[FX_OFF_OPTIONS + 9], 51);
+	ack[FX_OFF_OPTIONS + 11] = (uint8_t)(lease >> 24);
+	ack[FX_OFF_OPTIONS + 12] = (uint8_t)(lease >> 16);
+	ack[FX_OFF_OPTIONS + 13] = (uint8_t)(lease >> 8);
+	ack[FX_OFF_OPTIONS + 14] = (uint8_t)lease;
+	bind_learning(fx);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, ack, FX_DHCP_LEN);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.state, ENGINE_PORT_ACTIVE);
+	assert_int_equal(info.addrs[0].lease_end, fx->now + (int64_t)lease);
+	ipv4_format(fx_lease_ip, ip);
+	snprintf(element, sizeof(element), "%s timeout", ip);
+	assert_non_null(strstr(fx->applied_elements, ip));
+	assert_null(strstr(fx->applied_elements, element));
+	/* a normal lease does carry its timeout: the control */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_renew_ack, FX_DHCP_LEN);
+	assert_non_null(strstr(fx->applied_elements, element));
+	fx->now += 4000;
+	run(fx, &tick);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+}
+
 static void test_learning_timeout_blocks(void **state)
 {
 	struct fixture *fx = *state;
@@ -1041,6 +1092,7 @@ int main(void)
 		T(test_release_learns_again),
 		T(test_lease_expires_on_tick),
 		T(test_renewal_moves_lease),
+		T(test_absurd_lease_no_wrap),
 		T(test_learning_timeout_blocks),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),
