@@ -357,37 +357,39 @@ out:
 	return r;
 }
 
+/* Appends the names of the bits set in bits (bit i: names[i]), joined by sep. */
+static void add_bit_names(struct strbuf *sb, const char *const *names, size_t n_names,
+			  unsigned bits, const char *sep)
+{
+	bool is_first = true;
+
+	for (size_t i = 0; i < n_names; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		strbuf_addf(sb, "%s%s", is_first ? "" : sep, names[i]);
+		is_first = false;
+	}
+}
+
 static void add_tcp_flags(struct strbuf *sb, uint8_t bits)
 {
 	static const char *const names[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
-	bool is_first = true;
 
 	if (!bits) {
 		strbuf_add(sb, "0x0");
 		return;
 	}
 	strbuf_addc(sb, '(');
-	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		strbuf_addf(sb, "%s%s", is_first ? "" : "|", names[i]);
-		is_first = false;
-	}
+	add_bit_names(sb, names, ARRAY_SIZE(names), bits, "|");
 	strbuf_addc(sb, ')');
 }
 
 static void add_state(struct strbuf *sb, unsigned state)
 {
 	static const char *const names[] = { "new", "established", "related", "invalid" };
-	bool is_first = true;
 
 	strbuf_add(sb, "ct state ");
-	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!(state & (1u << i)))
-			continue;
-		strbuf_addf(sb, "%s%s", is_first ? "" : ",", names[i]);
-		is_first = false;
-	}
+	add_bit_names(sb, names, ARRAY_SIZE(names), state, ",");
 	strbuf_addc(sb, ' ');
 }
 
