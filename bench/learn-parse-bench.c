@@ -396,8 +396,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memcpy(port.vm_mac, fx_vm_mac, 6);
-	learn_xids_record(&port.xids, FX_XID, none);
-	learn_xids_record(&port.xids, FX_XID_RENEW, fx_lease_ip);
+	learn_xids_record(&port.xids, FX_XID, none, 0);
+	learn_xids_record(&port.xids, FX_XID_RENEW, fx_lease_ip, 0);
 
 	build_tcp_syn();
 	build_records();

@@ -56,10 +56,10 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	in.bind.link_error = r;
 	if (r < 0 && r != -ENODEV)
 		r = err_set(err, r, "cannot bind port %s: %s", b->portdev, link_err.msg);
-	else if (r >= 0)
-		r = free_port_id(d, b->portdev, &in.bind.port_id, err);
-	else
+	else if (r < 0)
 		r = 0;
+	else if ((r = fw_port_is_ctl(d->fw, b->portdev, &in.bind.is_ctl_port, err)) >= 0)
+		r = free_port_id(d, b->portdev, &in.bind.port_id, err);
 	if (r < 0) {
 		binding_free(b);
 		return r;
@@ -109,7 +109,7 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 		f.timestamp_us = clock_wall_us();
 		f.is_timestamp_ours = true;
 	}
-	learn_frame_port(&f, &in.frame.ifindex, &in.frame.dir);
+	learn_frame_port(&f, &in.frame.ifindex, &in.frame.dir, &in.frame.from_ifindex);
 	in.frame.frame = &f;
 	(void)engine_handle(d->engine, &in, clock_mono_s(), &d->learned);
 }
@@ -217,10 +217,8 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	memcpy(rs->mac, sb->mac, sizeof(rs->mac));
 	if (sb->record && fw_record_parse(sb->record, &rs->record, &e) < 0)
 		log_warn("port %s: unreadable firewall record: %s", sb->port, e.msg);
-	if (rs->record && d->dispatch)
-		rs->is_record_present = fw_dispatch_has(d->fw, d->dispatch, rs->record);
-	else if (rs->record)
-		rs->is_record_present = fw_port_present(d->fw, rs->record);
+	/* fw lists the dispatch map once for all of these, not once per port */
+	rs->is_record_present = rs->record && fw_port_present(d->fw, rs->record);
 	rs->failed_reason = sb->failed_reason;
 	rs->was_learning = sb->learning_since >= 0;
 	rs->learning_since = rs->was_learning ? daemon_mono_time(sb->learning_since) : 0;
@@ -268,7 +266,10 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 {
 	struct daemon *d = calloc(1, sizeof(*d));
 	struct engine_config ecfg = { .learn_timeout_s = cfg->learn_timeout_s,
-				      .nflog_group = cfg->nflog_group };
+				      .nflog_group = cfg->nflog_group,
+				      .max_addrs = cfg->max_addrs,
+				      .protected_addrs = (const uint8_t(*)[4])cfg->protected_addrs,
+				      .n_protected = cfg->n_protected };
 	struct filter_set *filters = NULL;
 	int r;
 
@@ -287,11 +288,8 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
 		r = fw_open(d->cfg.nflog_group, &d->fw, err);
-	if (r >= 0 && fw_dispatch_list(d->fw, &d->dispatch, err) < 0)
-		log_warn("%s; checking each port on its own", err->msg);
 	if (r >= 0)
 		r = store_bindings_load(d->store, restore_binding, d, err);
-	d->dispatch = fw_dispatch_free(d->dispatch);
 	if (r < 0) {
 		daemon_free(d);
 		return r;

@@ -19,6 +19,7 @@
 #include "util/strbuf.h"
 
 #define DAEMON_FILTER_DIRS_MAX 16
+#define DAEMON_PROTECTED_MAX   64
 
 struct daemon_config {
 	const char *builtin_dir; /* the built-in filters */
@@ -28,6 +29,9 @@ struct daemon_config {
 	const char *socket_path; /* the control socket */
 	int learn_timeout_s;     /* default learning timeout in seconds; 0: none */
 	unsigned nflog_group;    /* where learning copies frames */
+	size_t max_addrs;        /* learned addresses per port; 0: the engine's default */
+	uint8_t protected_addrs[DAEMON_PROTECTED_MAX][4]; /* nobody may learn or be given these */
+	size_t n_protected;
 };
 
 struct daemon_event {

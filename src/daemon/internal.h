@@ -26,7 +26,6 @@ struct daemon {
 	struct store *store;
 	bool is_store_open;            /* a store transaction is open */
 	struct engine_actions learned; /* what the records of the running capture read asked */
-	struct fw_dispatch *dispatch;  /* at start-up: what the kernel dispatches */
 };
 
 /* executor.c: one input through the engine, and its actions carried out */

@@ -16,6 +16,7 @@
 #include "daemon/loop.h"
 #include "fw/compile.h"
 #include "util/cleanup.h"
+#include "util/addr.h"
 #include "util/log.h"
 
 #define DEFAULT_CONFIG    "/etc/vifguard/vifguardd.conf"
@@ -88,6 +89,25 @@ static char *trim(char *s)
 	return s;
 }
 
+/* "10.0.0.1, 10.0.0.254": IPv4 addresses separated by commas or blanks; adds to the list. */
+static int parse_protected(struct daemon_config *cfg, const char *value, struct err *err)
+{
+	char copy[1024], *save = NULL;
+
+	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
+		return err_set(err, -E2BIG, "protected_addresses: the line is too long");
+	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (cfg->n_protected == DAEMON_PROTECTED_MAX)
+			return err_set(err, -E2BIG, "protected_addresses: at most %d addresses",
+				       DAEMON_PROTECTED_MAX);
+		if (ipv4_parse(tok, cfg->protected_addrs[cfg->n_protected]) < 0)
+			return err_set(err, -EINVAL,
+				       "protected_addresses: '%s' is not an IPv4 address", tok);
+		cfg->n_protected++;
+	}
+	return 0;
+}
+
 static int config_set(struct options *o, const char *key, const char *value, struct err *err)
 {
 	char *end;
@@ -120,10 +140,21 @@ static int config_set(struct options *o, const char *key, const char *value, str
 			return err_set(err, -EINVAL, "learn_timeout '%s' (seconds, 0-86400)",
 				       value);
 		o->cfg.learn_timeout_s = (int)v;
+	} else if (strcmp(key, "max_addresses") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 1 || v > 4096)
+			return err_set(err, -EINVAL,
+				       "max_addresses '%s' (addresses a port may learn, 1-4096)",
+				       value);
+		o->cfg.max_addrs = (size_t)v;
+	} else if (strcmp(key, "protected_addresses") == 0) {
+		return parse_protected(&o->cfg, value, err);
 	} else {
 		return err_set(err, -EINVAL,
 			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
-			       "socket, log_level, learn_timeout, nflog_group)",
+			       "socket, log_level, learn_timeout, nflog_group, max_addresses, "
+			       "protected_addresses)",
 			       key);
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fw/record.h"
+#include "util/addr.h"
 #include "util/cleanup.h"
 
 static int port_new(struct binding *b, int64_t now, struct engine_port **ret)
@@ -35,6 +36,60 @@ static unsigned allocate_port_id(const struct engine *e, unsigned want)
 	return fw_port_ids_pick(&used, want);
 }
 
+/*
+ * The addresses a new binding gives: none may be protected or given to
+ * another port (refused, naming the owner); one another port learned is
+ * taken from it (the administrator's word beats a guest's claim: a guest
+ * squatting an address cannot keep its owner from being bound).
+ */
+static int check_given(struct engine *e, const struct binding *b, struct engine_actions *out)
+{
+	const struct filter_var *given = filter_params_find(&b->ref.params, "IP");
+	struct err err = { 0 };
+
+	for (size_t k = 0; given && k < given->n_values; k++) {
+		const char *text = given->values[k], *protected;
+		struct engine_port *owner;
+		bool is_learned;
+		uint8_t ip[4];
+
+		if (ipv4_parse(text, ip) < 0)
+			continue; /* not an address of its own: the compiler says what it is */
+		protected = engine_ip_protected(e, ip);
+		if (protected)
+			return engine_fail_input(out,
+						 err_set(&err, -EADDRINUSE,
+							 "cannot bind port %s: IP %s is %s",
+							 b->portdev, text, protected),
+						 &err);
+		owner = engine_ip_owner(e, NULL, ip, &is_learned);
+		if (owner && !is_learned)
+			return engine_fail_input(
+				out,
+				err_set(&err, -EADDRINUSE,
+					"cannot bind port %s: IP %s is given to port %s already",
+					b->portdev, text, owner->binding->portdev),
+				&err);
+	}
+	return 0;
+}
+
+/* The bound port p takes the addresses it is given from the ports that learned them. */
+static void take_given(struct engine *e, const struct engine_port *p, struct engine_actions *out)
+{
+	const struct filter_var *given = filter_params_find(&p->binding->ref.params, "IP");
+
+	for (size_t k = 0; given && k < given->n_values; k++) {
+		struct engine_port *owner;
+		bool is_learned;
+		uint8_t ip[4];
+
+		if (ipv4_parse(given->values[k], ip) == 0 &&
+		    (owner = engine_ip_owner(e, p, ip, &is_learned)) && is_learned)
+			engine_ip_take(owner, ip, p->binding->portdev, out);
+	}
+}
+
 int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		struct engine_actions *out)
 {
@@ -50,6 +105,13 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 			    b->portdev);
 		return engine_fail_input(out, r, &err);
 	}
+	if (in->bind.is_ctl_port) {
+		r = err_set(&err, -EBUSY,
+			    "port %s has rules from 'vifguardctl apply'; remove them first "
+			    "(vifguardctl remove %s)",
+			    b->portdev, b->portdev);
+		return engine_fail_input(out, r, &err);
+	}
 	if (!in->bind.has_link) {
 		r = in->bind.link_error < 0 ? in->bind.link_error : -ENODEV;
 		if (r == -ENODEV)
@@ -59,6 +121,9 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 			err_set(&err, r, "cannot bind port %s: %s", b->portdev, strerror(-r));
 		return engine_fail_input(out, r, &err);
 	}
+	r = check_given(e, b, out);
+	if (r < 0)
+		return r;
 	r = port_new(b, now, &p);
 	if (r < 0)
 		return engine_fail_input(out, r, NULL);
@@ -84,6 +149,8 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 	/* the intent first: a crash after the kernel change is repaired at the next start */
 	if (r >= 0)
 		r = port_store_binding(p, ENGINE_PORT_NEW, out);
+	if (r >= 0)
+		take_given(e, p, out);
 	if (r >= 0)
 		return port_request_apply(p, compiled, APPLY_CREATE, state, out);
 	fw_port_free(compiled);

@@ -33,6 +33,7 @@ const char *const engine_event_names[ENGINE_EVENT__MAX] = {
 	[ENGINE_EVENT_ADDRESS_REMOVED] = "address-removed",
 	[ENGINE_EVENT_EXPIRED] = "expired",
 	[ENGINE_EVENT_CONFLICT] = "conflict",
+	[ENGINE_EVENT_LIMIT] = "limit",
 };
 
 /* ---- actions ------------------------------------------------------------ */
@@ -224,6 +225,20 @@ int engine_new(const struct engine_config *cfg, struct filter_set *filters, stru
 		return -ENOMEM;
 	}
 	e->cfg = *cfg;
+	if (!e->cfg.max_addrs)
+		e->cfg.max_addrs = ENGINE_MAX_ADDRS_DEFAULT;
+	e->cfg.protected_addrs = NULL;
+	if (cfg->n_protected) {
+		uint8_t(*copy)[4] = calloc(cfg->n_protected, sizeof(*copy));
+
+		if (!copy) {
+			filter_set_free(filters);
+			free(e);
+			return -ENOMEM;
+		}
+		memcpy(copy, cfg->protected_addrs, cfg->n_protected * sizeof(*copy));
+		e->protected_addrs = copy;
+	}
 	e->filters = filters;
 	*ret = e;
 	return 0;
@@ -237,6 +252,7 @@ struct engine *engine_free(struct engine *e)
 		engine_port_free(e->ports[i]);
 	free(e->ports);
 	filter_set_free(e->filters);
+	free(e->protected_addrs);
 	free(e);
 	return NULL;
 }
@@ -264,7 +280,7 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 		break;
 	case ENGINE_IN_FRAME:
 		/* its rules wait for ENGINE_IN_FLUSH: one read, one transaction */
-		return engine_frame(e, in->frame.ifindex, in->frame.dir, in->frame.frame, now, out);
+		return engine_frame(e, &in->frame, now, out);
 	case ENGINE_IN_FLUSH:
 		r = 0;
 		break;

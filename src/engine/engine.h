@@ -57,6 +57,7 @@ enum engine_event_type {
 	ENGINE_EVENT_ADDRESS_REMOVED,
 	ENGINE_EVENT_EXPIRED,
 	ENGINE_EVENT_CONFLICT,
+	ENGINE_EVENT_LIMIT,
 	ENGINE_EVENT__MAX,
 };
 
@@ -121,7 +122,8 @@ struct engine_input {
 		struct {
 			struct binding *binding; /* taken, also on failure */
 			unsigned port_id;        /* free in the kernel too; 0: the engine picks */
-			bool has_link;           /* false: link_error says why */
+			bool is_ctl_port; /* the kernel holds rules vifguardctl apply put there */
+			bool has_link;    /* false: link_error says why */
 			struct link_info link;
 			int link_error;
 		} bind;
@@ -133,9 +135,10 @@ struct engine_input {
 			const char *xml;  /* DEFINE: the canonical XML to store */
 		} filters;
 		struct engine_restore restore;
-		struct {
-			int ifindex;
+		struct engine_frame_in {
+			int ifindex; /* the port it belongs to */
 			enum learn_dir dir;
+			int from_ifindex; /* where it entered the bridge; 0: unknown (outside) */
 			const struct learn_frame *frame;
 		} frame;
 		struct link_info link;
@@ -215,9 +218,16 @@ void engine_actions_fini(struct engine_actions *a);
 
 /* ---- the engine -------------------------------------------------------- */
 
+#define ENGINE_MAX_ADDRS_DEFAULT 16
+
 struct engine_config {
 	int learn_timeout_s; /* default learning timeout; 0: none */
 	unsigned nflog_group;
+	size_t max_addrs; /* learned addresses per port; 0: ENGINE_MAX_ADDRS_DEFAULT */
+	/* addresses nobody may learn or be given (the bridge's, routers'): borrowed for engine_new
+	 */
+	const uint8_t (*protected_addrs)[4];
+	size_t n_protected;
 };
 
 struct engine_learn_stats {

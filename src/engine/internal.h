@@ -58,6 +58,7 @@ struct engine {
 	struct engine_port **ports; /* sorted by name */
 	size_t n_ports;
 	struct engine_learn_stats stats;
+	uint8_t (*protected_addrs)[4]; /* owned copy of cfg's, cfg.n_protected */
 };
 
 /* engine.c */
@@ -109,8 +110,18 @@ int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out);
 int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out);
 
 /* learning.c */
-int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct learn_frame *f,
-		 int64_t now, struct engine_actions *out);
+/* True when ip is among the values p's binding gives IP. */
+bool engine_ip_is_given(const struct engine_port *p, const uint8_t ip[4]);
+/* The port other than self that owns ip, learned (*ret_is_learned) or given; or NULL. */
+struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_port *self,
+				    const uint8_t ip[4], bool *ret_is_learned);
+/* Why nobody may own ip (a text for a message), or NULL. */
+const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4]);
+/* Takes ip from the port that learned it (a binding gives it to another): rules at the flush. */
+void engine_ip_take(struct engine_port *owner, const uint8_t ip[4], const char *taker,
+		    struct engine_actions *out);
+int engine_frame(struct engine *e, const struct engine_frame_in *in, int64_t now,
+		 struct engine_actions *out);
 int engine_flush(struct engine *e, int64_t now, struct engine_actions *out);
 int engine_tick(struct engine *e, int64_t now, struct engine_actions *out);
 int engine_relearn(struct engine *e, const char *name, int64_t now, struct engine_actions *out);

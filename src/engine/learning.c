@@ -22,26 +22,43 @@ static ssize_t addr_index(const struct engine_port *p, const uint8_t ip[4])
 	return -1;
 }
 
-/* The port other than self that owns ip: learned, or given as its IP parameter. */
-static const struct engine_port *owner_of(const struct engine *e, const struct engine_port *self,
-					  const uint8_t ip[4])
+bool engine_ip_is_given(const struct engine_port *p, const uint8_t ip[4])
+{
+	const struct filter_var *given = filter_params_find(&p->binding->ref.params, "IP");
+
+	for (size_t k = 0; given && k < given->n_values; k++) {
+		uint8_t v[4];
+
+		if (ipv4_parse(given->values[k], v) == 0 && memcmp(v, ip, 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_port *self,
+				    const uint8_t ip[4], bool *ret_is_learned)
 {
 	for (size_t i = 0; i < e->n_ports; i++) {
-		const struct engine_port *p = e->ports[i];
-		const struct filter_var *given;
+		struct engine_port *p = e->ports[i];
 
 		if (p == self)
 			continue;
-		if (addr_index(p, ip) >= 0)
+		*ret_is_learned = addr_index(p, ip) >= 0;
+		if (*ret_is_learned || engine_ip_is_given(p, ip))
 			return p;
-		given = filter_params_find(&p->binding->ref.params, "IP");
-		for (size_t k = 0; given && k < given->n_values; k++) {
-			uint8_t v[4];
-
-			if (ipv4_parse(given->values[k], v) == 0 && memcmp(v, ip, 4) == 0)
-				return p;
-		}
 	}
+	return NULL;
+}
+
+const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4])
+{
+	for (size_t i = 0; i < e->cfg.n_protected; i++)
+		if (memcmp(e->protected_addrs[i], ip, 4) == 0)
+			return "a protected address (protected_addresses)";
+	for (size_t i = 0; i < e->n_ports; i++)
+		for (size_t k = 0; k < e->ports[i]->n_servers; k++)
+			if (memcmp(e->ports[i]->servers[k], ip, 4) == 0)
+				return "a trusted DHCP server's address (DHCPSERVER)";
 	return NULL;
 }
 
@@ -64,7 +81,9 @@ static int store_addr(const struct engine_port *p, const struct engine_addr *a,
 static void learn_address(struct engine *e, struct engine_port *p, const struct learn_decision *dec,
 			  const struct learn_frame *f, int64_t now, struct engine_actions *out)
 {
-	const struct engine_port *owner = owner_of(e, p, dec->addr);
+	bool is_learned;
+	const struct engine_port *owner = engine_ip_owner(e, p, dec->addr, &is_learned);
+	const char *protected = engine_ip_protected(e, dec->addr);
 	struct engine_addr a = { .source = dec->source,
 				 .has_server = dec->has_server_id,
 				 .learned_at = now };
@@ -77,6 +96,12 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 				  p->binding->ref.filter,
 				  "%s claims %s, which belongs to port %s: refused",
 				  learn_source_name(dec->source), ip, owner->binding->portdev);
+		return;
+	}
+	if (protected) {
+		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
+				  p->binding->ref.filter, "%s claims %s, %s: refused",
+				  learn_source_name(dec->source), ip, protected);
 		return;
 	}
 	memcpy(a.ip, dec->addr, 4);
@@ -121,6 +146,18 @@ static void forget_address(struct engine_port *p, size_t i, enum engine_event_ty
 	p->is_settling = true;
 }
 
+void engine_ip_take(struct engine_port *owner, const uint8_t ip[4], const char *taker,
+		    struct engine_actions *out)
+{
+	ssize_t i = addr_index(owner, ip);
+	char why[96];
+
+	if (i < 0)
+		return;
+	snprintf(why, sizeof(why), "taken over by the binding of %s, which gives it", taker);
+	forget_address(owner, (size_t)i, ENGINE_EVENT_CONFLICT, why, out);
+}
+
 static void renew_address(struct engine_port *p, const struct learn_decision *dec, int64_t now,
 			  struct engine_actions *out)
 {
@@ -139,12 +176,73 @@ static void renew_address(struct engine_port *p, const struct learn_decision *de
 	p->is_settling = true;
 }
 
-int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct learn_frame *f,
-		 int64_t now, struct engine_actions *out)
+/* A guest port declared a DHCP server (CTRL_DHCP_SERVER=yes): its replies teach. */
+static bool is_dhcp_server_port(const struct engine_port *p)
 {
-	struct engine_port *p = engine_port_by_ifindex(e, ifindex);
+	const struct filter_var *v =
+		filter_params_find(&p->binding->ref.params, "CTRL_DHCP_SERVER");
+
+	return v && v->n_values &&
+	       (strcmp(v->values[0], "yes") == 0 || strcmp(v->values[0], "true") == 0 ||
+		strcmp(v->values[0], "1") == 0);
+}
+
+/*
+ * Whether a DHCP reply that entered the bridge at from_ifindex may teach p:
+ * not from p itself (hairpin), and not from another guest port unless it
+ * is declared a server. 0 is a place the capture cannot name (a macvtap's
+ * lower device): outside, trusted as the uplink is.
+ */
+static bool is_trusted_place(const struct engine *e, const struct engine_port *p, int from_ifindex)
+{
+	const struct engine_port *from;
+
+	if (from_ifindex == 0)
+		return true;
+	if (from_ifindex == p->ifindex)
+		return false;
+	from = engine_port_by_ifindex(e, from_ifindex);
+	return !from || is_dhcp_server_port(from);
+}
+
+/* What the engine adds to the policy's verdict, which sees one port: trust, use, limits. */
+static enum learn_drop engine_verdict(const struct engine *e, const struct engine_port *p,
+				      enum learn_dir dir, int from_ifindex,
+				      const struct learn_decision *dec)
+{
+	bool is_dhcp_reply = dir == LEARN_DIR_TO_VM && dec->source == LEARN_SOURCE_DHCP;
+	ssize_t i;
+
+	switch (dec->verdict) {
+	case LEARN_VERDICT_LEARN:
+		if (is_dhcp_reply && !is_trusted_place(e, p, from_ifindex))
+			return LEARN_DROP_UNTRUSTED_PORT;
+		if (p->n_addrs >= e->cfg.max_addrs)
+			return LEARN_DROP_ADDR_LIMIT;
+		return LEARN_DROP_NONE;
+	case LEARN_VERDICT_RENEW:
+		return is_dhcp_reply && !is_trusted_place(e, p, from_ifindex)
+			       ? LEARN_DROP_UNTRUSTED_PORT
+			       : LEARN_DROP_NONE;
+	case LEARN_VERDICT_REMOVE:
+		if (is_dhcp_reply && !is_trusted_place(e, p, from_ifindex))
+			return LEARN_DROP_UNTRUSTED_PORT;
+		i = addr_index(p, dec->addr);
+		return i >= 0 && p->addrs[i].source != LEARN_SOURCE_DHCP
+			       ? LEARN_DROP_NOT_DHCP_TAUGHT
+			       : LEARN_DROP_NONE;
+	default:
+		return LEARN_DROP_NONE;
+	}
+}
+
+int engine_frame(struct engine *e, const struct engine_frame_in *in, int64_t now,
+		 struct engine_actions *out)
+{
+	struct engine_port *p = engine_port_by_ifindex(e, in->ifindex);
 	struct learn_port view;
 	struct learn_decision dec;
+	enum learn_drop drop;
 	uint8_t(*addrs)[4];
 	ssize_t i;
 
@@ -153,6 +251,7 @@ int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct
 		e->stats.n_unknown_port++;
 		return 0;
 	}
+	learn_xids_expire(&p->xids, now, LEARN_XID_MAX_AGE_S);
 	view = (struct learn_port){
 		.mode = p->learn_mode,
 		.is_learning = p->state == ENGINE_PORT_LEARNING && !p->is_settling,
@@ -166,18 +265,37 @@ int engine_frame(struct engine *e, int ifindex, enum learn_dir dir, const struct
 		memcpy(addrs[k], p->addrs[k].ip, 4);
 	view.addrs = (const uint8_t(*)[4])addrs;
 	view.n_addrs = addrs ? p->n_addrs : 0;
-	learn_decide(&view, dir, f, &dec);
+	learn_decide(&view, in->dir, in->frame, &dec);
 	free(addrs);
+	drop = engine_verdict(e, p, in->dir, in->from_ifindex, &dec);
+	if (drop != LEARN_DROP_NONE) {
+		if (drop == LEARN_DROP_ADDR_LIMIT) {
+			char ip[IP_TEXT_MAX];
+
+			ipv4_format(dec.addr, ip);
+			(void)engine_emit(out, ENGINE_EVENT_LIMIT, p->binding->portdev,
+					  p->binding->ref.filter,
+					  "%s not learned: the port holds %zu addresses, its limit",
+					  ip, p->n_addrs);
+		}
+		dec.verdict = LEARN_VERDICT_IGNORE;
+		dec.reason = drop;
+	}
+	/* one exchange teaches, renews or removes once */
+	if (in->dir == LEARN_DIR_TO_VM && dec.source == LEARN_SOURCE_DHCP &&
+	    (dec.verdict == LEARN_VERDICT_LEARN || dec.verdict == LEARN_VERDICT_RENEW ||
+	     dec.verdict == LEARN_VERDICT_REMOVE))
+		learn_xids_forget(&p->xids, dec.xid);
 	e->stats.verdicts[dec.verdict]++;
 	switch (dec.verdict) {
 	case LEARN_VERDICT_IGNORE:
 		e->stats.drops[dec.reason]++;
 		break;
 	case LEARN_VERDICT_RECORD_XID:
-		learn_xids_record(&p->xids, dec.xid, dec.addr);
+		learn_xids_record(&p->xids, dec.xid, dec.addr, now);
 		break;
 	case LEARN_VERDICT_LEARN:
-		learn_address(e, p, &dec, f, now, out);
+		learn_address(e, p, &dec, in->frame, now, out);
 		break;
 	case LEARN_VERDICT_RENEW:
 		renew_address(p, &dec, now, out);

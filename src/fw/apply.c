@@ -441,49 +441,6 @@ static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach
 	return r;
 }
 
-struct fw_dispatch {
-	struct fw_listing *out_ports; /* NULL: the table or map does not exist */
-};
-
-int fw_dispatch_list(struct fw_ctx *ctx, struct fw_dispatch **ret, struct err *err)
-{
-	struct fw_dispatch *d = calloc(1, sizeof(*d));
-	int r;
-
-	if (!d)
-		return err_set(err, -ENOMEM, "out of memory");
-	r = list_json(ctx, "list map bridge " FW_TABLE " out-ports", &d->out_ports, err);
-	if (r < 0 && r != -ENOENT) {
-		free(d);
-		return r;
-	}
-	*ret = d;
-	return 0;
-}
-
-bool fw_dispatch_has(struct fw_ctx *ctx, const struct fw_dispatch *dispatch,
-		     const struct fw_record *rec)
-{
-	char verdict[64], want[64];
-
-	if (rec->attach == FW_ATTACH_NETDEV)
-		return fw_port_present(ctx, rec);
-	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
-	return dispatch->out_ports &&
-	       fw_listing_map_verdict(dispatch->out_ports, "out-ports", rec->port, verdict,
-				      sizeof(verdict)) == 1 &&
-	       strcmp(verdict, want) == 0;
-}
-
-struct fw_dispatch *fw_dispatch_free(struct fw_dispatch *dispatch)
-{
-	if (dispatch) {
-		fw_listing_free(dispatch->out_ports);
-		free(dispatch);
-	}
-	return NULL;
-}
-
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 {
 	char verdict[64], want[64];
@@ -514,6 +471,24 @@ int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, stru
 		return 0;
 	}
 	*ret = FW_OWNER_NONE;
+	return 0;
+}
+
+int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, bool *ret, struct err *err)
+{
+	*ret = false;
+	for (enum fw_attach attach = FW_ATTACH_BRIDGE; attach <= FW_ATTACH_NETDEV && !*ret;
+	     attach++) {
+		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+		char cmd[64];
+		int r;
+
+		snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_CTL_SET, family(attach));
+		r = list_json(ctx, cmd, &l, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		*ret = l && fw_listing_has_key(l, FW_CTL_SET, port) == 1;
+	}
 	return 0;
 }
 

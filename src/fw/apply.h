@@ -57,23 +57,6 @@ void fw_note_template(struct fw_ctx *ctx, const char *id);
 /* True when the kernel's dispatch map sends the port to the template its record names. */
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec);
 
-/*
- * The same for many ports (start-up): the bridge's dispatch map is listed
- * once by fw_dispatch_list, and each fw_dispatch_has is a lookup in that
- * listing (a macvtap's hook chain is still read on its own). One listing
- * per port would make a restart quadratic in the ports bound.
- */
-struct fw_dispatch;
-int fw_dispatch_list(struct fw_ctx *ctx, struct fw_dispatch **ret, struct err *err);
-bool fw_dispatch_has(struct fw_ctx *ctx, const struct fw_dispatch *dispatch,
-		     const struct fw_record *rec);
-struct fw_dispatch *fw_dispatch_free(struct fw_dispatch *dispatch);
-
-static inline void fw_dispatch_freep(struct fw_dispatch **dispatch)
-{
-	*dispatch = fw_dispatch_free(*dispatch);
-}
-
 /* Who applied the rules the kernel holds for a port. */
 enum fw_owner {
 	FW_OWNER_NONE,   /* none: the port is in no dispatch map and has no hook chain */
@@ -99,6 +82,13 @@ int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, stru
  * XXX: two writers choosing at the same moment can still pick the same id;
  * nothing serializes vifguardd and vifguardctl.
  */
+/*
+ * True when vifguardctl apply put the port's rules there (its mark set):
+ * the daemon's bind check, which reads only that small set, never the
+ * dispatch map, so that a bind costs the same at any number of ports.
+ */
+int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, bool *ret, struct err *err);
+
 int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
 			const struct fw_port_ids *known, unsigned *ret_id, struct err *err);
 

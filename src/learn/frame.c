@@ -48,6 +48,9 @@ static const char *const drop_names[_LEARN_DROP_MAX] = {
 	[LEARN_DROP_DHCP_UNTRUSTED] = "dhcp-untrusted",
 	[LEARN_DROP_DHCP_NOT_OURS] = "dhcp-not-ours",
 	[LEARN_DROP_DHCP_NO_ADDR] = "dhcp-no-addr",
+	[LEARN_DROP_UNTRUSTED_PORT] = "untrusted-port",
+	[LEARN_DROP_NOT_DHCP_TAUGHT] = "not-dhcp-taught",
+	[LEARN_DROP_ADDR_LIMIT] = "address-limit",
 };
 
 const char *learn_drop_name(enum learn_drop reason)

@@ -91,6 +91,10 @@ enum learn_drop {
 	LEARN_DROP_DHCP_UNTRUSTED,  /* IPv4 source or server identifier not in DHCPSERVER */
 	LEARN_DROP_DHCP_NOT_OURS,   /* RELEASE/DECLINE/NAK for an address the port does not have */
 	LEARN_DROP_DHCP_NO_ADDR,    /* DECLINE without a requested address */
+	/* decided by the engine, which sees every port */
+	LEARN_DROP_UNTRUSTED_PORT,  /* a DHCP reply that entered from a guest port (or itself) */
+	LEARN_DROP_NOT_DHCP_TAUGHT, /* RELEASE/DECLINE/NAK of an address DHCP did not teach */
+	LEARN_DROP_ADDR_LIMIT,      /* the port holds as many addresses as it may */
 	_LEARN_DROP_MAX,
 };
 

@@ -39,29 +39,50 @@ const char *learn_source_name(enum learn_source source)
 	return source_names[source];
 }
 
-void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4])
+void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4], int64_t now)
 {
 	struct learn_xid *slot = NULL;
 
-	for (unsigned i = 0; i < xids->n && i < LEARN_XIDS_MAX; i++)
-		if (xids->slot[i].xid == xid)
+	for (unsigned i = 0; i < LEARN_XIDS_MAX && !slot; i++)
+		if (xids->slot[i].is_live && xids->slot[i].xid == xid)
 			slot = &xids->slot[i];
 	if (!slot) {
 		slot = &xids->slot[xids->next % LEARN_XIDS_MAX];
 		xids->next = (xids->next + 1) % LEARN_XIDS_MAX;
-		if (xids->n < LEARN_XIDS_MAX)
-			xids->n++;
 	}
 	slot->xid = xid;
 	memcpy(slot->addr, addr, 4);
+	slot->seen_at = now;
+	slot->is_live = true;
 }
 
 const struct learn_xid *learn_xids_find(const struct learn_xids *xids, uint32_t xid)
 {
-	for (unsigned i = 0; i < xids->n && i < LEARN_XIDS_MAX; i++)
-		if (xids->slot[i].xid == xid)
+	for (unsigned i = 0; i < LEARN_XIDS_MAX; i++)
+		if (xids->slot[i].is_live && xids->slot[i].xid == xid)
 			return &xids->slot[i];
 	return NULL;
+}
+
+void learn_xids_forget(struct learn_xids *xids, uint32_t xid)
+{
+	for (unsigned i = 0; i < LEARN_XIDS_MAX; i++)
+		if (xids->slot[i].xid == xid)
+			xids->slot[i].is_live = false;
+}
+
+void learn_xids_expire(struct learn_xids *xids, int64_t now, int64_t max_age_s)
+{
+	for (unsigned i = 0; i < LEARN_XIDS_MAX; i++) {
+		struct learn_xid *x = &xids->slot[i];
+		int64_t age;
+
+		/* a time from the future does not count as old; the subtraction never wraps */
+		if (__builtin_sub_overflow(now, x->seen_at, &age))
+			age = now > x->seen_at ? INT64_MAX : -1;
+		if (x->is_live && age >= max_age_s)
+			x->is_live = false;
+	}
 }
 
 enum learn_drop learn_addr_check(const uint8_t addr[4])
@@ -321,20 +342,23 @@ int learn_decide(const struct learn_port *port, enum learn_dir dir, const struct
 	}
 }
 
-void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir)
+void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir,
+		      int *ret_from)
 {
 	switch (f->origin) {
 	case LEARN_ORIGIN_NETDEV_EGRESS:
-		*ret_ifindex = f->outdev;
+		*ret_ifindex = *ret_from = f->outdev;
 		*ret_dir = LEARN_DIR_FROM_VM;
 		break;
 	case LEARN_ORIGIN_NETDEV_INGRESS:
 		*ret_ifindex = f->indev;
 		*ret_dir = LEARN_DIR_TO_VM;
+		*ret_from = 0;
 		break;
 	default:
 		*ret_ifindex = f->outdev ? f->outdev : f->indev;
 		*ret_dir = f->outdev ? LEARN_DIR_TO_VM : LEARN_DIR_FROM_VM;
+		*ret_from = f->indev;
 		break;
 	}
 }

@@ -57,24 +57,34 @@ enum learn_source {
  * The DHCP exchanges a VM started recently: a ring of LEARN_XIDS_MAX entries,
  * the oldest overwritten. addr is what the request concerned (requested
  * address, else ciaddr; 0.0.0.0 for a DISCOVER), so that a NAK can say which
- * address it refuses. Zero-initialize before use.
+ * address it refuses. An exchange is good for one answer that teaches
+ * (learn_xids_forget) and for LEARN_XID_MAX_AGE_S (learn_xids_expire): a
+ * sniffed or replayed xid teaches at most once, and not forever.
+ * Zero-initialize before use.
  */
-#define LEARN_XIDS_MAX 8
+#define LEARN_XIDS_MAX      8
+#define LEARN_XID_MAX_AGE_S 60
 
 struct learn_xid {
 	uint32_t xid;
 	uint8_t addr[4];
+	int64_t seen_at; /* the caller's clock, when the VM last used it */
+	bool is_live;
 };
 
 struct learn_xids {
 	struct learn_xid slot[LEARN_XIDS_MAX];
-	unsigned n, next;
+	unsigned next;
 };
 
-/* Records xid, or updates its addr when already recorded (DISCOVER and REQUEST share one). */
-void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4]);
-/* The entry for xid, or NULL. Borrowed from xids. */
+/* Records xid at now, or updates its addr and time (DISCOVER and REQUEST share one). */
+void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4], int64_t now);
+/* The live entry for xid, or NULL. Borrowed from xids. */
 const struct learn_xid *learn_xids_find(const struct learn_xids *xids, uint32_t xid);
+/* The exchange xid got its answer: it teaches nothing more. */
+void learn_xids_forget(struct learn_xids *xids, uint32_t xid);
+/* Forgets the exchanges last used max_age_s or longer before now. */
+void learn_xids_expire(struct learn_xids *xids, int64_t now, int64_t max_age_s);
 
 /* What the daemon knows of one port. The arrays are borrowed for the call. */
 struct learn_port {
@@ -132,11 +142,14 @@ int learn_decide(const struct learn_port *port, enum learn_dir dir, const struct
 		 struct learn_decision *ret);
 
 /*
- * Which port a captured frame belongs to, and its direction: the NFLOG
- * origin says where it was logged (towards a port at postrouting when outdev
- * is set, else from it at prerouting; a macvtap's egress is the VM sending).
+ * Which port a captured frame belongs to, its direction, and where it
+ * entered: the NFLOG origin says where it was logged (towards a port at
+ * postrouting when outdev is set, having entered at indev; else from it at
+ * prerouting; a macvtap's egress is the VM sending, its ingress comes from
+ * the lower device, *ret_from 0: outside).
  */
-void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir);
+void learn_frame_port(const struct learn_frame *f, int *ret_ifindex, enum learn_dir *ret_dir,
+		      int *ret_from);
 
 /* LEARN_DROP_NONE when addr may be learned, else the LEARN_DROP_ADDR_* reason. */
 enum learn_drop learn_addr_check(const uint8_t addr[4]);

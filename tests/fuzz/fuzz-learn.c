@@ -101,7 +101,7 @@ static void decide_all(const struct learn_frame *f)
 
 		memcpy(p.vm_mac,
 		       f->has_src_mac && dir == LEARN_DIR_FROM_VM ? f->src_mac : f->dhcp.chaddr, 6);
-		learn_xids_record(&p.xids, f->dhcp.xid, addrs[1]);
+		learn_xids_record(&p.xids, f->dhcp.xid, addrs[1], 0);
 		r = learn_decide(&p, dir, f, &d);
 		check_decision(&p, f, r, &d);
 	}

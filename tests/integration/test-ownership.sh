@@ -78,6 +78,11 @@ expect_eq "vifguardctl remove refuses a port the daemon bound" \
 	"vifguardctl: port vnet9 is bound by vifguardd; use 'vifguardctl binding delete vnet9' first" \
 	"$out"
 expect_eq "and vnet9 keeps its rules" 3 "$(mark_id vnet9)"
+out=$(vg binding create "$TMPD/vnet2.xml" 2>&1)
+expect_eq "the daemon refuses a port vifguardctl applied" \
+	"vifguardctl: port vnet2 has rules from 'vifguardctl apply'; remove them first (vifguardctl remove vnet2)" \
+	"$out"
+expect_eq "and leaves its rules as they were" 2 "$(mark_id vnet2)"
 check "vifguardctl remove takes vnet2, which it bound" ctl remove vnet2
 expect_eq "vnet2 is gone from the kernel" "" "$(mark_id vnet2)"
 expect_eq "the daemon's ports are untouched" "1 3" "$(mark_id vnet1) $(mark_id vnet9)"

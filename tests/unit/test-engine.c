@@ -307,13 +307,17 @@ static enum engine_port_state state_of(const struct fixture *fx, const char *por
 	return info.state;
 }
 
-/* A frame's bytes, parsed as the capture would, handed in; then the read's end. */
-static void frame(struct fixture *fx, int ifindex, enum learn_dir dir, const uint8_t *bytes,
-		  size_t len)
+#define UPLINK_IFINDEX 2 /* a bridge port that is no guest's: the DHCP server's side */
+
+/* A frame's bytes, parsed as the capture would, entered at from; then the read's end. */
+static void frame_from(struct fixture *fx, int ifindex, enum learn_dir dir, int from,
+		       const uint8_t *bytes, size_t len)
 {
 	struct learn_frame f;
-	struct engine_input in = { .type = ENGINE_IN_FRAME,
-				   .frame = { .ifindex = ifindex, .dir = dir, .frame = &f } };
+	struct engine_input in = {
+		.type = ENGINE_IN_FRAME,
+		.frame = { .ifindex = ifindex, .dir = dir, .from_ifindex = from, .frame = &f }
+	};
 	struct engine_input flush = { .type = ENGINE_IN_FLUSH };
 
 	assert_int_equal(learn_eth_parse(bytes, len, &f), 0);
@@ -322,6 +326,13 @@ static void frame(struct fixture *fx, int ifindex, enum learn_dir dir, const uin
 	for (size_t i = 0; i < fx->pending.n; i++)
 		assert_int_not_equal(fx->pending.v[i].type, ENGINE_ACT_APPLY);
 	run(fx, &flush);
+}
+
+/* From the VM itself, or towards it from the uplink. */
+static void frame(struct fixture *fx, int ifindex, enum learn_dir dir, const uint8_t *bytes,
+		  size_t len)
+{
+	frame_from(fx, ifindex, dir, dir == LEARN_DIR_TO_VM ? UPLINK_IFINDEX : ifindex, bytes, len);
 }
 
 static void dhcp_exchange(struct fixture *fx, int ifindex)
@@ -386,6 +397,15 @@ static void test_bind_refusals(void **state)
 		-EEXIST);
 	assert_non_null(strstr(fx->last_err.msg, "already bound"));
 	assert_int_equal(fx->n_log, 0);
+	/* rules vifguardctl apply put there: refused, naming the way out */
+	in.bind.binding = binding_of("vnet8", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.has_link = true;
+	in.bind.is_ctl_port = true;
+	in.bind.link = link_of("vnet8", 18, host_mac2);
+	assert_int_equal(run(fx, &in), -EBUSY);
+	assert_non_null(strstr(fx->last_err.msg, "vifguardctl remove vnet8"));
+	assert_int_equal(fx->n_log, 0);
+	in = (struct engine_input){ .type = ENGINE_IN_BIND };
 	/* no such interface */
 	in.bind.binding = binding_of("vnet9", "clean-traffic", fx_vm_mac, NULL);
 	in.bind.link_error = -ENODEV;
@@ -716,6 +736,189 @@ static void test_timeouts_follow_monotonic_time_only(void **state)
 	for (int i = 0; i < 5; i++)
 		run(fx, &tick);
 	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+/* ---- learning under attack ---------------------------------------------------------- */
+
+static void bind_neighbour(struct fixture *fx, const char *extra)
+{
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.6",
+					      extra, NULL),
+				   11, host_mac2),
+			 0);
+}
+
+static void request(struct fixture *fx)
+{
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN);
+}
+
+static uint64_t drops(const struct fixture *fx, enum learn_drop reason)
+{
+	return engine_learn_stats(fx->e)->drops[reason];
+}
+
+/* I3: a reply that entered from a guest port teaches nobody, itself included (hairpin). */
+static void test_guest_replies_never_teach(void **state)
+{
+	struct fixture *fx = *state;
+
+	bind_neighbour(fx, NULL);
+	bind_learning(fx);
+	request(fx);
+	frame_from(fx, 10, LEARN_DIR_TO_VM, 11, fx_dhcp_ack, FX_DHCP_LEN); /* the neighbour */
+	frame_from(fx, 10, LEARN_DIR_TO_VM, 10, fx_dhcp_ack, FX_DHCP_LEN); /* hairpin */
+	assert_int_equal(drops(fx, LEARN_DROP_UNTRUSTED_PORT), 2);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	/* the control: the same reply from the uplink teaches (the xid is still good) */
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_ack, FX_DHCP_LEN);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+/* I3: a guest port declared a DHCP server (CTRL_DHCP_SERVER=yes) is a trusted place. */
+static void test_declared_server_port_teaches(void **state)
+{
+	struct fixture *fx = *state;
+
+	bind_neighbour(fx, "CTRL_DHCP_SERVER=yes");
+	bind_learning(fx);
+	request(fx);
+	frame_from(fx, 10, LEARN_DIR_TO_VM, 11, fx_dhcp_ack, FX_DHCP_LEN);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+/* I3: an exchange teaches once; a replayed xid teaches nothing, nor does an old one. */
+static void test_xid_single_use_and_expiry(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+	uint8_t other[FX_DHCP_LEN];
+
+	bind_learning(fx);
+	request(fx);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_ack, FX_DHCP_LEN);
+	/* the same xid again, for another address: 200 times */
+	edit_copy(other, fx_dhcp_ack);
+	other[FX_OFF_YIADDR + 3] ^= 0x40;
+	for (int i = 0; i < 200; i++)
+		frame(fx, 10, LEARN_DIR_TO_VM, other, FX_DHCP_LEN);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs, 1);
+	assert_int_equal(drops(fx, LEARN_DROP_DHCP_XID), 200);
+	/* a NAK on the used xid removes nothing */
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_nak, FX_DHCP_LEN);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	/* an exchange older than LEARN_XID_MAX_AGE_S teaches nothing either */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN);
+	fx->now += LEARN_XID_MAX_AGE_S;
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_renew_ack, FX_DHCP_LEN);
+	assert_null(find_event(fx, ENGINE_EVENT_RENEWED));
+	assert_int_equal(drops(fx, LEARN_DROP_DHCP_XID), 202);
+	/* the control: a fresh one does */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN);
+	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_renew_ack, FX_DHCP_LEN);
+	assert_non_null(find_event(fx, ENGINE_EVENT_RENEWED));
+}
+
+/* I3: RELEASE takes away only what DHCP taught; an address learned from ARP stays. */
+static void test_release_only_dhcp_taught(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t release[FX_DHCP_LEN], arp[60];
+
+	bind_learning(fx);
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	memcpy(arp + FX_OFF_ARP_SPA, fx_lease_ip, 4); /* the address the RELEASE names */
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	edit_copy(release, fx_dhcp_release);
+	frame(fx, 10, LEARN_DIR_FROM_VM, release, FX_DHCP_LEN);
+	assert_int_equal(drops(fx, LEARN_DROP_NOT_DHCP_TAUGHT), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+}
+
+/* I6: a port learns at most max_addrs addresses; reaching it is an event. */
+static void test_address_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_config cfg = { .nflog_group = 3710, .max_addrs = 1 };
+	struct engine_port_info info;
+	uint8_t other[FX_DHCP_LEN];
+
+	engine_free(fx->e);
+	assert_int_equal(engine_new(&cfg, load_filters(), &fx->e), 0);
+	bind_learning(fx);
+	dhcp_exchange(fx, 10);
+	/* a second exchange, granting another address */
+	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN);
+	edit_copy(other, fx_dhcp_renew_ack);
+	other[FX_OFF_YIADDR + 3] ^= 0x40;
+	frame(fx, 10, LEARN_DIR_TO_VM, other, FX_DHCP_LEN);
+	assert_non_null(find_event(fx, ENGINE_EVENT_LIMIT));
+	assert_int_equal(drops(fx, LEARN_DROP_ADDR_LIMIT), 1);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs, 1);
+}
+
+/* I2: protected addresses are nobody's; a given address is one port's. */
+static void test_protected_and_given_addresses(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t gateway[1][4] = { { 10, 0, 0, 254 } };
+	struct engine_config cfg = { .nflog_group = 3710,
+				     .protected_addrs = gateway,
+				     .n_protected = 1 };
+	uint8_t arp[60];
+
+	engine_free(fx->e);
+	assert_int_equal(engine_new(&cfg, load_filters(), &fx->e), 0);
+	bind_learning(fx);
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	memcpy(arp + FX_OFF_ARP_SPA, gateway[0], 4);
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "protected"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.254", NULL),
+			  11, host_mac2),
+		-EADDRINUSE);
+	assert_non_null(strstr(fx->last_err.msg, "protected"));
+	bind_neighbour(fx, NULL);
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet2", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
+			  12, host_mac2),
+		-EADDRINUSE);
+	assert_string_equal(fx->last_err.msg,
+			    "cannot bind port vnet2: IP 10.0.0.6 is given to port vnet1 already");
+}
+
+/* I2: a guest squatting an address loses it to the binding that gives it. */
+static void test_squatter_loses_to_binding(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+	char param[64], ip[IP_TEXT_MAX];
+
+	bind_learning(fx);
+	dhcp_exchange(fx, 10); /* vnet0 holds fx_lease_ip */
+	ipv4_format(fx_lease_ip, ip);
+	snprintf(param, sizeof(param), "IP=%s", ip);
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet1", "clean-traffic", fx_other_mac, param, NULL),
+				   11, host_mac2),
+			 0);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "taken over"));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
+	/* both rule changes in one round: never both own it in the kernel */
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 2);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs, 0);
+	assert_int_equal(info.state, ENGINE_PORT_LEARNING);
+	assert_int_equal(state_of(fx, "vnet1"), ENGINE_PORT_ACTIVE);
 }
 
 /* ---- links ---------------------------------------------------------------------- */
@@ -1094,6 +1297,13 @@ int main(void)
 		T(test_renewal_moves_lease),
 		T(test_absurd_lease_no_wrap),
 		T(test_learning_timeout_blocks),
+		T(test_guest_replies_never_teach),
+		T(test_declared_server_port_teaches),
+		T(test_xid_single_use_and_expiry),
+		T(test_release_only_dhcp_taught),
+		T(test_address_limit),
+		T(test_protected_and_given_addresses),
+		T(test_squatter_loses_to_binding),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),
 		T(test_link_mac_change_and_gone),

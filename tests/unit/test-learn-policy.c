@@ -69,7 +69,7 @@ static void record_exchange(struct learn_port *p)
 
 	assert_int_equal(decide(p, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN, &d),
 			 LEARN_VERDICT_RECORD_XID);
-	learn_xids_record(&p->xids, d.xid, d.addr);
+	learn_xids_record(&p->xids, d.xid, d.addr, 0);
 }
 
 static void copy(uint8_t *b, const uint8_t *fx)
@@ -86,7 +86,7 @@ static void test_dhcp_exchange(void **state)
 	expect_verdict(&p, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN,
 		       LEARN_VERDICT_RECORD_XID, LEARN_SOURCE_DHCP, zero4, &d);
 	assert_int_equal(d.xid, FX_XID);
-	learn_xids_record(&p.xids, d.xid, d.addr);
+	learn_xids_record(&p.xids, d.xid, d.addr, 0);
 
 	/* OFFER, for this very exchange: never learned. */
 	expect_ignore(&p, LEARN_DIR_TO_VM, fx_dhcp_offer, FX_DHCP_LEN, LEARN_DROP_DHCP_OFFER);
@@ -94,8 +94,8 @@ static void test_dhcp_exchange(void **state)
 	/* REQUEST: same xid, now about 192.168.122.50; recorded once. */
 	expect_verdict(&p, LEARN_DIR_FROM_VM, fx_dhcp_request, FX_DHCP_LEN,
 		       LEARN_VERDICT_RECORD_XID, LEARN_SOURCE_DHCP, fx_lease_ip, &d);
-	learn_xids_record(&p.xids, d.xid, d.addr);
-	assert_int_equal(p.xids.n, 1);
+	learn_xids_record(&p.xids, d.xid, d.addr, 0);
+	assert_non_null(learn_xids_find(&p.xids, FX_XID));
 	assert_memory_equal(learn_xids_find(&p.xids, FX_XID)->addr, fx_lease_ip, 4);
 
 	/* ACK: learned, with its lease and server. */
@@ -312,7 +312,7 @@ static void test_renewal(void **state)
 	expect_verdict(&p, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN, LEARN_VERDICT_RECORD_XID,
 		       LEARN_SOURCE_DHCP, fx_lease_ip, &d);
 	assert_int_equal(d.xid, FX_XID_RENEW);
-	learn_xids_record(&p.xids, d.xid, d.addr);
+	learn_xids_record(&p.xids, d.xid, d.addr, 0);
 
 	expect_verdict(&p, LEARN_DIR_TO_VM, fx_dhcp_renew_ack, FX_DHCP_LEN, LEARN_VERDICT_RENEW,
 		       LEARN_SOURCE_DHCP, fx_lease_ip, &d);
@@ -380,7 +380,7 @@ static void test_nak(void **state)
 
 	assert_int_equal(decide(&p, LEARN_DIR_FROM_VM, fx_dhcp_renew, FX_DHCP_LEN, &d),
 			 LEARN_VERDICT_RECORD_XID);
-	learn_xids_record(&p.xids, d.xid, d.addr);
+	learn_xids_record(&p.xids, d.xid, d.addr, 0);
 	p.servers = servers;
 	p.n_servers = 1;
 	expect_verdict(&p, LEARN_DIR_TO_VM, fx_dhcp_nak, FX_DHCP_LEN, LEARN_VERDICT_REMOVE,
@@ -394,7 +394,7 @@ static void test_nak(void **state)
 	/* A NAK to a DISCOVER-only exchange concerns no address of the port. */
 	copy(b, fx_dhcp_nak);
 	memcpy(b + FX_OFF_XID, (const uint8_t[]){ 0x5a, 0x17, 0xc0, 0xde }, 4);
-	learn_xids_record(&p.xids, FX_XID, zero4);
+	learn_xids_record(&p.xids, FX_XID, zero4, 0);
 	expect_ignore(&p, LEARN_DIR_TO_VM, b, FX_DHCP_LEN, LEARN_DROP_DHCP_NOT_OURS);
 }
 
@@ -566,22 +566,44 @@ static void test_xids_ring(void **state)
 
 	assert_null(learn_xids_find(&x, 0));
 	for (uint32_t i = 1; i <= LEARN_XIDS_MAX; i++)
-		learn_xids_record(&x, i, a);
-	assert_int_equal(x.n, LEARN_XIDS_MAX);
+		learn_xids_record(&x, i, a, 0);
 	assert_non_null(learn_xids_find(&x, 1));
 	/* Recording a known xid updates it in place. */
-	learn_xids_record(&x, 1, b);
-	assert_int_equal(x.n, LEARN_XIDS_MAX);
+	learn_xids_record(&x, 1, b, 0);
 	assert_memory_equal(learn_xids_find(&x, 1)->addr, b, 4);
 	/* A ninth evicts the oldest. */
-	learn_xids_record(&x, 100, a);
+	learn_xids_record(&x, 100, a, 0);
 	assert_null(learn_xids_find(&x, 1));
 	assert_non_null(learn_xids_find(&x, 2));
 	assert_non_null(learn_xids_find(&x, 100));
 	for (uint32_t i = 101; i < 101 + LEARN_XIDS_MAX - 1; i++)
-		learn_xids_record(&x, i, a);
+		learn_xids_record(&x, i, a, 0);
 	assert_null(learn_xids_find(&x, LEARN_XIDS_MAX));
 	assert_non_null(learn_xids_find(&x, 100));
+}
+
+/* An exchange answers once, and not forever. */
+static void test_xids_single_use_and_age(void **state)
+{
+	struct learn_xids x = { 0 };
+	const uint8_t a[4] = { 10, 0, 0, 1 };
+
+	learn_xids_record(&x, 7, a, 100);
+	learn_xids_record(&x, 8, a, 130);
+	learn_xids_forget(&x, 7);
+	assert_null(learn_xids_find(&x, 7));
+	assert_non_null(learn_xids_find(&x, 8));
+	/* used again by the VM: live again, from then on */
+	learn_xids_record(&x, 7, a, 150);
+	learn_xids_expire(&x, 150 + LEARN_XID_MAX_AGE_S - 1, LEARN_XID_MAX_AGE_S);
+	assert_non_null(learn_xids_find(&x, 7));
+	assert_null(learn_xids_find(&x, 8)); /* seen at 130: 79 s old */
+	learn_xids_expire(&x, 150 + LEARN_XID_MAX_AGE_S, LEARN_XID_MAX_AGE_S);
+	assert_null(learn_xids_find(&x, 7));
+	/* a time from the future does not expire at once, nor wrap */
+	learn_xids_record(&x, 9, a, INT64_MAX);
+	learn_xids_expire(&x, INT64_MIN, LEARN_XID_MAX_AGE_S);
+	assert_non_null(learn_xids_find(&x, 9));
 }
 
 static void test_names(void **state)
@@ -613,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_arp_attacks),
 		cmocka_unit_test(test_ipv4_first_packet),
 		cmocka_unit_test(test_xids_ring),
+		cmocka_unit_test(test_xids_single_use_and_age),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
