@@ -110,6 +110,9 @@ void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len)
 		f.is_timestamp_ours = true;
 	}
 	learn_frame_port(&f, &in.frame.ifindex, &in.frame.dir, &in.frame.from_ifindex);
+	log_debug("capture: a record %s port %d, entered at %d",
+		  in.frame.dir == LEARN_DIR_TO_VM ? "to" : "from", in.frame.ifindex,
+		  in.frame.from_ifindex);
 	in.frame.frame = &f;
 	(void)engine_handle(d->engine, &in, clock_mono_s(), &d->learned);
 }

@@ -219,7 +219,7 @@ static void kernel_change(struct daemon *d, const struct engine_action *a)
 			log_warn("port %s: removing its rules: %s (already gone?)", a->port,
 				 err.msg);
 		if (a->forget_rates)
-			fw_forget_rates(d->fw, a->port, (enum fw_attach)a->ifindex);
+			fw_forget_rates(d->fw, a->port, a->attach);
 		break;
 	case ENGINE_ACT_NOTE_TEMPLATE:
 		fw_note_template(d->fw, a->record->template_id);

@@ -194,6 +194,7 @@ struct engine_action {
 	struct fw_port *compiled;       /* APPLY */
 	bool is_last;                   /* REMOVE: no other port uses its template */
 	bool forget_rates;              /* REMOVE: the port learned: clear its rate limiters */
+	enum fw_attach attach;          /* REMOVE */
 	struct engine_addr addr;        /* STORE_ADDR, STORE_ADDR_DEL */
 	enum engine_event_type event;
 	char *message;

@@ -346,7 +346,7 @@ int port_remove(struct engine *e, struct engine_port *p, struct engine_actions *
 	struct engine_action unbind = { .type = ENGINE_ACT_STORE_UNBIND,
 					.port = strdup(p->binding->portdev) };
 
-	rm.ifindex = (int)p->attach;
+	rm.attach = p->attach;
 	rm.owned_record = TAKE_PTR(p->record);
 	if (engine_act(out, &rm) < 0 || engine_act(out, &unbind) < 0)
 		return -ENOMEM;

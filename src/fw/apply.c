@@ -546,4 +546,9 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 	snprintf(cmd, sizeof(cmd), "delete element %s " FW_TABLE " rate-i { \"%s\" }",
 		 family(attach), port);
 	(void)run(ctx, cmd, NULL, 0);
+	if (attach == FW_ATTACH_BRIDGE) {
+		snprintf(cmd, sizeof(cmd),
+			 "delete element bridge " FW_TABLE " rate-reply { \"%s\" }", port);
+		(void)run(ctx, cmd, NULL, 0);
+	}
 }

@@ -16,7 +16,8 @@
 
 /* Rate of copies to the learning NFLOG group, per port and direction: a VM cannot flood the daemon.
  */
-#define LOG_RATE "limit rate 50/second burst 100 packets"
+#define LOG_RATE   "limit rate 50/second burst 100 packets"
+#define REPLY_RATE "limit rate 500/second burst 1000 packets"
 
 /*
  * The shared learning chains of one family's table. F stands for the
@@ -50,14 +51,24 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 		    "add rule %s " FW_TABLE " log-i add @rate-i { %s " LOG_RATE " } "
 		    "log prefix \"vg-i\" group %u queue-threshold 1\n",
 		    f, ko, nflog_group, f, ki, nflog_group);
-	/* a DHCP reply reaches a learning VM only from a trusted server, and is copied */
+	/*
+	 * A DHCP reply reaches a learning VM only from a trusted server. On a
+	 * bridge it was copied at the forward (or output) hook already, where
+	 * the kernel still says which port it entered from: postrouting does
+	 * not, and the daemon must know (a reply from a guest port never
+	 * teaches). A macvtap's ingress has only the outside behind it.
+	 */
+	if (attach == FW_ATTACH_NETDEV)
+		strbuf_addf(sb,
+			    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server jump log-i\n"
+			    "add rule %s " FW_TABLE
+			    " dhcp-reply %s . ip saddr @learn-servers jump log-i\n",
+			    f, ki, f, ki);
 	strbuf_addf(sb,
-		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server jump log-i\n"
 		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server accept\n"
-		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers jump log-i\n"
 		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers accept\n"
 		    "add rule %s " FW_TABLE " dhcp-reply drop\n",
-		    f, ki, f, ki, f, ki, f, ki, f);
+		    f, ki, f, ki, f);
 	for (int m = 0; m < 2; m++) {
 		const char *mode = modes[m];
 
@@ -116,26 +127,52 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 	for (int bit = 0; bit < 16; bit++)
 		strbuf_addf(sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n", bit);
 	add_learning_base(sb, FW_ATTACH_BRIDGE, nflog_group);
+	/*
+	 * DHCP replies towards learning and snooping ports are copied where the
+	 * kernel knows where they entered (forward), or that the host sent them
+	 * (output). Their copy budget is charged to the port they came from: a
+	 * guest flooding replies spends its own, never the one of the real
+	 * server's replies to another port. A bridge port may serve many VMs
+	 * (the uplink), so its budget is larger than a VM's own (rate-o).
+	 */
+	strbuf_addf(sb,
+		    "add set bridge " FW_TABLE " dhcp-copy-ports { type ifname; }\n"
+		    "add set bridge " FW_TABLE " rate-reply { type ifname; size 65535; "
+		    "flags dynamic,timeout; timeout 60s; }\n"
+		    "add chain bridge " FW_TABLE " log-reply\n"
+		    "add chain bridge " FW_TABLE " log-host\n"
+		    "flush chain bridge " FW_TABLE " log-reply\n"
+		    "flush chain bridge " FW_TABLE " log-host\n"
+		    "add rule bridge " FW_TABLE " log-reply add @rate-reply { iifname " REPLY_RATE
+		    " } log prefix \"vg-i\" group %u queue-threshold 1\n"
+		    "add rule bridge " FW_TABLE " log-host log prefix \"vg-i\" group %u "
+		    "queue-threshold 1\n",
+		    nflog_group, nflog_group);
 	strbuf_add(sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
 		       "priority -300; policy accept; }\n"
 		       "add chain bridge " FW_TABLE " forward { type filter hook forward "
 		       "priority -200; policy accept; }\n"
 		       "add chain bridge " FW_TABLE " postrouting { type filter hook "
 		       "postrouting priority 300; policy accept; }\n"
+		       "add chain bridge " FW_TABLE " output { type filter hook output "
+		       "priority -200; policy accept; }\n"
 		       "add chain bridge " FW_TABLE " set-out-mark\n"
 		       "flush chain bridge " FW_TABLE " prerouting\n"
 		       "flush chain bridge " FW_TABLE " forward\n"
 		       "flush chain bridge " FW_TABLE " postrouting\n"
+		       "flush chain bridge " FW_TABLE " output\n"
 		       "flush chain bridge " FW_TABLE " set-out-mark\n"
 		       "add rule bridge " FW_TABLE " prerouting meta mark set iifname map "
 		       "@l3-in-ids\n"
 		       "add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
 		       "ip udp sport 68 udp dport 67 jump log-o\n"
 		       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+		       "add rule bridge " FW_TABLE " forward oifname @dhcp-copy-ports ether type "
+		       "ip udp sport 67 udp dport 68 jump log-reply\n"
+		       "add rule bridge " FW_TABLE " output oifname @dhcp-copy-ports ether type "
+		       "ip udp sport 67 udp dport 68 jump log-host\n"
 		       "add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
 		       "set-out-mark\n"
-		       "add rule bridge " FW_TABLE " postrouting oifname @snoop-ports ether type "
-		       "ip udp sport 67 udp dport 68 jump log-i\n"
 		       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
 		       "add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
 		       "0xffff0000\n");

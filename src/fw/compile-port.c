@@ -180,6 +180,13 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 		strbuf_addf(&del, "delete element %s " FW_TABLE " learn-any-server { \"%s\" }\n", f,
 			    port);
 	}
+	/* its DHCP replies are copied where the kernel still knows where they entered */
+	if (attach == FW_ATTACH_BRIDGE) {
+		strbuf_addf(&add, "add element bridge " FW_TABLE " dhcp-copy-ports { \"%s\" }\n",
+			    port);
+		strbuf_addf(&del, "delete element bridge " FW_TABLE " dhcp-copy-ports { \"%s\" }\n",
+			    port);
+	}
 	for (size_t i = 0; i < n_servers; i++) {
 		char ip[IP_TEXT_MAX];
 
@@ -191,7 +198,9 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 	}
 	strbuf_add(&add, dispatch.buf ? dispatch.buf : "");
 	strbuf_fini(&dispatch);
-	return finish_special(p, &add, &del, 3 + (unsigned)(n_servers ? n_servers : 1), ret, err);
+	return finish_special(
+		p, &add, &del,
+		3 + (attach == FW_ATTACH_BRIDGE) + (unsigned)(n_servers ? n_servers : 1), ret, err);
 }
 
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
@@ -242,6 +251,9 @@ int fw_port_add_snoop(struct fw_port *p)
 {
 	int r = add_to_set(p, "", "snoop-ports");
 
+	if (r >= 0 && p->attach == FW_ATTACH_BRIDGE &&
+	    (r = add_to_set(p, "", "dhcp-copy-ports")) >= 0)
+		p->n_elements++;
 	if (r >= 0)
 		p->n_elements++;
 	return r;
