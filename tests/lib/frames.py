@@ -6,6 +6,8 @@ counts only the frames of one test step.
   frames.py send IFACE KIND --tag TAG [--count N] [field options]
   frames.py count IFACE SECONDS --tag TAG     (prints the number of frames seen,
                                   after SECONDS or on SIGUSR1)
+  frames.py send ... --pps N --seconds S     sends the frame at N frames/s for S seconds
+                                  instead of --count times (a bounded flood; prints how many)
 
 IFACE is an interface name, or tap:PATH for the character device of a
 macvtap (/dev/tapN), which is the VM's side of it: frames written there leave
@@ -120,6 +122,17 @@ def cmd_send(a):
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((a.iface, 0))
         send = lambda: s.send(frame)
+    if a.pps:
+        # bursts every 10 ms keep the rate without a timer per frame; bounded in time
+        sent, start = 0, time.monotonic()
+        while time.monotonic() - start < a.seconds:
+            due = int((time.monotonic() - start) * a.pps) + 1
+            while sent < due:
+                send()
+                sent += 1
+            time.sleep(0.01)
+        print(sent)
+        return
     for _ in range(a.count):
         send()
         time.sleep(0.001)
@@ -179,6 +192,8 @@ def main():
     s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "raw", "dhcp"])
     s.add_argument("--tag", required=True)
     s.add_argument("--count", type=int, default=1)
+    s.add_argument("--pps", type=int, default=0)
+    s.add_argument("--seconds", type=float, default=1.0)
     s.add_argument("--smac", required=True)
     s.add_argument("--dmac", default="ff:ff:ff:ff:ff:ff")
     s.add_argument("--sip", default="0.0.0.0")
