@@ -17,6 +17,7 @@
 #include "ctl/ctl.h"
 #include "filter/value.h"
 #include "fw/apply.h"
+#include "learn/capture.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -275,13 +276,17 @@ static int binding_from_xml(const char *xml, struct binding **ret, struct err *e
 /* ---- verbs -------------------------------------------------------------- */
 
 static void add_learn_stats(struct ctl_obj *data, const struct engine_learn_stats *st,
-			    unsigned group)
+			    unsigned group, const struct learn_capture *capture)
 {
 	struct ctl_obj *l = ctl_obj_add_obj(data, "learning");
 	struct ctl_obj *drops;
 
 	ctl_obj_add_uint(l, "nflog_group", group);
 	ctl_obj_add_uint(l, "records", st->n_records);
+	if (capture) {
+		ctl_obj_add_uint(l, "capture_overruns", learn_capture_overruns(capture));
+		ctl_obj_add_uint(l, "capture_truncated", learn_capture_truncated(capture));
+	}
 	ctl_obj_add_uint(l, "unknown_port", st->n_unknown_port);
 	for (int v = 0; v < _LEARN_VERDICT_MAX; v++)
 		ctl_obj_add_uint(l, learn_verdict_name(v), st->verdicts[v]);
@@ -300,7 +305,7 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 	ctl_obj_add_int(data, "pid", getpid());
 	ctl_obj_add_uint(data, "bindings", engine_port_count(daemon_engine(ctx->daemon)));
 	add_learn_stats(data, engine_learn_stats(daemon_engine(ctx->daemon)),
-			daemon_nflog_group(ctx->daemon));
+			daemon_nflog_group(ctx->daemon), ctx->capture);
 	reply_ok(conn, req->id, data);
 }
 

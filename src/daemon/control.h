@@ -19,8 +19,11 @@ struct control_conn {
 	bool is_privileged; /* the peer may change state (root, or the daemon's own user) */
 };
 
+struct learn_capture;
+
 struct control_ctx {
 	struct daemon *daemon;
+	const struct learn_capture *capture; /* for status; may be NULL */
 };
 
 /* Handles one request line; every request gets exactly one final reply. */

@@ -471,6 +471,7 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	r = learn_capture_open(cfg->nflog_group, &l->capture, err);
 	if (r < 0)
 		return r;
+	l->ctl.capture = l->capture;
 	uv_poll_init(&l->uv, &l->capture_poll, learn_capture_fd(l->capture));
 	l->capture_poll.data = l;
 	uv_poll_start(&l->capture_poll, UV_READABLE, capture_poll_cb);

@@ -90,18 +90,20 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 			    " learn-%s-i ether type ip udp sport 67 udp dport 68 jump dhcp-reply\n",
 			    f, mode, ko, f, mode, f, mode, f, mode);
 		if (m == 0)
-			/* any: also the VM's ARP and IPv4 (copied), and ARP/IPv4 to it */
-			strbuf_addf(
-				sb,
-				"add rule %s " FW_TABLE
-				" learn-any-o ether type { arp, ip } jump log-o\n"
-				"add rule %s " FW_TABLE
-				" learn-any-o ether type { arp, ip } accept\n"
-				"add rule %s " FW_TABLE " learn-any-i %s . ether daddr "
-				"@learn-mac ether type { arp, ip } accept\n"
-				"add rule %s " FW_TABLE
-				" learn-any-i ether daddr ff:ff:ff:ff:ff:ff ether type arp accept\n",
-				f, f, f, ki, f);
+			/*
+			 * any: the VM's ARP and IPv4 are copied, and dropped until the
+			 * full rules are in (a few ms): the frame that teaches an address
+			 * never passes with it, so no address a port does not own passes
+			 * either (another port's, a protected one). An ARP probe (sender
+			 * 0.0.0.0, the VM's own MAC) owns nothing and passes. Nothing but DHCP
+			 * replies reaches a learning VM: it has no address to receive on.
+			 */
+			strbuf_addf(sb,
+				    "add rule %s " FW_TABLE
+				    " learn-any-o ether type { arp, ip } jump log-o\n"
+				    "add rule %s " FW_TABLE " learn-any-o arp saddr ip 0.0.0.0 "
+				    "%s . arp saddr ether @learn-mac accept\n",
+				    f, f, ko);
 		strbuf_addf(sb,
 			    "add rule %s " FW_TABLE " learn-%s-o drop\n"
 			    "add rule %s " FW_TABLE " learn-%s-i drop\n",

@@ -18,6 +18,7 @@ struct learn_capture {
 	pcap_t *pcap;
 	int fd;
 	uint64_t n_truncated;
+	uint64_t n_overruns; /* reads that found the socket overrun: records the kernel dropped */
 	learn_record_fn fn;
 	void *userdata;
 };
@@ -88,6 +89,11 @@ int learn_capture_dispatch(struct learn_capture *c, unsigned budget, learn_recor
 	/* non-blocking: the NFLOG reader reports an empty socket as an error */
 	if (n == PCAP_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
+	/* the kernel dropped records for a full socket; the socket goes on working */
+	if (n == PCAP_ERROR && errno == ENOBUFS) {
+		c->n_overruns++;
+		return 0;
+	}
 	if (n == PCAP_ERROR)
 		return err_set(err, -EIO, "capture: %s", pcap_geterr(c->pcap));
 	return n < 0 ? 0 : n;
@@ -96,4 +102,14 @@ int learn_capture_dispatch(struct learn_capture *c, unsigned budget, learn_recor
 uint64_t learn_capture_truncated(const struct learn_capture *c)
 {
 	return c->n_truncated;
+}
+
+uint64_t learn_capture_overruns(const struct learn_capture *c)
+{
+	struct pcap_stat st;
+
+	/* libpcap counts the records a full socket lost as drops, where it can tell */
+	if (pcap_stats(c->pcap, &st) == 0 && st.ps_drop > c->n_overruns)
+		return st.ps_drop;
+	return c->n_overruns;
 }

@@ -25,3 +25,5 @@ int learn_capture_dispatch(struct learn_capture *c, unsigned budget, learn_recor
 			   void *userdata, struct err *err);
 /* Records dropped because the capture was shorter than the frame. */
 uint64_t learn_capture_truncated(const struct learn_capture *c);
+/* Overruns of the capture socket: at least how many times the kernel dropped records. */
+uint64_t learn_capture_overruns(const struct learn_capture *c);

@@ -78,6 +78,35 @@ for i in $(seq 20); do ack "$GW" 0x1111 "10.77.0.$((60 + i))" 120 "$GW_MAC" "$GW
 expect_eq "20 replays of the used xid were seen" 20 "$(wait_for 20 ignored dhcp-xid)"
 expect_eq "and taught nothing" 10.77.0.50 "$(addrs vnet1)"
 
+# ---- the learning window: nothing passes that could not pass once learned ---------
+check "vnet1 deleted" vg binding delete vnet1
+check "bind vnet1 learning, any mode" vg binding create --port vnet1 --mac "$VM1_MAC" \
+	--filter clean-traffic
+expect_eq "while learning, vm1 sending with vm2's address: dropped" 0 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
+check "control: it reached the daemon, which refused the claim" grep -q \
+	"claims $VM2_IP, which belongs to port vnet2" "$TMPD/events"
+expect_eq "an ARP reply poisoning the gateway's cache with vm2's address: dropped" 0 \
+	"$(frames_pass "$VM1" "$GW" arp --smac "$VM1_MAC" --op 2 --sip "$VM2_IP" --dip "$GW_IP" \
+		--dmac "$GW_MAC" --arp-dmac "$GW_MAC")"
+expect_eq "an ARP probe with a foreign sender MAC: dropped" 0 \
+	"$(frames_pass "$VM1" "$GW" arp --smac "$VM1_MAC" --arp-smac 52:54:00:00:00:99 \
+		--sip 0.0.0.0 --dip 10.77.0.33)"
+expect_eq "control: the VM's own ARP probe passes (it claims nothing)" 3 \
+	"$(frames_pass "$VM1" "$GW" arp --smac "$VM1_MAC" --sip 0.0.0.0 --dip 10.77.0.33)"
+expect_eq "unicast IPv4 to the learning VM: dropped" 0 \
+	"$(frames_pass "$GW" "$VM1" ipv4 --smac "$GW_MAC" --dmac "$VM1_MAC" --sip "$GW_IP" \
+		--dip 10.77.0.33)"
+expect_eq "the frame that teaches is dropped too" 0 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.33 --dip "$GW_IP" \
+		--count 1)"
+expect_eq "and taught vnet1 its address" 10.77.0.33 "$(wait_for 10.77.0.33 addrs vnet1)"
+expect_eq "control: its retransmission passes" 3 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.33 --dip "$GW_IP")"
+expect_eq "control: unicast to its address now passes" 3 \
+	"$(frames_pass "$GW" "$VM1" ipv4 --smac "$GW_MAC" --dmac "$VM1_MAC" --sip "$GW_IP" \
+		--dip 10.77.0.33)"
+
 # ---- RELEASE takes away only what DHCP taught; squatting --------------------------
 check "vnet1 deleted" vg binding delete vnet1
 check "vnet2 deleted" vg binding delete vnet2

@@ -75,6 +75,8 @@ expect_eq "control: the flood reached the daemon's capture" yes \
 	"$([ "$n" -ge 1000 ] && echo yes || echo "no: $n records")"
 expect_eq "and was cut to the flooder's own budget (500/s, burst 1000)" yes \
 	"$([ "$n" -le $((1000 + 600 * (RENEWALS + 2) + 2 * RENEWALS)) ] && echo yes || echo "no: $n records")"
+expect_eq "the capture socket never overran (status: capture_overruns)" 0 \
+	"$(vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["learning"]["capture_overruns"])')"
 expect_eq "it taught nothing" 1 \
 	"$(vg binding show vnet1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["addresses"]))')"
 
