@@ -14,6 +14,7 @@
 #include "filter/instantiate.h"
 #include "fw/compile.h"
 #include "util/strbuf.h"
+#include "util/strmap.h"
 
 /* Stands for the template's name until the text is complete and can be hashed. */
 #define TPL "\x01"
@@ -62,8 +63,7 @@ extern const struct fw_l2_layout fw_l2_layouts[];
 struct builder {
 	const struct instance *inst;
 	enum fw_attach attach;
-	const struct fw_lease *leases;
-	size_t n_leases;
+	struct strmap leases; /* a leased value's text -> its shortest expires_in_s */
 	const char *port;
 	unsigned port_id;
 	struct err *err;

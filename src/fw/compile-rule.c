@@ -269,18 +269,14 @@ static int element_field(struct builder *b, const struct instance_rule *ir,
 /* The shortest lease among the leased values of combination k, 0 when none is leased. */
 static unsigned combination_lease(const struct builder *b, const struct expansion *e, size_t k)
 {
-	unsigned expires_in = 0;
+	unsigned expires_in = 0, lease;
 
 	for (size_t i = 0; i < e->n_accesses; i++) {
 		const char *value = e->values[k * e->n_accesses + i];
 
-		if (strcmp(e->accesses[i].var->name, FW_LEASE_VAR) != 0)
-			continue;
-		for (size_t l = 0; l < b->n_leases; l++)
-			if (strcmp(b->leases[l].address, value) == 0 &&
-			    (!expires_in || b->leases[l].expires_in_s < expires_in))
-				expires_in =
-					b->leases[l].expires_in_s ? b->leases[l].expires_in_s : 1;
+		if (strcmp(e->accesses[i].var->name, FW_LEASE_VAR) == 0 &&
+		    strmap_get(&b->leases, value, &lease) && (!expires_in || lease < expires_in))
+			expires_in = lease;
 	}
 	return expires_in;
 }
@@ -296,6 +292,7 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 {
 	bool is_learnable = plan_is_learnable(plan);
 	struct strbuf all, el, timed, expiring;
+	struct strmap seen = { 0 };
 	unsigned n = 0, n_timed = 0;
 	int r = 0;
 
@@ -317,16 +314,16 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 			strbuf_add(&el, " . ");
 			r = element_field(b, ir, e, k, &plan->fields[i], &el);
 		}
-		if (r < 0 || strbuf_error(&el) < 0)
+		if (r < 0)
 			break;
-		/* the list is short (one element per combination); a linear search is fine */
-		if (all.buf && strstr(all.buf, el.buf)) {
-			const char *p = strstr(all.buf, el.buf);
-			size_t len = strlen(el.buf);
-
-			if ((p == all.buf || p[-1] == ' ') && (p[len] == ',' || p[len] == '\0'))
-				continue;
+		/* duplicates folded in constant time each: a port may have many addresses */
+		r = strbuf_error(&el) < 0 ? -ENOMEM : strmap_add(&seen, el.buf, 0);
+		if (r < 0) {
+			r = err_set(b->err, -ENOMEM, "out of memory");
+			break;
 		}
+		if (r == 0)
+			continue;
 		strbuf_addf(&all, "%s%s", n ? ", " : "", el.buf);
 		unsigned lease = is_learnable ? combination_lease(b, e, k) : 0;
 
@@ -350,6 +347,7 @@ static int add_elements(struct builder *b, const struct instance_rule *ir,
 		b->n_elements += n;
 	}
 out:
+	strmap_fini(&seen);
 	strbuf_fini(&all);
 	strbuf_fini(&el);
 	strbuf_fini(&timed);

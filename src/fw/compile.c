@@ -58,6 +58,7 @@ static void builder_fini(struct builder *b)
 	strbuf_fini(&b->del);
 	strbuf_fini(&b->elements_add);
 	strbuf_fini(&b->elements_del);
+	strmap_fini(&b->leases);
 	for (int s = 0; s < SIDE_L2_MAX; s++) {
 		free(b->has_chain[s]);
 		free(b->made_chain[s]);
@@ -421,8 +422,6 @@ int fw_compile(const struct instance *inst, const char *port, const struct fw_co
 	struct builder b = {
 		.inst = inst,
 		.attach = opts->attach,
-		.leases = opts->leases,
-		.n_leases = opts->n_leases,
 		.port = port,
 		.port_id = opts->port_id,
 		.err = err,
@@ -443,7 +442,18 @@ int fw_compile(const struct instance *inst, const char *port, const struct fw_co
 		return err_set(err, -ENOMEM, "out of memory");
 	p->port_id = opts->port_id;
 	p->attach = opts->attach;
-	r = build(&b);
+	r = 0;
+	for (size_t i = 0; i < opts->n_leases && r >= 0; i++) {
+		unsigned have,
+			want = opts->leases[i].expires_in_s ? opts->leases[i].expires_in_s : 1;
+
+		if (!strmap_get(&b.leases, opts->leases[i].address, &have) || want < have)
+			r = strmap_set(&b.leases, opts->leases[i].address, want);
+	}
+	if (r < 0)
+		r = err_set(err, -ENOMEM, "out of memory");
+	if (r >= 0)
+		r = build(&b);
 	if (r >= 0)
 		r = finish(&b, p);
 	builder_fini(&b);

@@ -921,6 +921,25 @@ static void test_squatter_loses_to_binding(void **state)
 	assert_int_equal(state_of(fx, "vnet1"), ENGINE_PORT_ACTIVE);
 }
 
+/* I6: a compile is linear in the addresses: 20000 given, each twice, folded to 20000 elements. */
+static void test_many_addresses_compile(void **state)
+{
+	struct fixture *fx = *state;
+	struct binding *b = binding_of("vnet0", "no-ip-spoofing", fx_vm_mac, NULL);
+	char ip[IP_TEXT_MAX];
+	size_t at;
+
+	for (unsigned i = 0; i < 40000; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", 100 + (i % 20000) / 65536,
+			 ((i % 20000) >> 8) & 255, (i % 20000) & 255);
+		assert_int_equal(filter_params_add(&b->ref.params, "IP", ip), 0);
+	}
+	assert_int_equal(bind_port(fx, b, 10, host_mac1), 0);
+	at = index_of(fx, ENGINE_ACT_APPLY);
+	assert_true(at != SIZE_MAX);
+	assert_true(fx->log[at].n_elements >= 20000 && fx->log[at].n_elements < 20010);
+}
+
 /* ---- links ---------------------------------------------------------------------- */
 
 static void test_link_mac_change_and_gone(void **state)
@@ -1304,6 +1323,7 @@ int main(void)
 		T(test_address_limit),
 		T(test_protected_and_given_addresses),
 		T(test_squatter_loses_to_binding),
+		T(test_many_addresses_compile),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),
 		T(test_link_mac_change_and_gone),
