@@ -78,7 +78,16 @@ char *engine_strdup(const char *s)
 int engine_act(struct engine_actions *out, const struct engine_action *a)
 {
 	struct engine_action copy = *a;
+	bool needs_port = a->type != ENGINE_ACT_EVENT && a->type != ENGINE_ACT_STORE_FILTER &&
+			  a->type != ENGINE_ACT_STORE_FILTER_DEL;
 
+	/* a string that could not be copied: the action is not half carried out */
+	if ((needs_port && !a->port) ||
+	    (!needs_port && a->type != ENGINE_ACT_EVENT && !a->filter) ||
+	    (a->type == ENGINE_ACT_EVENT && !a->message)) {
+		action_fini(&copy);
+		return -ENOMEM;
+	}
 	if (out->n == out->cap) {
 		size_t cap = out->cap ? 2 * out->cap : 16;
 		struct engine_action *grown = realloc(out->v, cap * sizeof(*grown));
