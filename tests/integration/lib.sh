@@ -151,6 +151,28 @@ frames_pass() {
 }
 
 # ---- the daemon --------------------------------------------------------------
+# state PORT: its binding's state; addrs PORT: its learned addresses, space separated
+state() {
+	vg binding show "$1" --json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null
+}
+addrs() {
+	vg binding show "$1" --json 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(a["address"] for a in json.load(sys.stdin).get("addresses", [])))' 2>/dev/null
+}
+# wait_for WHAT COMMAND...: up to 5 s for COMMAND's output to equal WHAT; prints the last output
+wait_for() {
+	want=$1
+	shift
+	for _ in $(seq 50); do
+		got=$("$@")
+		[ "$got" = "$want" ] && break
+		sleep 0.1
+	done
+	echo "$got"
+}
+
 DAEMON="$BUILD/vifguardd"
 DAEMON_PID=
 

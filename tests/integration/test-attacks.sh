@@ -11,15 +11,6 @@
 require_root
 topo_up
 
-state() {
-	vg binding show "$1" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null
-}
-addrs() {
-	vg binding show "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-print(" ".join(a["address"] for a in json.load(sys.stdin).get("addresses", [])))' 2>/dev/null
-}
 state_addrs() {
 	echo "$(state "$1") $(addrs "$1")"
 }
@@ -28,16 +19,6 @@ ignored() {
 	vg status --json | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["learning"]["ignored"].get(sys.argv[1], 0))' "$1"
-}
-wait_for() {
-	want=$1
-	shift
-	for _ in $(seq 50); do
-		got=$("$@")
-		[ "$got" = "$want" ] && break
-		sleep 0.1
-	done
-	echo "$got"
 }
 # send NS [frames.py dhcp options]: one DHCP message from NS's eth0
 send_dhcp() {

@@ -11,25 +11,11 @@ topo_up
 UDHCPC_SCRIPT="$SRC/tests/integration/udhcpc-script.sh"
 RENEWALS=5
 
-state() {
-	vg binding show "$1" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null
-}
 records() {
 	vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["learning"]["records"])'
 }
 renewed() {
 	grep -c '"type": *"renewed"' "$TMPD/events"
-}
-wait_for() {
-	want=$1
-	shift
-	for _ in $(seq 50); do
-		got=$("$@")
-		[ "$got" = "$want" ] && break
-		sleep 0.1
-	done
-	echo "$got"
 }
 
 ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 \

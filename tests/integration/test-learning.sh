@@ -8,28 +8,6 @@ topo_up
 UDHCPC_SCRIPT="$SRC/tests/integration/udhcpc-script.sh"
 GW_SERVER=
 
-# state PORT: the binding's state
-state() {
-	vg binding show "$1" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null
-}
-# addrs PORT: its learned addresses, space separated
-addrs() {
-	vg binding show "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-print(" ".join(a["address"] for a in json.load(sys.stdin).get("addresses", [])))' 2>/dev/null
-}
-# wait_for WHAT COMMAND...: up to 5 s for COMMAND's output to equal WHAT; prints the last output
-wait_for() {
-	want=$1
-	shift
-	for _ in $(seq 50); do
-		got=$("$@")
-		[ "$got" = "$want" ] && break
-		sleep 0.1
-	done
-	echo "$got"
-}
 dhcp_server() {
 	ip netns exec "$1" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 \
 		--bind-interfaces --dhcp-range="$2" --no-ping --leasefile-ro \
