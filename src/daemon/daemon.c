@@ -45,8 +45,28 @@ static int free_port_id(struct daemon *d, const char *port, unsigned *ret, struc
 	return fw_port_id_allocate(d->fw, port, 0, &used, ret, err);
 }
 
+#define BRIDGE_ADDRS_MAX 16
+
+/* The IPv4 addresses of the bridge link is on (none on no bridge, or when they cannot be read). */
+static size_t bridge_addrs(const struct link_info *link, uint8_t (*ret)[4])
+{
+	struct err err = { 0 };
+	int n;
+
+	if (link->master <= 0)
+		return 0;
+	n = link_ipv4_addrs(link->master, ret, BRIDGE_ADDRS_MAX, &err);
+	if (n < 0) {
+		log_warn("port %s: %s; its bridge's addresses are not protected", link->name,
+			 err.msg);
+		return 0;
+	}
+	return (size_t)n;
+}
+
 int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 {
+	uint8_t bridge[BRIDGE_ADDRS_MAX][4];
 	struct engine_input in = { .type = ENGINE_IN_BIND, .bind = { .binding = b } };
 	struct err link_err = { 0 };
 	int r = link_lookup_name(b->portdev, &in.bind.link, &link_err);
@@ -63,6 +83,10 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 	if (r < 0) {
 		binding_free(b);
 		return r;
+	}
+	if (in.bind.has_link) {
+		in.bind.n_bridge_addrs = bridge_addrs(&in.bind.link, bridge);
+		in.bind.bridge_addrs = (const uint8_t(*)[4])bridge;
 	}
 	return daemon_dispatch(d, &in, NULL, err);
 }
@@ -197,6 +221,7 @@ static int load_address(const struct store_address *sa, void *userdata, struct e
 /* One stored binding: what the store, the links and the kernel say of it, to the engine. */
 static int restore_binding(const struct store_binding *sb, void *userdata, struct err *err)
 {
+	uint8_t bridge[BRIDGE_ADDRS_MAX][4];
 	struct daemon *d = userdata;
 	struct conf_diag diag = { .report = daemon_log_diag };
 	struct engine_input in = { .type = ENGINE_IN_RESTORE };
@@ -231,6 +256,10 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	rs->addrs = addrs.v;
 	rs->n_addrs = addrs.n;
 	rs->has_link = link_lookup_name(sb->port, &rs->link, &e) >= 0;
+	if (rs->has_link) {
+		rs->n_bridge_addrs = bridge_addrs(&rs->link, bridge);
+		rs->bridge_addrs = (const uint8_t(*)[4])bridge;
+	}
 	r = daemon_dispatch(d, &in, NULL, err);
 	free(addrs.v);
 	/* a port that cannot be restored is set down by the engine; only no memory stops */

@@ -42,7 +42,8 @@ static unsigned allocate_port_id(const struct engine *e, unsigned want)
  * taken from it (the administrator's word beats a guest's claim: a guest
  * squatting an address cannot keep its owner from being bound).
  */
-static int check_given(struct engine *e, const struct binding *b, struct engine_actions *out)
+static int check_given(struct engine *e, const struct binding *b, const uint8_t (*bridge)[4],
+		       size_t n_bridge, struct engine_actions *out)
 {
 	const struct filter_var *given = filter_params_find(&b->ref.params, "IP");
 	struct err err = { 0 };
@@ -56,6 +57,9 @@ static int check_given(struct engine *e, const struct binding *b, struct engine_
 		if (ipv4_parse(text, ip) < 0)
 			continue; /* not an address of its own: the compiler says what it is */
 		protected = engine_ip_protected(e, ip);
+		for (size_t i = 0; i < n_bridge && !protected; i++)
+			if (memcmp(bridge[i], ip, 4) == 0)
+		protected = "the bridge's own address";
 		if (protected)
 			return engine_fail_input(out,
 						 err_set(&err, -EADDRINUSE,
@@ -121,7 +125,7 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 			err_set(&err, r, "cannot bind port %s: %s", b->portdev, strerror(-r));
 		return engine_fail_input(out, r, &err);
 	}
-	r = check_given(e, b, out);
+	r = check_given(e, b, in->bind.bridge_addrs, in->bind.n_bridge_addrs, out);
 	if (r < 0)
 		return r;
 	r = port_new(b, now, &p);
@@ -132,6 +136,11 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 	p->attach = port_attach(p->binding, &in->bind.link);
 	memcpy(p->mac, in->bind.link.mac, sizeof(p->mac));
 	p->port_id = allocate_port_id(e, in->bind.port_id);
+	r = port_set_bridge_addrs(p, in->bind.bridge_addrs, in->bind.n_bridge_addrs);
+	if (r < 0) {
+		engine_port_free(p);
+		return engine_fail_input(out, r, NULL);
+	}
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r >= 0)
 		r = engine_port_insert(e, p);
@@ -284,6 +293,8 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 	p->note = engine_strdup(in->failed_reason);
 	for (size_t i = 0; i < in->n_addrs && r >= 0; i++)
 		r = port_addr_add(p, &in->addrs[i]);
+	if (r >= 0)
+		r = port_set_bridge_addrs(p, in->bridge_addrs, in->n_bridge_addrs);
 	if (r >= 0)
 		r = engine_port_insert(e, p);
 	if (r < 0) {

@@ -157,6 +157,7 @@ struct engine_port *engine_port_free(struct engine_port *p)
 	fw_record_free(p->record);
 	free(p->note);
 	free(p->servers);
+	free(p->bridge_addrs);
 	free(p->addrs);
 	pending_events_clear(p);
 	free(p);

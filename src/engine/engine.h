@@ -114,6 +114,8 @@ struct engine_restore {
 	size_t n_addrs;
 	bool has_link; /* the port exists now: link */
 	struct link_info link;
+	const uint8_t (*bridge_addrs)[4]; /* as for a bind */
+	size_t n_bridge_addrs;
 };
 
 struct engine_input {
@@ -126,6 +128,10 @@ struct engine_input {
 			bool has_link;    /* false: link_error says why */
 			struct link_info link;
 			int link_error;
+			/* the IPv4 addresses of the port's bridge: nobody may learn or be given
+			 * them */
+			const uint8_t (*bridge_addrs)[4];
+			size_t n_bridge_addrs;
 		} bind;
 		const char *port;
 		struct {

@@ -36,7 +36,9 @@ struct engine_port {
 	bool learns;     /* the binding gives no IP */
 	bool is_blocked; /* learning failed: everything is dropped until relearn */
 	enum learn_mode learn_mode;
-	uint8_t (*servers)[4]; /* owned; DHCPSERVER; n_servers == 0: any server */
+	uint8_t (*servers)[4];      /* owned; DHCPSERVER; n_servers == 0: any server */
+	uint8_t (*bridge_addrs)[4]; /* owned: its bridge's addresses, protected */
+	size_t n_bridge_addrs;
 	size_t n_servers;
 	struct learn_xids xids;
 	struct engine_addr *addrs; /* owned */
@@ -97,6 +99,8 @@ int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 bool port_same_rules(const struct fw_port *compiled, const struct fw_record *rec);
 enum fw_attach port_attach(const struct binding *b, const struct link_info *link);
 int port_addr_add(struct engine_port *p, const struct engine_addr *a);
+/* Keeps a copy of the port's bridge's addresses: -ENOMEM. */
+int port_set_bridge_addrs(struct engine_port *p, const uint8_t (*addrs)[4], size_t n);
 
 /* bind.c: requests about bindings, link events, start-up */
 int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,

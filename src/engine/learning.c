@@ -55,10 +55,14 @@ const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4])
 	for (size_t i = 0; i < e->cfg.n_protected; i++)
 		if (memcmp(e->protected_addrs[i], ip, 4) == 0)
 			return "a protected address (protected_addresses)";
-	for (size_t i = 0; i < e->n_ports; i++)
+	for (size_t i = 0; i < e->n_ports; i++) {
 		for (size_t k = 0; k < e->ports[i]->n_servers; k++)
 			if (memcmp(e->ports[i]->servers[k], ip, 4) == 0)
 				return "a trusted DHCP server's address (DHCPSERVER)";
+		for (size_t k = 0; k < e->ports[i]->n_bridge_addrs; k++)
+			if (memcmp(e->ports[i]->bridge_addrs[k], ip, 4) == 0)
+				return "the bridge's own address";
+	}
 	return NULL;
 }
 

@@ -51,6 +51,20 @@ int port_addr_add(struct engine_port *p, const struct engine_addr *a)
 	return 0;
 }
 
+int port_set_bridge_addrs(struct engine_port *p, const uint8_t (*addrs)[4], size_t n)
+{
+	uint8_t(*copy)[4] = n ? calloc(n, sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return -ENOMEM;
+	if (n)
+		memcpy(copy, addrs, n * sizeof(*copy));
+	free(p->bridge_addrs);
+	p->bridge_addrs = copy;
+	p->n_bridge_addrs = n;
+	return 0;
+}
+
 /* The learned addresses as the IP variable: the filter language's values are text. */
 static int learned_params(const struct engine_port *p, struct filter_params *ret)
 {

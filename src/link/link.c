@@ -520,3 +520,60 @@ int link_set_down_index(int ifindex, struct err *err)
 			       ifindex);
 	return set_down(NULL, ifindex, err);
 }
+
+int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err)
+{
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+	_cleanup_free_ void *buf = NULL;
+	_Alignas(struct nlmsghdr) char req[64];
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ifaddrmsg *ifa;
+	size_t n = 0;
+	int r;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	r = open_sync(&nl);
+	if (r >= 0 && !(buf = malloc(LINK_BUF_SIZE)))
+		r = -ENOMEM;
+	if (r >= 0 && mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		r = -errno;
+	if (r < 0)
+		return err_set(err, r, "cannot list the addresses of interface %d: %s", ifindex,
+			       strerror(-r));
+	portid = mnl_socket_get_portid(nl);
+	for (int reads = 0; reads < LINK_SYNC_MAX_READS; reads++) {
+		ssize_t len = recv_kernel(mnl_socket_get_fd(nl), buf, LINK_BUF_SIZE);
+		const struct nlmsghdr *m = buf;
+		int rem;
+
+		if (len == -EINTR)
+			continue;
+		if (len < 0)
+			return err_set(err, (int)len,
+				       "cannot list the addresses of interface %d: %s", ifindex,
+				       strerror((int)-len));
+		rem = (int)len;
+		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			struct link_addr a;
+
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
+				continue;
+			if (m->nlmsg_type == NLMSG_DONE)
+				return (int)n;
+			if (m->nlmsg_type == NLMSG_ERROR)
+				return err_set(err, -EIO,
+					       "cannot list the addresses of interface %d",
+					       ifindex);
+			if (link_addr_msg_parse(m, m->nlmsg_len, &a) == 0 && a.ifindex == ifindex &&
+			    a.family == 4 && n < max)
+				memcpy(ret[n++], a.addr, 4);
+		}
+	}
+	return err_set(err, -ETIMEDOUT, "cannot list the addresses of interface %d: no end",
+		       ifindex);
+}

@@ -130,6 +130,27 @@ void link_watch_get_stats(const struct link_watch *lw, struct link_watch_stats *
  * the kernel cannot have, -EPERM without CAP_NET_ADMIN, ...
  */
 int link_lookup_name(const char *name, struct link_info *ret, struct err *err);
+
+/* An address of a link (RTM_NEWADDR). */
+struct link_addr {
+	int ifindex;
+	int family; /* 4 or 6 */
+	uint8_t addr[16];
+	unsigned prefix_len;
+};
+
+/*
+ * Parses exactly one RTM_NEWADDR message (len must equal its nlmsg_len).
+ * Pure and bounds-checked like link_msg_parse(): -ENOMSG for another type
+ * or family, -EBADMSG for a malformed one.
+ */
+int link_addr_msg_parse(const void *buf, size_t len, struct link_addr *ret);
+
+/*
+ * The IPv4 addresses of link ifindex, at most max of them (a dump of the
+ * kernel's addresses): the number found, or -errno with err filled.
+ */
+int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err);
 int link_lookup_index(int ifindex, struct link_info *ret, struct err *err);
 /* Sets the link administratively down (ifi_change = IFF_UP, flags 0); ACK checked. */
 int link_set_down(const char *name, struct err *err);

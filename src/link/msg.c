@@ -354,3 +354,55 @@ int link_msgs_walk(const void *buf, size_t len, struct link_dump_state *st, link
 	}
 	return 0;
 }
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
+		return MNL_CB_OK;
+	if ((type == IFA_LOCAL || type == IFA_ADDRESS) &&
+	    mnl_attr_validate(attr, MNL_TYPE_BINARY) < 0)
+		return MNL_CB_ERROR;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int link_addr_msg_parse(const void *buf, size_t len, struct link_addr *ret)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlmsghdr *nlh = buf;
+	const size_t attrs_off = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifaddrmsg));
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *a;
+	size_t want;
+	int r;
+
+	assert(ret);
+	assert(buf || len == 0);
+	assert(((uintptr_t)buf & (MNL_ALIGNTO - 1)) == 0);
+	if (len < sizeof(*nlh) || len > INT32_MAX || nlh->nlmsg_len != len)
+		return -EBADMSG;
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return -ENOMSG;
+	if (len < attrs_off)
+		return -EBADMSG;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return -ENOMSG;
+	r = attr_walk((const char *)buf + attrs_off, len - attrs_off, addr_attr_cb, tb);
+	if (r < 0)
+		return r;
+	/* on a point-to-point link IFA_ADDRESS is the peer's: IFA_LOCAL is the link's own */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	want = ifa->ifa_family == AF_INET ? 4 : 16;
+	if (!a || mnl_attr_get_payload_len(a) != want || ifa->ifa_index == 0 ||
+	    ifa->ifa_index > INT32_MAX)
+		return -EBADMSG;
+	*ret = (struct link_addr){ .ifindex = (int)ifa->ifa_index,
+				   .family = ifa->ifa_family == AF_INET ? 4 : 6,
+				   .prefix_len = ifa->ifa_prefixlen };
+	memcpy(ret->addr, mnl_attr_get_payload(a), want);
+	return 0;
+}

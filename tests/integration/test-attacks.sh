@@ -119,6 +119,15 @@ in_ns "$VM1" python3 "$FRAMES" send eth0 arp --tag pr --smac "$VM1_MAC" --op 2 -
 expect_eq "vm1's ARP claiming the gateway's protected address is refused" 1 \
 	"$(wait_for 1 sh -c "grep -c 'claims $GW_IP, a protected address' '$TMPD/events'")"
 expect_eq "and vnet1 still learns" learning "$(state vnet1)"
+check "the bridge gets an address" ip -n "$HOST" addr add 10.77.0.253/24 dev br0
+check "vnet1 bound again (its bridge's address is read at bind time)" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
+	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
+	   --mac $VM1_MAC --filter clean-traffic"
+in_ns "$VM1" python3 "$FRAMES" send eth0 arp --tag br --smac "$VM1_MAC" --op 2 \
+	--sip 10.77.0.253 --dip 10.77.0.253
+expect_eq "vm1's ARP claiming the bridge's own address is refused" 1 \
+	"$(wait_for 1 grep -c "claims 10.77.0.253, the bridge's own address" "$TMPD/events")"
 
 # ---- a lease too long for the kernel's timeouts -----------------------------------
 check "vnet1 deleted" vg binding delete vnet1

@@ -896,6 +896,32 @@ static void test_protected_and_given_addresses(void **state)
 			    "cannot bind port vnet2: IP 10.0.0.6 is given to port vnet1 already");
 }
 
+/* I2: the address of a port's bridge is nobody's: not learned, not given. */
+static void test_bridge_address_protected(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t bridge[1][4] = { { 10, 0, 0, 253 } };
+	struct engine_input in = {
+		.type = ENGINE_IN_BIND,
+		.bind = { .has_link = true, .bridge_addrs = bridge, .n_bridge_addrs = 1 }
+	};
+	uint8_t arp[60];
+
+	in.bind.binding = binding_of("vnet0", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.link = link_of("vnet0", 10, host_mac1);
+	assert_int_equal(run(fx, &in), 0);
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	memcpy(arp + FX_OFF_ARP_SPA, bridge[0], 4);
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "bridge"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	in.bind.binding = binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.253", NULL);
+	in.bind.link = link_of("vnet1", 11, host_mac2);
+	assert_int_equal(run(fx, &in), -EADDRINUSE);
+	assert_string_equal(fx->last_err.msg,
+			    "cannot bind port vnet1: IP 10.0.0.253 is the bridge's own address");
+}
+
 /* I2: a guest squatting an address loses it to the binding that gives it. */
 static void test_squatter_loses_to_binding(void **state)
 {
@@ -1323,6 +1349,7 @@ int main(void)
 		T(test_address_limit),
 		T(test_protected_and_given_addresses),
 		T(test_squatter_loses_to_binding),
+		T(test_bridge_address_protected),
 		T(test_many_addresses_compile),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),

@@ -14,6 +14,7 @@
 #include <net/if_arp.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <libmnl/libmnl.h>
 
@@ -697,6 +698,71 @@ static void test_real_messages(void **state)
 	assert_int_equal(st.n_malformed, 0);
 }
 
+static struct nlmsghdr *put_addr(uint16_t type, uint8_t family, unsigned ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = type;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = 24;
+	ifa->ifa_index = ifindex;
+	return nlh;
+}
+
+static void test_addr(void **state)
+{
+	const uint8_t local[4] = { 10, 0, 0, 1 }, peer[4] = { 10, 0, 0, 2 },
+		      v6[16] = { 0xfe, 0x80 };
+	struct link_addr a = { 0 };
+	struct nlmsghdr *nlh;
+
+	/* a point-to-point address: IFA_LOCAL is the link's own, IFA_ADDRESS the peer's */
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 7);
+	mnl_attr_put(nlh, IFA_ADDRESS, 4, peer);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), 0);
+	assert_int_equal(a.ifindex, 7);
+	assert_int_equal(a.family, 4);
+	assert_int_equal(a.prefix_len, 24);
+	assert_memory_equal(a.addr, local, 4);
+	/* IPv6, IFA_ADDRESS only */
+	nlh = put_addr(RTM_NEWADDR, AF_INET6, 8);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, v6);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), 0);
+	assert_int_equal(a.family, 6);
+	assert_memory_equal(a.addr, v6, 16);
+	/* an address of the wrong size for its family, none at all, index 0 */
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 7);
+	mnl_attr_put(nlh, IFA_LOCAL, 3, local);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), -EBADMSG);
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 7);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), -EBADMSG);
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 0);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), -EBADMSG);
+	/* another type or family: not ours */
+	nlh = put_addr(RTM_DELADDR, AF_INET, 7);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), -ENOMSG);
+	nlh = put_addr(RTM_NEWADDR, AF_PACKET, 7);
+	assert_int_equal(link_addr_msg_parse(nlh, nlh->nlmsg_len, &a), -ENOMSG);
+	/* every truncation is refused, never read past (ASan watches the copy's end) */
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 7);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+	for (size_t len = 0; len < nlh->nlmsg_len; len++) {
+		void *copy = malloc(len ? len : 1);
+
+		assert_non_null(copy);
+		memcpy(copy, nlh, len);
+		if (len >= sizeof(uint32_t))
+			((struct nlmsghdr *)copy)->nlmsg_len = (uint32_t)len;
+		assert_true(link_addr_msg_parse(copy, len, &a) < 0);
+		free(copy);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +770,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dellink_minimal),
 		cmocka_unit_test(test_truncated_every_length),
 		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_address_lengths),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_unknown_attrs_ignored),
