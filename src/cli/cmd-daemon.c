@@ -468,8 +468,16 @@ int cmd_watch(int argc, char **argv)
 
 static void show_status(const struct ctl_value *data)
 {
+	const struct ctl_value *l = NULL;
+
 	printf("vifguardd %s, pid %lld, %lld bindings, socket %s\n", str(data, "version"),
 	       num(data, "pid"), num(data, "bindings"), client_socket_path());
+	if (ctl_value_find(data, "learning", &l) < 0 || !l)
+		return;
+	printf("learning: NFLOG group %lld, %lld records read, %lld learned, %lld ignored "
+	       "(vifguardctl status --json: by reason), capture overruns %lld\n",
+	       num(l, "nflog_group"), num(l, "records"), num(l, "learn"), num(l, "ignore"),
+	       num(l, "capture_overruns"));
 }
 
 int cmd_status(int argc, char **argv)

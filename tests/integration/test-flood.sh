@@ -63,6 +63,8 @@ expect_eq "and was cut to the flooder's own budget (500/s, burst 1000)" yes \
 	"$([ "$n" -le $((1000 + 600 * (RENEWALS + 2) + 2 * RENEWALS)) ] && echo yes || echo "no: $n records")"
 expect_eq "the capture socket never overran (status: capture_overruns)" 0 \
 	"$(vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["learning"]["capture_overruns"])')"
+check "vifguardctl status says so too" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock status | grep -q 'capture overruns 0$'"
 expect_eq "it taught nothing" 1 \
 	"$(vg binding show vnet1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["addresses"]))')"
 
