@@ -61,6 +61,17 @@ static int attr_walk(const void *payload, size_t len, mnl_attr_cb_t cb, void *da
 	return 0;
 }
 
+/* Exactly one message, len bytes long, whose header may be read in place. */
+static bool is_whole_msg(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	assert(buf || len == 0);
+	/* Netlink buffers are 4-byte aligned; headers are read in place. */
+	assert(((uintptr_t)buf & (MNL_ALIGNTO - 1)) == 0);
+	return len >= sizeof(*nlh) && len <= INT32_MAX && nlh->nlmsg_len == len;
+}
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -156,11 +167,7 @@ int link_msg_parse(const void *buf, size_t len, struct link_event *ret)
 	int r;
 
 	assert(ret);
-	assert(buf || len == 0);
-	/* Netlink buffers are 4-byte aligned; headers are read in place. */
-	assert(((uintptr_t)buf & (MNL_ALIGNTO - 1)) == 0);
-
-	if (len < sizeof(*nlh) || len > INT32_MAX || nlh->nlmsg_len != len)
+	if (!is_whole_msg(buf, len))
 		return -EBADMSG;
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return -ENOMSG;
@@ -380,9 +387,7 @@ int link_addr_msg_parse(const void *buf, size_t len, struct link_addr *ret)
 	int r;
 
 	assert(ret);
-	assert(buf || len == 0);
-	assert(((uintptr_t)buf & (MNL_ALIGNTO - 1)) == 0);
-	if (len < sizeof(*nlh) || len > INT32_MAX || nlh->nlmsg_len != len)
+	if (!is_whole_msg(buf, len))
 		return -EBADMSG;
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return -ENOMSG;
