@@ -38,9 +38,9 @@ static unsigned allocate_port_id(const struct engine *e, unsigned want)
 
 /*
  * The addresses a new binding gives: none may be protected or given to
- * another port (refused, naming the owner); one another port learned is
- * taken from it (the administrator's word beats a guest's claim: a guest
- * squatting an address cannot keep its owner from being bound).
+ * another port (refused, naming the owner). One a guest learned is taken
+ * from it once the binding is in (take_given): the administrator's word
+ * beats a guest's claim, so squatting cannot keep an address from its owner.
  */
 static int check_given(struct engine *e, const struct binding *b, const uint8_t (*bridge)[4],
 		       size_t n_bridge, struct engine_actions *out)
@@ -49,22 +49,22 @@ static int check_given(struct engine *e, const struct binding *b, const uint8_t 
 	struct err err = { 0 };
 
 	for (size_t k = 0; given && k < given->n_values; k++) {
-		const char *text = given->values[k], *protected;
+		const char *text = given->values[k], *why;
 		struct engine_port *owner;
 		bool is_learned;
 		uint8_t ip[4];
 
 		if (ipv4_parse(text, ip) < 0)
 			continue; /* not an address of its own: the compiler says what it is */
-		protected = engine_ip_protected(e, ip);
-		for (size_t i = 0; i < n_bridge && !protected; i++)
+		why = engine_ip_protected(e, ip);
+		for (size_t i = 0; i < n_bridge && !why; i++)
 			if (memcmp(bridge[i], ip, 4) == 0)
-		protected = "the bridge's own address";
-		if (protected)
+				why = "the bridge's own address";
+		if (why)
 			return engine_fail_input(out,
 						 err_set(&err, -EADDRINUSE,
 							 "cannot bind port %s: IP %s is %s",
-							 b->portdev, text, protected),
+							 b->portdev, text, why),
 						 &err);
 		owner = engine_ip_owner(e, NULL, ip, &is_learned);
 		if (owner && !is_learned)

@@ -87,7 +87,7 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 {
 	bool is_learned;
 	const struct engine_port *owner = engine_ip_owner(e, p, dec->addr, &is_learned);
-	const char *protected = engine_ip_protected(e, dec->addr);
+	const char *why_refused = engine_ip_protected(e, dec->addr);
 	struct engine_addr a = { .source = dec->source,
 				 .has_server = dec->has_server_id,
 				 .learned_at = now };
@@ -102,10 +102,10 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 				  learn_source_name(dec->source), ip, owner->binding->portdev);
 		return;
 	}
-	if (protected) {
+	if (why_refused) {
 		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
 				  p->binding->ref.filter, "%s claims %s, %s: refused",
-				  learn_source_name(dec->source), ip, protected);
+				  learn_source_name(dec->source), ip, why_refused);
 		return;
 	}
 	memcpy(a.ip, dec->addr, 4);
