@@ -78,7 +78,8 @@ int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
 		r = err_set(err, r, "cannot bind port %s: %s", b->portdev, link_err.msg);
 	else if (r < 0)
 		r = 0;
-	else if ((r = fw_port_is_ctl(d->fw, b->portdev, &in.bind.is_ctl_port, err)) >= 0)
+	else if ((r = fw_port_is_ctl(d->fw, b->portdev, engine_port_attach(b, &in.bind.link),
+				     &in.bind.is_ctl_port, err)) >= 0)
 		r = free_port_id(d, b->portdev, &in.bind.port_id, err);
 	if (r < 0) {
 		binding_free(b);

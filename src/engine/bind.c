@@ -133,7 +133,7 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		return engine_fail_input(out, r, NULL);
 	b = NULL;
 	p->ifindex = in->bind.link.ifindex;
-	p->attach = port_attach(p->binding, &in->bind.link);
+	p->attach = engine_port_attach(p->binding, &in->bind.link);
 	memcpy(p->mac, in->bind.link.mac, sizeof(p->mac));
 	p->port_id = allocate_port_id(e, in->bind.port_id);
 	r = port_set_bridge_addrs(p, in->bind.bridge_addrs, in->bind.n_bridge_addrs);
@@ -306,7 +306,7 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 		port_gone(e, p, in->has_link ? "the port was replaced" : "the port is gone", out);
 		return 0;
 	}
-	p->attach = port_attach(p->binding, &in->link);
+	p->attach = engine_port_attach(p->binding, &in->link);
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r < 0) {
 		port_fail(p, err.msg, out);

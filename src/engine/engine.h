@@ -260,6 +260,9 @@ struct engine *engine_free(struct engine *e);
 int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 		  struct engine_actions *out);
 
+/* How a port's frames reach its rules: a macvtap (or a binding with a linkdev) by its own hooks. */
+enum fw_attach engine_port_attach(const struct binding *b, const struct link_info *link);
+
 /* Counts a capture record that could not be parsed (reason: a learn_drop). */
 void engine_count_unparsed(struct engine *e, int reason);
 

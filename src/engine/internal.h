@@ -97,7 +97,6 @@ int port_store_binding(const struct engine_port *p, enum engine_port_state state
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 		   struct engine_actions *out);
 bool port_same_rules(const struct fw_port *compiled, const struct fw_record *rec);
-enum fw_attach port_attach(const struct binding *b, const struct link_info *link);
 int port_addr_add(struct engine_port *p, const struct engine_addr *a);
 /* Keeps a copy of the port's bridge's addresses: -ENOMEM. */
 int port_set_bridge_addrs(struct engine_port *p, const uint8_t (*addrs)[4], size_t n);

@@ -25,7 +25,7 @@
  */
 #define LEASE_KERNEL_GRACE_S 5
 
-enum fw_attach port_attach(const struct binding *b, const struct link_info *link)
+enum fw_attach engine_port_attach(const struct binding *b, const struct link_info *link)
 {
 	/* a macvtap (or a binding naming its lower device, libvirt's type='direct') is on no
 	 * bridge: netdev hooks on the port */

@@ -474,21 +474,18 @@ int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, stru
 	return 0;
 }
 
-int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, bool *ret, struct err *err)
+int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, enum fw_attach attach, bool *ret,
+		   struct err *err)
 {
-	*ret = false;
-	for (enum fw_attach attach = FW_ATTACH_BRIDGE; attach <= FW_ATTACH_NETDEV && !*ret;
-	     attach++) {
-		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
-		char cmd[64];
-		int r;
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	char cmd[64];
+	int r;
 
-		snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_CTL_SET, family(attach));
-		r = list_json(ctx, cmd, &l, err);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		*ret = l && fw_listing_has_key(l, FW_CTL_SET, port) == 1;
-	}
+	snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_CTL_SET, family(attach));
+	r = list_json(ctx, cmd, &l, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret = l && fw_listing_has_key(l, FW_CTL_SET, port) == 1;
 	return 0;
 }
 

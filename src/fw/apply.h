@@ -83,11 +83,13 @@ int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, stru
  * nothing serializes vifguardd and vifguardctl.
  */
 /*
- * True when vifguardctl apply put the port's rules there (its mark set):
- * the daemon's bind check, which reads only that small set, never the
- * dispatch map, so that a bind costs the same at any number of ports.
+ * True when vifguardctl apply put the port's rules there (its mark set in
+ * the table of attach): the daemon's bind check, which reads only that
+ * small set, never the dispatch map, so that a bind costs the same at any
+ * number of ports.
  */
-int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, bool *ret, struct err *err);
+int fw_port_is_ctl(struct fw_ctx *ctx, const char *port, enum fw_attach attach, bool *ret,
+		   struct err *err);
 
 int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
 			const struct fw_port_ids *known, unsigned *ret_id, struct err *err);
