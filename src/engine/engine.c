@@ -313,8 +313,12 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 		r = -EINVAL;
 		break;
 	}
-	/* whatever the input settled goes in now */
-	if (engine_flush(e, now, out) < 0 && r >= 0)
+	/*
+	 * Whatever the input settled goes in now. An apply's result settles no
+	 * port, and a batch of n applies answers with n results: flushing after
+	 * each would walk every port n times.
+	 */
+	if (in->type != ENGINE_IN_APPLIED && engine_flush(e, now, out) < 0 && r >= 0)
 		r = -ENOMEM;
 	if (r < 0 && out->r == 0)
 		engine_fail_input(out, r, NULL);

@@ -113,8 +113,6 @@ int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out);
 int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out);
 
 /* learning.c */
-/* True when ip is among the values p's binding gives IP. */
-bool engine_ip_is_given(const struct engine_port *p, const uint8_t ip[4]);
 /* The port other than self that owns ip, learned (*ret_is_learned) or given; or NULL. */
 struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_port *self,
 				    const uint8_t ip[4], bool *ret_is_learned);

@@ -22,7 +22,8 @@ static ssize_t addr_index(const struct engine_port *p, const uint8_t ip[4])
 	return -1;
 }
 
-bool engine_ip_is_given(const struct engine_port *p, const uint8_t ip[4])
+/* True when ip is among the values p's binding gives IP. */
+static bool ip_is_given(const struct engine_port *p, const uint8_t ip[4])
 {
 	const struct filter_var *given = filter_params_find(&p->binding->ref.params, "IP");
 
@@ -44,7 +45,7 @@ struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_
 		if (p == self)
 			continue;
 		*ret_is_learned = addr_index(p, ip) >= 0;
-		if (*ret_is_learned || engine_ip_is_given(p, ip))
+		if (*ret_is_learned || ip_is_given(p, ip))
 			return p;
 	}
 	return NULL;

@@ -79,9 +79,8 @@ static int learned_params(const struct engine_port *p, struct filter_params *ret
 }
 
 /* The port's full rules, its DHCP leases as element timeouts. */
-static int compile_full(const struct engine *e, const struct engine_port *p,
-			const struct instance *inst, int64_t now, struct fw_port **ret,
-			struct err *err)
+static int compile_full(const struct engine_port *p, const struct instance *inst, int64_t now,
+			struct fw_port **ret, struct err *err)
 {
 	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
 	char(*texts)[IP_TEXT_MAX] = p->n_addrs ? calloc(p->n_addrs, sizeof(*texts)) : NULL;
@@ -106,7 +105,6 @@ static int compile_full(const struct engine *e, const struct engine_port *p,
 			(unsigned)(left > 0 ? left : 0) + LEASE_KERNEL_GRACE_S;
 	}
 	opts.leases = leases;
-	(void)e;
 	r = fw_compile(inst, p->binding->portdev, &opts, ret, err);
 	free(texts);
 	free(leases);
@@ -195,7 +193,7 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(e, p, inst, err)) < 0 && r != -ENOENT)
 			return r;
-		r = compile_full(e, p, inst, now, ret, err);
+		r = compile_full(p, inst, now, ret, err);
 		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0) {
 			*ret = fw_port_free(*ret);
 			r = err_set(err, -ENOMEM, "out of memory");
@@ -387,7 +385,7 @@ static void emit_pending(struct engine_port *p, struct engine_actions *out)
 }
 
 /* The rules are in: the port takes the record and its new state. */
-static void applied_ok(struct engine *e, struct engine_port *p, struct fw_record *rec, int64_t now,
+static void applied_ok(struct engine_port *p, struct fw_record *rec, int64_t now,
 		       struct engine_actions *out)
 {
 	struct engine_action a = { .type = ENGINE_ACT_STORE_RECORD,
@@ -430,7 +428,6 @@ static void applied_ok(struct engine *e, struct engine_port *p, struct fw_record
 		break;
 	}
 	emit_pending(p, out);
-	(void)e;
 }
 
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
@@ -445,7 +442,7 @@ int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 		return 0;
 	}
 	if (in->applied.r >= 0) {
-		applied_ok(e, p, in->applied.record, now, out);
+		applied_ok(p, in->applied.record, now, out);
 		return 0;
 	}
 	fw_record_free(in->applied.record);
