@@ -111,6 +111,28 @@ static int compile_full(const struct engine_port *p, const struct instance *inst
 	return r;
 }
 
+/*
+ * Gives a learning port the template of its rules once learned, so that the
+ * learn only adds elements: a template holds no address, one stands in.
+ * Best effort: when this fails, the learn creates the template itself.
+ */
+static void prepare_template(const struct filter_set *set, const struct engine_port *p,
+			     struct fw_port *learning)
+{
+	_cleanup_(instance_freep) struct instance *inst = NULL;
+	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
+	struct filter_params stand_in = { 0 };
+	struct fw_port *full = NULL;
+	struct err err = { 0 };
+
+	if (filter_params_add(&stand_in, "IP", "192.0.2.1") >= 0 &&
+	    filter_instantiate_with(set, p->binding, &stand_in, &inst, &err) >= 0 &&
+	    instance_is_complete(inst) &&
+	    fw_compile(inst, p->binding->portdev, &opts, &full, &err) >= 0)
+		fw_port_prepare(learning, full);
+	filter_params_fini(&stand_in);
+}
+
 /* Reads the learning parameters of a port whose IP is missing: mode, servers, timeout. */
 static int learning_params(const struct engine *e, struct engine_port *p,
 			   const struct instance *inst, struct err *err)
@@ -213,9 +235,12 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 	if (r < 0)
 		return r;
 	*ret_state = ENGINE_PORT_LEARNING;
-	return fw_compile_learning(p->binding->portdev, p->attach, p->binding->mac,
-				   p->learn_mode == LEARN_MODE_DHCP,
-				   (const uint8_t(*)[4])p->servers, p->n_servers, ret, err);
+	r = fw_compile_learning(p->binding->portdev, p->attach, p->binding->mac,
+				p->learn_mode == LEARN_MODE_DHCP, (const uint8_t(*)[4])p->servers,
+				p->n_servers, ret, err);
+	if (r >= 0)
+		prepare_template(set, p, *ret);
+	return r;
 }
 
 int port_request_apply(struct engine_port *p, struct fw_port *compiled, enum apply_purpose purpose,
@@ -342,7 +367,8 @@ static bool template_in_use(const struct engine *e, const struct engine_port *p)
 {
 	for (size_t i = 0; i < e->n_ports; i++)
 		if (e->ports[i] != p && e->ports[i]->record && p->record &&
-		    strcmp(e->ports[i]->record->template_id, p->record->template_id) == 0)
+		    strcmp(fw_record_template(e->ports[i]->record),
+			   fw_record_template(p->record)) == 0)
 			return true;
 	return false;
 }

@@ -270,13 +270,23 @@ static unsigned nflog_group(struct fw_ctx *ctx, enum fw_attach attach)
 static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(ports[i]->template_id, template_id) == 0)
+		if (strcmp(fw_port_template(ports[i]), template_id) == 0)
 			return true;
 	return false;
 }
 
+static bool has_prepared(const struct fw_port *const *ports, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ports[i]->prepared_id)
+			return true;
+	return false;
+}
+
+/* without_prepared: the templates learning ports would create ahead are left out */
 static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
-		      const struct fw_record *const *olds, char *msg, size_t size)
+		      const struct fw_record *const *olds, bool without_prepared, char *msg,
+		      size_t size)
 {
 	bool needs_base[2] = { false, false }, needs_inet = false;
 	struct strbuf tx;
@@ -298,10 +308,12 @@ static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const 
 
 		if (olds[i])
 			strbuf_add(&tx, olds[i]->elements_del);
-		/* learning and blocked ports use chains of the base table: nothing to add; a
-		 * template new to this transaction is added by its first port */
-		if (p->template_add[0] && !is_in(ports, i, p->template_id) &&
-		    !template_exists(ctx, p->attach, p->template_id))
+		/* blocked ports and learning ones use chains of the base table (a learning port
+		 * may create its future template); a template new to this transaction is added
+		 * by its first port */
+		if (p->template_add[0] && !(without_prepared && p->prepared_id) &&
+		    !is_in(ports, i, fw_port_template(p)) &&
+		    !template_exists(ctx, p->attach, fw_port_template(p)))
 			strbuf_add(&tx, p->template_add);
 		strbuf_add(&tx, p->elements_add);
 	}
@@ -320,12 +332,19 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 		   struct err *err)
 {
 	char msg[ERR_MSG_MAX / 2];
-	int r = apply_once(ctx, n, ports, olds, msg, sizeof(msg));
+	bool without_prepared = false;
+	int r = apply_once(ctx, n, ports, olds, without_prepared, msg, sizeof(msg));
 
 	/* a base or template this context believed in may have been removed behind its back */
 	if (r == -EIO) {
 		forget_kernel(ctx);
-		r = apply_once(ctx, n, ports, olds, msg, sizeof(msg));
+		r = apply_once(ctx, n, ports, olds, without_prepared, msg, sizeof(msg));
+	}
+	/* a template that cannot be made ahead is no reason to refuse a learning port: the learn
+	 * makes it, or fails then */
+	if (r == -EIO && has_prepared(ports, n)) {
+		without_prepared = true;
+		r = apply_once(ctx, n, ports, olds, without_prepared, msg, sizeof(msg));
 	}
 	if (r < 0) {
 		if (n == 1)
@@ -337,11 +356,12 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 	for (size_t i = 0; i < n; i++) {
 		ctx->has_base[ports[i]->attach] = true;
 		ctx->has_inet_base |= ports[i]->needs_inet;
-		remember(ctx, ports[i]->template_id, true);
+		if (!(without_prepared && ports[i]->prepared_id))
+			remember(ctx, fw_port_template(ports[i]), true);
 	}
 	for (size_t i = 0; i < n; i++)
-		if (olds[i] && !is_in(ports, n, olds[i]->template_id))
-			collect_template(ctx, olds[i]->template_id, olds[i]->template_del);
+		if (olds[i] && !is_in(ports, n, fw_record_template(olds[i])))
+			collect_template(ctx, fw_record_template(olds[i]), olds[i]->template_del);
 	for (size_t i = 0; ret_records && i < n; i++) {
 		if (fw_record_new(ports[i], &ret_records[i]) < 0) {
 			for (size_t k = 0; k < i; k++)
@@ -528,7 +548,7 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
 		return err_set(err, -EIO, "port %s: nft: %s", rec->port,
 			       msg[0] ? msg : "transaction failed");
 	if (may_be_last)
-		collect_template(ctx, rec->template_id, rec->template_del);
+		collect_template(ctx, fw_record_template(rec), rec->template_del);
 	return 0;
 }
 

@@ -203,6 +203,25 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 		3 + (attach == FW_ATTACH_BRIDGE) + (unsigned)(n_servers ? n_servers : 1), ret, err);
 }
 
+void fw_port_prepare(struct fw_port *p, struct fw_port *full)
+{
+	free(p->prepared_id);
+	free(p->template_add);
+	free(p->template_del);
+	p->prepared_id = full->template_id;
+	p->template_add = full->template_add;
+	p->template_del = full->template_del;
+	p->needs_inet = full->needs_inet;
+	p->port_id = full->port_id;
+	full->template_id = full->template_add = full->template_del = NULL;
+	fw_port_free(full);
+}
+
+const char *fw_port_template(const struct fw_port *p)
+{
+	return p->prepared_id ? p->prepared_id : p->template_id;
+}
+
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err)
 {

@@ -471,6 +471,7 @@ struct fw_port *fw_port_free(struct fw_port *p)
 	free(p->template_id);
 	free(p->template_add);
 	free(p->template_del);
+	free(p->prepared_id);
 	free(p->elements_add);
 	free(p->elements_del);
 	free(p);

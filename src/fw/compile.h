@@ -42,10 +42,13 @@ enum fw_attach {
 struct fw_port {
 	char *port; /* owned: the port (interface) name */
 	enum fw_attach attach;
-	unsigned port_id;    /* its id in the packet mark (stateful rules only) */
-	char *template_id;   /* owned: "t" + hex hash of the template */
-	char *template_add;  /* owned: creates the template's sets, chains and rules */
-	char *template_del;  /* owned: removes them again */
+	unsigned port_id;   /* its id in the packet mark (stateful rules only) */
+	char *template_id;  /* owned: "t" + hex hash of the template */
+	char *template_add; /* owned: creates the template's sets, chains and rules */
+	char *template_del; /* owned: removes them again */
+	/* owned, or NULL: a learning port's template once learned, created ahead (then
+	 * template_add and template_del are that template's) */
+	char *prepared_id;
 	char *elements_add;  /* owned: the port's dispatch and set elements */
 	char *elements_del;  /* owned: deletes exactly those elements */
 	bool needs_inet;     /* has stateful rules: needs fw_base_inet_add() */
@@ -110,6 +113,14 @@ int fw_compile(const struct instance *inst, const char *port, const struct fw_co
 int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t mac[MAC_LEN],
 			bool is_dhcp_only, const uint8_t (*servers)[4], size_t n_servers,
 			struct fw_port **ret, struct err *err);
+/*
+ * Gives learning port p the template full uses (the port's rules once its
+ * address is learned), so that applying p creates it: the learn then adds
+ * only elements. Frees full.
+ */
+void fw_port_prepare(struct fw_port *p, struct fw_port *full);
+/* The template whose removal p's template_del is: prepared_id, else template_id. */
+const char *fw_port_template(const struct fw_port *p);
 /* A port that drops everything in both directions (learning failed). */
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err);

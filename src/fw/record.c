@@ -10,6 +10,7 @@
  *   id 0
  *   template t0123456789abcdef
  *   attach netdev              (only for macvtap ports: older records lack it)
+ *   prepared t0123456789abcdef (only for learning ports that created their template ahead)
  *   # elements
  *   delete element ...
  *   # template
@@ -36,7 +37,9 @@ int fw_record_new(const struct fw_port *p, struct fw_record **ret)
 	rec->template_id = strdup(p->template_id);
 	rec->template_del = strdup(p->template_del);
 	rec->elements_del = strdup(p->elements_del);
-	if (!rec->port || !rec->template_id || !rec->template_del || !rec->elements_del) {
+	rec->prepared_id = p->prepared_id ? strdup(p->prepared_id) : NULL;
+	if (!rec->port || !rec->template_id || !rec->template_del || !rec->elements_del ||
+	    (p->prepared_id && !rec->prepared_id)) {
 		fw_record_free(rec);
 		return -ENOMEM;
 	}
@@ -52,8 +55,14 @@ struct fw_record *fw_record_free(struct fw_record *rec)
 	free(rec->template_id);
 	free(rec->template_del);
 	free(rec->elements_del);
+	free(rec->prepared_id);
 	free(rec);
 	return NULL;
+}
+
+const char *fw_record_template(const struct fw_record *rec)
+{
+	return rec->prepared_id ? rec->prepared_id : rec->template_id;
 }
 
 #define RECORD_MAGIC    "# vifguard port record 1\n"
@@ -70,6 +79,8 @@ char *fw_record_format(const struct fw_record *rec)
 	/* records from before macvtap support have no such line: bridge */
 	if (rec->attach == FW_ATTACH_NETDEV)
 		strbuf_add(&sb, "attach netdev\n");
+	if (rec->prepared_id)
+		strbuf_addf(&sb, "prepared %s\n", rec->prepared_id);
 	strbuf_addf(&sb, RECORD_ELEMENTS "%s" RECORD_TEMPLATE "%s", rec->elements_del,
 		    rec->template_del);
 	return strbuf_steal(&sb);
@@ -103,6 +114,8 @@ static int parse_header_line(struct fw_record *rec, char *line, bool *has_id, st
 		slot = &rec->port;
 	} else if (strcmp(line, "template") == 0) {
 		slot = &rec->template_id;
+	} else if (strcmp(line, "prepared") == 0) {
+		slot = &rec->prepared_id;
 	} else if (strcmp(line, "id") == 0) {
 		if (*has_id || parse_id(value, &rec->port_id) < 0)
 			return err_set(err, -EINVAL, "port record with a bad id '%s'", value);

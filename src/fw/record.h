@@ -24,11 +24,14 @@ struct fw_record {
 	char *template_id;  /* owned */
 	char *template_del; /* owned */
 	char *elements_del; /* owned */
+	char *prepared_id;  /* owned, or NULL: as in struct fw_port */
 };
 
 /* The record of what applying p puts in the kernel; caller frees. -ENOMEM. */
 int fw_record_new(const struct fw_port *p, struct fw_record **ret);
 struct fw_record *fw_record_free(struct fw_record *rec);
+/* The template whose removal rec's template_del is: prepared_id, else template_id. */
+const char *fw_record_template(const struct fw_record *rec);
 
 /* Text form for a state file or the store; caller frees; NULL: no memory. */
 char *fw_record_format(const struct fw_record *rec);

@@ -92,6 +92,7 @@ struct logged {
 	char message[256];
 	bool has_old; /* APPLY replaced a record */
 	char template_id[32];
+	char prepared_id[32]; /* APPLY of a learning port: its template once learned */
 	unsigned n_elements;
 	struct engine_addr addr;
 };
@@ -121,6 +122,7 @@ static struct fw_record *record_of(const struct fw_port *p)
 	rec->template_id = __real_strdup(p->template_id);
 	rec->template_del = __real_strdup(p->template_del);
 	rec->elements_del = __real_strdup(p->elements_del);
+	rec->prepared_id = p->prepared_id ? __real_strdup(p->prepared_id) : NULL;
 	return rec;
 }
 
@@ -141,6 +143,8 @@ static void log_action(struct fixture *fx, const struct engine_action *a)
 		snprintf(fx->applied_elements, sizeof(fx->applied_elements), "%s",
 			 a->compiled->elements_add);
 		snprintf(l->template_id, sizeof(l->template_id), "%s", a->compiled->template_id);
+		snprintf(l->prepared_id, sizeof(l->prepared_id), "%s",
+			 a->compiled->prepared_id ? a->compiled->prepared_id : "");
 		l->n_elements = a->compiled->n_elements;
 	}
 }
@@ -497,9 +501,14 @@ static void test_learn_from_dhcp(void **state)
 	struct fixture *fx = *state;
 	struct engine_port_info info;
 	const struct logged *ev;
-	char ip[IP_TEXT_MAX];
+	char ip[IP_TEXT_MAX], prepared[32];
 
 	bind_learning(fx);
+	/* the template of the rules once learned goes in with the learning rules */
+	snprintf(prepared, sizeof(prepared), "%s",
+		 fx->log[index_of(fx, ENGINE_ACT_APPLY)].prepared_id);
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_APPLY)].template_id, "learn-any");
+	assert_int_equal(prepared[0], 't');
 	frame(fx, 10, LEARN_DIR_FROM_VM, fx_dhcp_discover, FX_DHCP_LEN);
 	frame(fx, 10, LEARN_DIR_TO_VM, fx_dhcp_offer, FX_DHCP_LEN);
 	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING); /* an OFFER never teaches */
@@ -520,6 +529,9 @@ static void test_learn_from_dhcp(void **state)
 	ipv4_format(fx_lease_ip, ip);
 	assert_non_null(strstr(ev->message, ip));
 	assert_true(fx->log[index_of(fx, ENGINE_ACT_APPLY)].has_old);
+	/* the learn jumps to the template made ahead: it adds only elements */
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_APPLY)].template_id, prepared);
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_APPLY)].prepared_id, "");
 }
 
 static void test_learn_from_arp_and_conflict(void **state)

@@ -25,6 +25,10 @@ static void assert_same_record(const struct fw_record *a, const struct fw_record
 	assert_string_equal(a->template_id, b->template_id);
 	assert_string_equal(a->elements_del, b->elements_del);
 	assert_string_equal(a->template_del, b->template_del);
+	if (a->prepared_id)
+		assert_string_equal(a->prepared_id, b->prepared_id);
+	else
+		assert_null(b->prepared_id);
 }
 
 static void round_trip(const struct fw_record *rec)
@@ -67,9 +71,21 @@ static void test_round_trip(void **state)
 		.template_del = (char *)"",
 	};
 
+	/* a learning port that made the template of its rules once learned ahead */
+	const struct fw_record prepared = {
+		.port = (char *)"vnet1",
+		.template_id = (char *)"learn-any",
+		.prepared_id = (char *)"t0123456789abcdef",
+		.elements_del = (char *)"delete element bridge vifguard out-ports { \"vnet1\" }\n",
+		.template_del = (char *)"delete chain bridge vifguard t0123456789abcdef-o\n",
+	};
+
 	round_trip(&bridge);
 	round_trip(&netdev);
 	round_trip(&empty);
+	round_trip(&prepared);
+	assert_string_equal(fw_record_template(&prepared), "t0123456789abcdef");
+	assert_string_equal(fw_record_template(&bridge), "t0123456789abcdef");
 }
 
 /* The text as the daemon stored it before record.c existed: it must still be read. */
@@ -139,6 +155,9 @@ static void test_parse_rejects(void **state)
 		  "port record with a bad line 'port'" },
 		{ "# vifguard port record 1\nport \nid 1\ntemplate t\n# elements\n# template\n",
 		  "port record with a bad line 'port '" },
+		{ "# vifguard port record 1\nport a\nid 1\ntemplate t\nprepared t1\nprepared t2\n"
+		  "# elements\n# template\n",
+		  "port record with a repeated 'prepared' line" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -171,6 +190,12 @@ static void test_record_new(void **state)
 	assert_int_equal(fw_record_new(&p, &rec), 0);
 	assert_int_equal(rec->port_id, 9);
 	assert_string_equal(rec->elements_del, "E");
+	assert_null(rec->prepared_id);
+	rec = fw_record_free(rec);
+	p.prepared_id = (char *)"t2";
+	assert_int_equal(fw_record_new(&p, &rec), 0);
+	assert_string_equal(rec->prepared_id, "t2");
+	assert_string_equal(fw_record_template(rec), "t2");
 }
 
 static void test_ids_pick(void **state)
