@@ -170,12 +170,62 @@ void daemon_link_gone(struct daemon *d, int ifindex)
 	(void)daemon_dispatch(d, &in, NULL, NULL);
 }
 
+/* Reads a bridge's addresses again and gives them to its ports. */
+static void refresh_bridge(struct daemon *d, int ifindex)
+{
+	uint8_t addrs[BRIDGE_ADDRS_MAX][4];
+	struct engine_input in = { .type = ENGINE_IN_BRIDGE_ADDRS,
+				   .bridge = { .ifindex = ifindex, .addrs = addrs } };
+	struct err err = { 0 };
+	int n = link_ipv4_addrs(ifindex, addrs, BRIDGE_ADDRS_MAX, &err);
+
+	if (n < 0) {
+		log_warn("bridge %d: its addresses changed and cannot be read: %s", ifindex,
+			 err.msg);
+		return;
+	}
+	in.bridge.n = (size_t)n;
+	(void)daemon_dispatch(d, &in, NULL, NULL);
+}
+
+void daemon_bridge_addrs_changed(struct daemon *d, int ifindex)
+{
+	struct engine_port_info info;
+
+	for (size_t i = 0; engine_port_get(d->engine, i, &info); i++) {
+		if (info.master == ifindex) {
+			refresh_bridge(d, ifindex);
+			return;
+		}
+	}
+}
+
 void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n)
 {
 	struct engine_input in = { .type = ENGINE_IN_LINK_DUMP,
 				   .dump = { .ifindexes = ifindexes, .n = n } };
+	struct engine_port_info info;
+	size_t n_bridges = 0;
+	int *bridges;
 
 	(void)daemon_dispatch(d, &in, NULL, NULL);
+	bridges = calloc(engine_port_count(d->engine) + 1, sizeof(*bridges));
+	if (!bridges) {
+		log_err("link: out of memory: the bridges' addresses are not read again");
+		return;
+	}
+	/* address events may have been lost with the link events: each bridge read once */
+	for (size_t i = 0; engine_port_get(d->engine, i, &info); i++) {
+		size_t k = 0;
+
+		while (k < n_bridges && bridges[k] != info.master)
+			k++;
+		if (info.master > 0 && k == n_bridges)
+			bridges[n_bridges++] = info.master;
+	}
+	for (size_t k = 0; k < n_bridges; k++)
+		refresh_bridge(d, bridges[k]);
+	free(bridges);
 }
 
 /* ---- start-up -------------------------------------------------------------- */

@@ -113,3 +113,5 @@ void daemon_link_changed(struct daemon *d, const struct link_info *link);
 void daemon_link_gone(struct daemon *d, int ifindex);
 /* A complete listing of the links ended: a bound port it did not show is gone. */
 void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n);
+/* An IPv4 address of ifindex came or went: if it is a bound port's bridge, its ports learn it. */
+void daemon_bridge_addrs_changed(struct daemon *d, int ifindex);

@@ -336,6 +336,9 @@ static void link_event_cb(const struct link_event *ev, void *userdata)
 	case LINK_EVENT_DEL:
 		daemon_link_gone(l->daemon, ev->info.ifindex);
 		break;
+	case LINK_EVENT_ADDR:
+		daemon_bridge_addrs_changed(l->daemon, ev->info.ifindex);
+		break;
 	case LINK_EVENT_RESYNC:
 		log_warn("link: events were lost; listing the links again");
 		free(l->dump_seen);

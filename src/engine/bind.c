@@ -133,6 +133,7 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		return engine_fail_input(out, r, NULL);
 	b = NULL;
 	p->ifindex = in->bind.link.ifindex;
+	p->master = in->bind.link.master;
 	p->attach = engine_port_attach(p->binding, &in->bind.link);
 	memcpy(p->mac, in->bind.link.mac, sizeof(p->mac));
 	p->port_id = allocate_port_id(e, in->bind.port_id);
@@ -255,8 +256,29 @@ int engine_link(struct engine *e, const struct link_info *link, int64_t now,
 		port_gone(e, p, "the port's MAC address changed", out);
 		return 0;
 	}
+	p->master = link->master;
 	if (strcmp(p->binding->portdev, link->name) != 0)
 		return port_rename(e, p, link->name, now, out);
+	return 0;
+}
+
+int engine_bridge_addrs(struct engine *e, int bridge, const uint8_t (*addrs)[4], size_t n,
+			struct engine_actions *out)
+{
+	bool has_ports = false;
+
+	for (size_t i = 0; i < e->n_ports; i++) {
+		if (e->ports[i]->master != bridge || bridge == 0)
+			continue;
+		has_ports = true;
+		if (port_set_bridge_addrs(e->ports[i], addrs, n) < 0)
+			return engine_fail_input(out, -ENOMEM, NULL);
+	}
+	/* an address the host took after a guest learned it is the host's now */
+	for (size_t k = 0; has_ports && k < n; k++)
+		for (size_t i = 0; i < e->n_ports; i++)
+			engine_ip_revoke(e->ports[i], addrs[k], "now an address of the bridge",
+					 out);
 	return 0;
 }
 
@@ -307,6 +329,7 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 		return 0;
 	}
 	p->attach = engine_port_attach(p->binding, &in->link);
+	p->master = in->link.master;
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r < 0) {
 		port_fail(p, err.msg, out);

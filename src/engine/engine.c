@@ -303,6 +303,9 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 	case ENGINE_IN_LINK_DUMP:
 		r = engine_link_dump(e, in->dump.ifindexes, in->dump.n, out);
 		break;
+	case ENGINE_IN_BRIDGE_ADDRS:
+		r = engine_bridge_addrs(e, in->bridge.ifindex, in->bridge.addrs, in->bridge.n, out);
+		break;
 	case ENGINE_IN_TICK:
 		r = engine_tick(e, now, out);
 		break;
@@ -342,6 +345,7 @@ static void port_info(const struct engine_port *p, struct engine_port_info *ret)
 		.note = p->note,
 		.attach = p->attach,
 		.ifindex = p->ifindex,
+		.master = p->master,
 		.port_id = p->port_id,
 		.created_at = p->created_at,
 		.addrs = p->addrs,

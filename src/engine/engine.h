@@ -77,18 +77,19 @@ struct engine_addr {
 /* ---- inputs ----------------------------------------------------------- */
 
 enum engine_input_type {
-	ENGINE_IN_BIND,      /* bind: binding, link */
-	ENGINE_IN_UNBIND,    /* port */
-	ENGINE_IN_RELEARN,   /* port */
-	ENGINE_IN_FILTERS,   /* filters: a new effective filter set */
-	ENGINE_IN_RESTORE,   /* restore: one stored binding at start-up */
-	ENGINE_IN_FRAME,     /* frame: one parsed learning record */
-	ENGINE_IN_FLUSH,     /* the end of one capture read: apply what it taught */
-	ENGINE_IN_LINK,      /* link: a link appeared, changed or was listed */
-	ENGINE_IN_LINK_GONE, /* link.ifindex disappeared */
-	ENGINE_IN_LINK_DUMP, /* dump: a complete listing ended; ports not in it are gone */
-	ENGINE_IN_TICK,      /* lease ends and learning timeouts */
-	ENGINE_IN_APPLIED,   /* applied: what an ENGINE_ACT_APPLY did */
+	ENGINE_IN_BIND,         /* bind: binding, link */
+	ENGINE_IN_UNBIND,       /* port */
+	ENGINE_IN_RELEARN,      /* port */
+	ENGINE_IN_FILTERS,      /* filters: a new effective filter set */
+	ENGINE_IN_RESTORE,      /* restore: one stored binding at start-up */
+	ENGINE_IN_FRAME,        /* frame: one parsed learning record */
+	ENGINE_IN_FLUSH,        /* the end of one capture read: apply what it taught */
+	ENGINE_IN_LINK,         /* link: a link appeared, changed or was listed */
+	ENGINE_IN_LINK_GONE,    /* link.ifindex disappeared */
+	ENGINE_IN_LINK_DUMP,    /* dump: a complete listing ended; ports not in it are gone */
+	ENGINE_IN_BRIDGE_ADDRS, /* bridge: the IPv4 addresses of a bridge, read after a change */
+	ENGINE_IN_TICK,         /* lease ends and learning timeouts */
+	ENGINE_IN_APPLIED,      /* applied: what an ENGINE_ACT_APPLY did */
 };
 
 enum engine_filters_cause {
@@ -152,6 +153,11 @@ struct engine_input {
 			const int *ifindexes;
 			size_t n;
 		} dump;
+		struct {
+			int ifindex;
+			const uint8_t (*addrs)[4];
+			size_t n;
+		} bridge;
 		struct {
 			const char *port;
 			int r;                    /* < 0: failed, error says why */
@@ -275,6 +281,7 @@ struct engine_port_info {
 	const char *note;        /* or NULL */
 	enum fw_attach attach;
 	int ifindex;
+	int master; /* its bridge's ifindex; 0: none */
 	unsigned port_id;
 	int64_t created_at; /* monotonic */
 	const struct engine_addr *addrs;

@@ -30,6 +30,7 @@ struct engine_port {
 	struct fw_record *record; /* what the kernel holds for it; NULL when nothing */
 	int ifindex;
 	enum fw_attach attach;
+	int master;     /* the ifindex of its bridge; 0: none */
 	uint8_t mac[6]; /* the port's own (host side) MAC, to notice a replacement */
 	char *note;     /* why the port is failed, or why its rules are stale; or NULL */
 	int64_t created_at;
@@ -111,6 +112,10 @@ int engine_link(struct engine *e, const struct link_info *link, int64_t now,
 		struct engine_actions *out);
 int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out);
 int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out);
+/* A bridge's addresses changed: its ports protect the new list; a guest that learned one loses it.
+ */
+int engine_bridge_addrs(struct engine *e, int bridge, const uint8_t (*addrs)[4], size_t n,
+			struct engine_actions *out);
 
 /* learning.c */
 /* The port other than self that owns ip, learned (*ret_is_learned) or given; or NULL. */
@@ -121,6 +126,9 @@ const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4]);
 /* Takes ip from the port that learned it (a binding gives it to another): rules at the flush. */
 void engine_ip_take(struct engine_port *owner, const uint8_t ip[4], const char *taker,
 		    struct engine_actions *out);
+/* Takes ip from the port that learned it, for the reason why: a conflict event. */
+void engine_ip_revoke(struct engine_port *owner, const uint8_t ip[4], const char *why,
+		      struct engine_actions *out);
 int engine_frame(struct engine *e, const struct engine_frame_in *in, int64_t now,
 		 struct engine_actions *out);
 int engine_flush(struct engine *e, int64_t now, struct engine_actions *out);

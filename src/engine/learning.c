@@ -151,16 +151,22 @@ static void forget_address(struct engine_port *p, size_t i, enum engine_event_ty
 	p->is_settling = true;
 }
 
+void engine_ip_revoke(struct engine_port *owner, const uint8_t ip[4], const char *why,
+		      struct engine_actions *out)
+{
+	ssize_t i = addr_index(owner, ip);
+
+	if (i >= 0)
+		forget_address(owner, (size_t)i, ENGINE_EVENT_CONFLICT, why, out);
+}
+
 void engine_ip_take(struct engine_port *owner, const uint8_t ip[4], const char *taker,
 		    struct engine_actions *out)
 {
-	ssize_t i = addr_index(owner, ip);
 	char why[96];
 
-	if (i < 0)
-		return;
 	snprintf(why, sizeof(why), "taken over by the binding of %s, which gives it", taker);
-	forget_address(owner, (size_t)i, ENGINE_EVENT_CONFLICT, why, out);
+	engine_ip_revoke(owner, ip, why, out);
 }
 
 static void renew_address(struct engine_port *p, const struct learn_decision *dec, int64_t now,

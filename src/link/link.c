@@ -147,6 +147,12 @@ int link_watch_open(struct link_watch **ret, struct err *err)
 		return err_set(err, -errno,
 			       "cannot watch network interfaces: cannot join RTNLGRP_LINK: %s",
 			       strerror(errno));
+	group = RTNLGRP_IPV4_IFADDR;
+	if (mnl_socket_setsockopt(lw->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+		return err_set(
+			err, -errno,
+			"cannot watch network interfaces: cannot join RTNLGRP_IPV4_IFADDR: %s",
+			strerror(errno));
 	*ret = TAKE_PTR(lw);
 	return 0;
 }

@@ -34,6 +34,7 @@ enum link_event_type {
 	LINK_EVENT_NEW,    /* a link appeared or changed (or was listed by a dump) */
 	LINK_EVENT_DEL,    /* a link is gone (deleted or moved to another namespace) */
 	LINK_EVENT_RESYNC, /* events were lost: re-dump and reconcile; info is zeroed */
+	LINK_EVENT_ADDR,   /* an IPv4 address of info.ifindex came or went; only ifindex is set */
 };
 
 struct link_event {
@@ -68,6 +69,14 @@ enum link_change {
  */
 int link_msg_parse(const void *buf, size_t len, struct link_event *ret);
 
+/*
+ * Parses exactly one RTM_NEWADDR or RTM_DELADDR notification into a
+ * LINK_EVENT_ADDR naming the interface (pure, bounds-checked). -ENOMSG for
+ * another type or a family other than AF_INET; -EBADMSG when truncated or
+ * the ifindex is 0 or too large.
+ */
+int link_addr_change_parse(const void *buf, size_t len, struct link_event *ret);
+
 /* LINK_*_CHANGED bits between two views of the same ifindex (asserted). */
 unsigned link_info_diff(const struct link_info *old, const struct link_info *new);
 
@@ -83,7 +92,8 @@ struct link_watch_stats {
 };
 
 /*
- * A non-blocking NETLINK_ROUTE socket subscribed to RTNLGRP_LINK with a large
+ * A non-blocking NETLINK_ROUTE socket subscribed to RTNLGRP_LINK (and
+ * RTNLGRP_IPV4_IFADDR, for LINK_EVENT_ADDR) with a large
  * receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF). NETLINK_NO_ENOBUFS is not
  * set: overruns are reported as LINK_EVENT_RESYNC. Only datagrams from the
  * kernel are accepted. The caller owns *ret (link_watch_close()).

@@ -273,6 +273,27 @@ static int read_error(const struct nlmsghdr *nlh, size_t len, int *ret)
 	return 0;
 }
 
+int link_addr_change_parse(const void *buf, size_t len, struct link_event *ret)
+{
+	const struct nlmsghdr *nlh = buf;
+	const struct ifaddrmsg *ifa;
+
+	assert(ret);
+	if (!is_whole_msg(buf, len))
+		return -EBADMSG;
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
+		return -ENOMSG;
+	if (len < MNL_NLMSG_HDRLEN + sizeof(*ifa))
+		return -EBADMSG;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET)
+		return -ENOMSG;
+	if (ifa->ifa_index == 0 || ifa->ifa_index > INT32_MAX)
+		return -EBADMSG;
+	*ret = (struct link_event){ .type = LINK_EVENT_ADDR, .info.ifindex = (int)ifa->ifa_index };
+	return 0;
+}
+
 static void walk_one(const struct nlmsghdr *nlh, size_t len, struct link_dump_state *st,
 		     link_event_fn cb, void *userdata)
 {
@@ -295,6 +316,14 @@ static void walk_one(const struct nlmsghdr *nlh, size_t len, struct link_dump_st
 			return;
 		ev.is_dump = is_ours && !st->is_stale && ev.type == LINK_EVENT_NEW;
 		cb(&ev, userdata);
+		return;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		r = link_addr_change_parse(nlh, len, &ev);
+		if (r == -EBADMSG)
+			st->n_malformed++;
+		if (r == 0)
+			cb(&ev, userdata);
 		return;
 	case NLMSG_DONE:
 		if (!is_ours)

@@ -119,15 +119,25 @@ in_ns "$VM1" python3 "$FRAMES" send eth0 arp --tag pr --smac "$VM1_MAC" --op 2 -
 expect_eq "vm1's ARP claiming the gateway's protected address is refused" 1 \
 	"$(wait_for 1 sh -c "grep -c 'claims $GW_IP, a protected address' '$TMPD/events'")"
 expect_eq "and vnet1 still learns" learning "$(state vnet1)"
-check "the bridge gets an address" ip -n "$HOST" addr add 10.77.0.253/24 dev br0
-check "vnet1 bound again (its bridge's address is read at bind time)" sh -c \
-	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
-	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
-	   --mac $VM1_MAC --filter clean-traffic"
+check "the bridge gets an address while vnet1 is bound" ip -n "$HOST" addr add 10.77.0.253/24 \
+	dev br0
+sleep 0.5 # the daemon reads it from an address notification, not from the ARP below
 in_ns "$VM1" python3 "$FRAMES" send eth0 arp --tag br --smac "$VM1_MAC" --op 2 \
 	--sip 10.77.0.253 --dip 10.77.0.253
 expect_eq "vm1's ARP claiming the bridge's own address is refused" 1 \
 	"$(wait_for 1 grep -c "claims 10.77.0.253, the bridge's own address" "$TMPD/events")"
+expect_eq "and vnet1 still learns" learning "$(state vnet1)"
+in_ns "$VM1" python3 "$FRAMES" send eth0 arp --tag bl --smac "$VM1_MAC" --op 2 \
+	--sip 10.77.0.252 --dip 10.77.0.252
+expect_eq "control: vm1 learns 10.77.0.252, not the bridge's yet" 10.77.0.252 \
+	"$(wait_for 10.77.0.252 addrs vnet1)"
+check "the bridge takes 10.77.0.252 too" ip -n "$HOST" addr add 10.77.0.252/24 dev br0
+expect_eq "vnet1 loses it to the bridge" "" "$(wait_for "" addrs vnet1)"
+expect_eq "with a conflict event saying why" 1 \
+	"$(wait_for 1 grep -c '"port":"vnet1".*10.77.0.252.*now an address of the bridge' \
+		"$TMPD/events")"
+expect_eq "and its frames from that address are dropped again" 0 \
+	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.252 --dip "$GW_IP")"
 
 # ---- a lease too long for the kernel's timeouts -----------------------------------
 check "vnet1 deleted" vg binding delete vnet1

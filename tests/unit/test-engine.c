@@ -934,6 +934,47 @@ static void test_bridge_address_protected(void **state)
 			    "cannot bind port vnet1: IP 10.0.0.253 is the bridge's own address");
 }
 
+/* I2: an address the bridge gets after the bind is protected from then on, and taken back. */
+static void test_bridge_address_added_later(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t bridge[1][4] = { { 10, 0, 0, 253 } };
+	struct engine_input in = { .type = ENGINE_IN_BIND, .bind = { .has_link = true } };
+	struct engine_input addrs = { .type = ENGINE_IN_BRIDGE_ADDRS,
+				      .bridge = { .ifindex = 5, .addrs = bridge, .n = 1 } };
+	struct engine_port_info info;
+	uint8_t arp[60];
+
+	in.bind.binding = binding_of("vnet0", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.link = link_of("vnet0", 10, host_mac1);
+	in.bind.link.master = 5;
+	assert_int_equal(run(fx, &in), 0);
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	memcpy(arp + FX_OFF_ARP_SPA, bridge[0], 4);
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	/* control: before the bridge has it, the guest learns it */
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	/* another bridge getting it changes nothing here */
+	addrs.bridge.ifindex = 6;
+	assert_int_equal(run(fx, &addrs), 0);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	addrs.bridge.ifindex = 5;
+	assert_int_equal(run(fx, &addrs), 0);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message,
+			       "now an address of the bridge"));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs, 0);
+	assert_int_equal(info.state, ENGINE_PORT_LEARNING);
+	assert_int_equal(info.master, 5);
+	/* and it is never learned again */
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(
+		strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "the bridge's own address"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+}
+
 /* I2: a guest squatting an address loses it to the binding that gives it. */
 static void test_squatter_loses_to_binding(void **state)
 {
@@ -1362,6 +1403,7 @@ int main(void)
 		T(test_protected_and_given_addresses),
 		T(test_squatter_loses_to_binding),
 		T(test_bridge_address_protected),
+		T(test_bridge_address_added_later),
 		T(test_many_addresses_compile),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),

@@ -763,6 +763,42 @@ static void test_addr(void **state)
 	}
 }
 
+static void test_addr_change(void **state)
+{
+	const uint8_t local[4] = { 10, 0, 0, 1 };
+	struct link_event ev = { 0 };
+	struct nlmsghdr *nlh;
+
+	/* a new or deleted IPv4 address names its link */
+	nlh = put_addr(RTM_DELADDR, AF_INET, 7);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), 0);
+	assert_int_equal(ev.type, LINK_EVENT_ADDR);
+	assert_int_equal(ev.info.ifindex, 7);
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 9);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), 0);
+	assert_int_equal(ev.info.ifindex, 9);
+	/* IPv6, or a link message: not ours; index 0: malformed */
+	nlh = put_addr(RTM_NEWADDR, AF_INET6, 7);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), -ENOMSG);
+	nlh = put_addr(RTM_NEWLINK, AF_INET, 7);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), -ENOMSG);
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 0);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), -EBADMSG);
+	/* every truncation is refused, never read past */
+	nlh = put_addr(RTM_NEWADDR, AF_INET, 7);
+	for (size_t len = 0; len < nlh->nlmsg_len; len++) {
+		void *copy = malloc(len ? len : 1);
+
+		assert_non_null(copy);
+		memcpy(copy, nlh, len);
+		if (len >= sizeof(uint32_t))
+			((struct nlmsghdr *)copy)->nlmsg_len = (uint32_t)len;
+		assert_true(link_addr_change_parse(copy, len, &ev) < 0);
+		free(copy);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +807,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_truncated_every_length),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_addr_change),
 		cmocka_unit_test(test_address_lengths),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_unknown_attrs_ignored),
