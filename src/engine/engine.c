@@ -158,6 +158,7 @@ struct engine_port *engine_port_free(struct engine_port *p)
 	free(p->note);
 	free(p->servers);
 	free(p->bridge_addrs);
+	free(p->filter_given);
 	free(p->addrs);
 	pending_events_clear(p);
 	free(p);

@@ -40,6 +40,8 @@ struct engine_port {
 	uint8_t (*servers)[4];      /* owned; DHCPSERVER; n_servers == 0: any server */
 	uint8_t (*bridge_addrs)[4]; /* owned: its bridge's addresses, protected */
 	size_t n_bridge_addrs;
+	uint8_t (*filter_given)[4]; /* owned: IP from a filter's <filterref>, not the binding */
+	size_t n_filter_given;
 	size_t n_servers;
 	struct learn_xids xids;
 	struct engine_addr *addrs; /* owned */

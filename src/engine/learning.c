@@ -33,6 +33,9 @@ static bool ip_is_given(const struct engine_port *p, const uint8_t ip[4])
 		if (ipv4_parse(given->values[k], v) == 0 && memcmp(v, ip, 4) == 0)
 			return true;
 	}
+	for (size_t k = 0; k < p->n_filter_given; k++)
+		if (memcmp(p->filter_given[k], ip, 4) == 0)
+			return true;
 	return false;
 }
 

@@ -112,6 +112,59 @@ static int compile_full(const struct engine_port *p, const struct instance *inst
 }
 
 /*
+ * A port whose binding gives no IP and that learned none takes the IP a
+ * <filterref> inside its filters gives (a default the binding would
+ * override): that address is given too, and must be nobody else's. Keeps
+ * the list in p for the owner checks of other ports.
+ */
+static int take_filter_given(const struct engine *e, struct engine_port *p,
+			     const struct instance *inst, struct err *err)
+{
+	uint8_t(*list)[4] = NULL;
+	size_t n = 0;
+
+	for (size_t l = 0; l < inst->n_levels; l++) {
+		const struct filter_var *v = filter_params_find(inst->levels[l], "IP");
+
+		for (size_t k = 0; v && k < v->n_values; k++) {
+			const char *why = NULL;
+			struct engine_port *owner;
+			uint8_t ip[4], (*grown)[4];
+			bool is_learned;
+
+			if (ipv4_parse(v->values[k], ip) < 0)
+				continue; /* not an address of its own: the compiler says what it is
+					   */
+			for (size_t i = 0; i < p->n_bridge_addrs && !why; i++)
+				if (memcmp(p->bridge_addrs[i], ip, 4) == 0)
+					why = "the bridge's own address";
+			if (!why)
+				why = engine_ip_protected(e, ip);
+			owner = why ? NULL : engine_ip_owner(e, p, ip, &is_learned);
+			if (why || owner) {
+				free(list);
+				return err_set(err, -EADDRINUSE,
+					       "port %s: IP %s, given by its filters, is %s%s",
+					       p->binding->portdev, v->values[k],
+					       why ? why : "owned by port ",
+					       why ? "" : owner->binding->portdev);
+			}
+			grown = realloc(list, (n + 1) * sizeof(*list));
+			if (!grown) {
+				free(list);
+				return err_set(err, -ENOMEM, "out of memory");
+			}
+			list = grown;
+			memcpy(list[n++], ip, 4);
+		}
+	}
+	free(p->filter_given);
+	p->filter_given = list;
+	p->n_filter_given = n;
+	return 0;
+}
+
+/*
  * Gives a learning port the template of its rules once learned, so that the
  * learn only adds elements: a template holds no address, one stands in.
  * Best effort: when this fails, the learn creates the template itself.
@@ -215,6 +268,13 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(e, p, inst, err)) < 0 && r != -ENOENT)
 			return r;
+		if (p->learns && !p->n_addrs && (r = take_filter_given(e, p, inst, err)) < 0)
+			return r;
+		if (!p->learns || p->n_addrs) {
+			free(p->filter_given);
+			p->filter_given = NULL;
+			p->n_filter_given = 0;
+		}
 		r = compile_full(p, inst, now, ret, err);
 		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0) {
 			*ret = fw_port_free(*ret);

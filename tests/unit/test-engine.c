@@ -1287,6 +1287,46 @@ static void test_filter_redefine_rebuilds(void **state)
 	assert_string_equal(fx->last_err.msg, "filter 'mine' is in use by the bindings of vnet0");
 }
 
+#define FIXED(ip)                                                              \
+	"<filter name='fixed' chain='root'><filterref filter='clean-traffic'>" \
+	"<parameter name='IP' value='" ip "'/></filterref></filter>"
+
+/* I2: an address a filter gives (a <filterref> parameter) has one owner too. */
+static void test_filter_given_address(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t mac3[6] = { 0x52, 0x54, 0, 0, 0, 3 },
+		      host_mac3[6] = { 0xfe, 0x54, 0, 0, 0, 3 };
+	uint8_t arp[60];
+
+	assert_int_equal(
+		bind_port(fx,
+			  binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
+			  11, host_mac2),
+		0);
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.6")), 0);
+	assert_int_equal(bind_port(fx, binding_of("vnet3", "fixed", mac3, NULL), 13, host_mac3),
+			 -EADDRINUSE);
+	assert_string_equal(
+		fx->last_err.msg,
+		"port vnet3: IP 10.0.0.6, given by its filters, is owned by port vnet1");
+	/* control: another address goes in, and is then nobody else's to learn */
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.7")), 0);
+	assert_int_equal(bind_port(fx, binding_of("vnet3", "fixed", mac3, NULL), 13, host_mac3), 0);
+	assert_int_equal(state_of(fx, "vnet3"), ENGINE_PORT_ACTIVE);
+	bind_learning(fx);
+	memcpy(arp, fx_arp_gratuitous, sizeof(arp));
+	memcpy(arp + FX_OFF_ARP_SPA, (const uint8_t[]){ 10, 0, 0, 7 }, 4);
+	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "vnet3"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	/* a redefinition that would give vnet1's address is not applied, and says so */
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.6")), 0);
+	assert_non_null(strstr(fx->failures, "given by its filters, is owned by port vnet1"));
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+	assert_int_equal(state_of(fx, "vnet3"), ENGINE_PORT_ACTIVE);
+}
+
 static void test_filter_lock_while_learning(void **state)
 {
 	struct fixture *fx = *state;
@@ -1404,6 +1444,7 @@ int main(void)
 		T(test_squatter_loses_to_binding),
 		T(test_bridge_address_protected),
 		T(test_bridge_address_added_later),
+		T(test_filter_given_address),
 		T(test_many_addresses_compile),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),
