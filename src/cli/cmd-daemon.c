@@ -18,7 +18,8 @@
 struct out {
 	bool is_json;
 	bool is_first;
-	const char *kind; /* "binding", "filter", "event" */
+	const char *kind;    /* "binding", "filter", "event", "verify" */
+	size_t n_unenforced; /* verify: ports whose rules the kernel does not enforce */
 };
 
 static const char *str(const struct ctl_value *obj, const char *key)
@@ -81,10 +82,20 @@ static void print_json(const struct ctl_value *v, bool pretty)
 	puts(text ? text : "null");
 }
 
+static bool is_true(const struct ctl_value *obj, const char *key)
+{
+	const struct ctl_value *v = NULL;
+	bool b = false;
+
+	return ctl_value_find(obj, key, &v) == 0 && v && ctl_value_bool(v, &b) == 0 && b;
+}
+
 static int print_item(const struct ctl_value *item, void *userdata)
 {
 	struct out *o = userdata;
 
+	if (strcmp(o->kind, "verify") == 0 && !is_true(item, "enforced"))
+		o->n_unenforced++;
 	if (o->is_json && strcmp(o->kind, "event") == 0) {
 		print_json(item, false);
 		fflush(stdout);
@@ -104,6 +115,12 @@ static int print_item(const struct ctl_value *item, void *userdata)
 		printf("%-15s %-24s %-9s %-17s %-16s %s\n", str(item, "port"), str(item, "filter"),
 		       str(item, "state"), str(item, "mac"), addrs[0] ? addrs : "-",
 		       strcmp(str(item, "note"), "-") ? str(item, "note") : "");
+	} else if (strcmp(o->kind, "verify") == 0) {
+		if (o->is_first)
+			printf("%-15s %-9s %-8s %s\n", "PORT", "INTENDED", "ENFORCED", "PROBLEM");
+		printf("%-15s %-9s %-8s %s\n", str(item, "port"), str(item, "intended"),
+		       is_true(item, "enforced") ? "yes" : "no",
+		       strcmp(str(item, "problem"), "-") ? str(item, "problem") : "");
 	} else if (strcmp(o->kind, "filter") == 0) {
 		if (o->is_first)
 			printf("%-36s %-26s %-12s %-8s %s\n", "UUID", "NAME", "CHAIN", "BINDINGS",
@@ -133,6 +150,21 @@ static int list(enum ctl_verb verb, const char *kind, bool is_json)
 	else if (o.is_first)
 		printf("no %ss\n", kind);
 	return CLI_EXIT_OK;
+}
+
+/* Exit 1 when the kernel does not enforce some port's rules, so scripts can ask. */
+static int verify(char *port, bool is_json)
+{
+	struct ctl_request req = { .id = 1, .verb = CTL_VERB_BINDING_VERIFY, .port = port };
+	struct out o = { .is_json = is_json, .is_first = true, .kind = "verify" };
+
+	if (client_call(&req, print_item, &o, NULL) < 0)
+		return CLI_EXIT_FAILURE;
+	if (is_json)
+		puts(o.is_first ? "[]" : "]");
+	else if (o.is_first)
+		printf("no bindings\n");
+	return o.n_unenforced ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 
 /* A request whose reply carries data; prints it with show(data) or as JSON. */
@@ -209,6 +241,8 @@ static void show_binding(const struct ctl_value *data)
 
 	printf("port:      %s\nfilter:    %s\nstate:     %s\nmac:       %s\n", str(data, "port"),
 	       str(data, "filter"), str(data, "state"), str(data, "mac"));
+	if (strcmp(str(data, "problem"), "-") != 0)
+		printf("problem:   %s\n", str(data, "problem"));
 	if (ctl_value_find(data, "owner", &owner) == 0 && owner)
 		printf("owner:     %s (%s)\n", str(owner, "name"), str(owner, "uuid"));
 	if (strcmp(str(data, "linkdev"), "-") != 0)
@@ -413,6 +447,8 @@ int cmd_binding(int argc, char **argv)
 	if (strcmp(argv[1], "dumpxml") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DUMPXML, "binding", is_json,
 			       show_xml);
+	if (strcmp(argv[1], "verify") == 0 && argc <= 3)
+		return verify(argc == 3 ? argv[2] : NULL, is_json);
 	if (strcmp(argv[1], "relearn") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_RELEARN, "binding", is_json,
 			       NULL);

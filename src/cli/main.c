@@ -75,6 +75,7 @@ static const char binding_usage[] =
 	"       vifguardctl binding show PORT [--json]\n"
 	"       vifguardctl binding dumpxml PORT\n"
 	"       vifguardctl binding relearn PORT\n"
+	"       vifguardctl binding verify [PORT] [--json]\n"
 	"\n"
 	"Bindings attach a filter to a VM's port, through the daemon. create takes a libvirt\n"
 	"<filterbinding> file as it is ('-' reads standard input), or the same facts as\n"
@@ -82,6 +83,10 @@ static const char binding_usage[] =
 	"The port must exist. The rules are applied in one nftables transaction and kept\n"
 	"across daemon restarts; delete removes exactly them. A port that disappears, or\n"
 	"whose MAC changes, loses its binding; a renamed port keeps it.\n"
+	"\n"
+	"verify asks the kernel whether it enforces each port's rules (its dispatch, its\n"
+	"elements, its template's chains), without changing anything, and exits 1 when\n"
+	"some port's are not all there; show asks it too, and says 'unenforced' then.\n"
 	"\n"
 	"  --json   print the daemon's objects as JSON (list: an array)\n";
 

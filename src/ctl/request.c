@@ -47,6 +47,7 @@ struct verb_spec {
 static const struct arg_spec args_xml[] = { STRING_ARG(xml, true) };
 static const struct arg_spec args_name[] = { STRING_ARG(name, true) };
 static const struct arg_spec args_port[] = { STRING_ARG(port, true) };
+static const struct arg_spec args_port_or_all[] = { STRING_ARG(port, false) };
 /* Both forms; check_binding_create() decides which one was given. */
 static const struct arg_spec args_binding_create[] = {
 	STRING_ARG(xml, false),
@@ -80,6 +81,7 @@ static const struct verb_spec verbs[_CTL_VERB_MAX] = {
 	[CTL_VERB_BINDING_SHOW] = VERB("binding.show", args_port),
 	[CTL_VERB_BINDING_DUMPXML] = VERB("binding.dumpxml", args_port),
 	[CTL_VERB_BINDING_RELEARN] = VERB("binding.relearn", args_port),
+	[CTL_VERB_BINDING_VERIFY] = VERB("binding.verify", args_port_or_all),
 };
 
 static const char *const top_keys[] = { "version", "id", "verb", "args" };

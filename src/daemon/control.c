@@ -109,14 +109,16 @@ static int filter_item(const struct daemon_filter_info *info, void *userdata)
 	return 0;
 }
 
-static void add_port_summary(struct ctl_obj *obj, const struct engine_port_info *p)
+/* state: what the kernel enforces when it was asked, else the engine's state */
+static void add_port_summary(struct ctl_obj *obj, const struct engine_port_info *p,
+			     const char *state)
 {
 	char mac[MAC_TEXT_MAX];
 
 	mac_format(p->binding->mac, mac);
 	ctl_obj_add_string(obj, "port", p->binding->portdev);
 	ctl_obj_add_string(obj, "filter", p->binding->ref.filter);
-	ctl_obj_add_string(obj, "state", engine_port_state_names[p->state]);
+	ctl_obj_add_string(obj, "state", state ? state : engine_port_state_names[p->state]);
 	ctl_obj_add_string(obj, "mac", mac);
 	ctl_obj_add_string(obj, "template", p->template_id);
 	ctl_obj_add_string(obj, "note", p->note);
@@ -179,12 +181,38 @@ static void add_learning(struct ctl_obj *obj, const struct engine_port_info *p)
 	}
 }
 
-static struct ctl_obj *port_details(const struct engine_port_info *p)
+/*
+ * Asks the kernel whether it enforces p's rules: adds "enforced" and, when
+ * not, "problem"; returns the state to show ("unenforced" for a port whose
+ * rules are not all there), or NULL to show the engine's.
+ */
+static const char *add_enforced(struct control_ctx *ctx, struct ctl_obj *obj,
+				const struct engine_port_info *p)
+{
+	char problem[ERR_MSG_MAX];
+	int r = daemon_verify_port(ctx->daemon, p->binding->portdev, problem, sizeof(problem));
+
+	if (r < 0) {
+		snprintf(problem, sizeof(problem), "cannot ask the kernel: %s", strerror(-r));
+		ctl_obj_add_string(obj, "problem", problem);
+		return NULL;
+	}
+	ctl_obj_add_bool(obj, "enforced", r == 1);
+	if (r == 1)
+		return NULL;
+	ctl_obj_add_string(obj, "problem", problem);
+	return p->state == ENGINE_PORT_FAILED ? NULL : "unenforced";
+}
+
+/* ctx: ask the kernel what it enforces (NULL: right after an apply that succeeded) */
+static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine_port_info *p)
 {
 	struct ctl_obj *obj = ctl_obj_new(), *owner;
 	char uuid[37];
 
-	add_port_summary(obj, p);
+	if (ctx)
+		daemon_verify_begin(ctx->daemon);
+	add_port_summary(obj, p, ctx ? add_enforced(ctx, obj, p) : NULL);
 	owner = ctl_obj_add_obj(obj, "owner");
 	filter_uuid_format(p->binding->owner_uuid, uuid);
 	ctl_obj_add_string(owner, "name", p->binding->owner_name);
@@ -410,7 +438,7 @@ static void do_binding_create(struct control_ctx *ctx, struct control_conn *conn
 
 		r = daemon_binding_create(ctx->daemon, b, &err);
 		if (r >= 0 && port && engine_port_find(daemon_engine(ctx->daemon), port, &info))
-			data = port_details(&info);
+			data = port_details(NULL, &info);
 	}
 	reply_result(conn, req->id, r, &err, data);
 }
@@ -434,7 +462,7 @@ static void do_binding_list(struct control_ctx *ctx, struct control_conn *conn,
 	for (size_t i = 0; engine_port_get(daemon_engine(ctx->daemon), i, &info); i++) {
 		struct ctl_obj *obj = ctl_obj_new();
 
-		add_port_summary(obj, &info);
+		add_port_summary(obj, &info, NULL);
 		add_addresses(obj, &info);
 		send_item(&lc, obj);
 	}
@@ -452,7 +480,35 @@ static void do_binding_show(struct control_ctx *ctx, struct control_conn *conn,
 		reply_result(conn, req->id, -ENOENT, &err, NULL);
 		return;
 	}
-	reply_ok(conn, req->id, port_details(&info));
+	reply_ok(conn, req->id, port_details(ctx, &info));
+}
+
+/* One item per port (or the one asked for): the engine's state, and what the kernel enforces. */
+static void do_binding_verify(struct control_ctx *ctx, struct control_conn *conn,
+			      const struct ctl_request *req)
+{
+	struct list_ctx lc = { .conn = conn, .id = req->id };
+	struct engine_port_info info;
+	struct err err = { 0 };
+
+	if (req->port && !engine_port_find(daemon_engine(ctx->daemon), req->port, &info)) {
+		err_set(&err, -ENOENT, "port %s is not bound", req->port);
+		reply_result(conn, req->id, -ENOENT, &err, NULL);
+		return;
+	}
+	daemon_verify_begin(ctx->daemon);
+	for (size_t i = 0; engine_port_get(daemon_engine(ctx->daemon), i, &info); i++) {
+		struct ctl_obj *obj;
+
+		if (req->port && strcmp(req->port, info.binding->portdev) != 0)
+			continue;
+		obj = ctl_obj_new();
+		ctl_obj_add_string(obj, "port", info.binding->portdev);
+		ctl_obj_add_string(obj, "intended", engine_port_state_names[info.state]);
+		(void)add_enforced(ctx, obj, &info);
+		send_item(&lc, obj);
+	}
+	send_count(&lc);
 }
 
 static void do_binding_dumpxml(struct control_ctx *ctx, struct control_conn *conn,
@@ -494,6 +550,7 @@ static const struct {
 	[CTL_VERB_BINDING_SHOW] = { do_binding_show, false },
 	[CTL_VERB_BINDING_DUMPXML] = { do_binding_dumpxml, false },
 	[CTL_VERB_BINDING_RELEARN] = { do_binding_relearn, true },
+	[CTL_VERB_BINDING_VERIFY] = { do_binding_verify, false },
 };
 
 void control_handle_line(struct control_ctx *ctx, struct control_conn *conn, const char *line,

@@ -228,6 +228,47 @@ void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n)
 	free(bridges);
 }
 
+/* ---- the kernel's side ------------------------------------------------------ */
+
+void daemon_verify_begin(struct daemon *d)
+{
+	fw_verify_begin(d->fw);
+}
+
+int daemon_verify_port(struct daemon *d, const char *port, char *problem, size_t size)
+{
+	struct engine_port_info info;
+
+	if (!engine_port_find(d->engine, port, &info))
+		return -ENOENT;
+	if (!info.record) {
+		snprintf(problem, size, "no rules in the kernel%s",
+			 info.state == ENGINE_PORT_FAILED ? ": the port is set down" : "");
+		return 0;
+	}
+	return fw_verify_port(d->fw, info.record, problem, size);
+}
+
+void daemon_repair(struct daemon *d, const struct fw_damage *damage)
+{
+	struct engine_input in = { .type = ENGINE_IN_REPAIR };
+	struct daemon_event ev = { .type = ENGINE_EVENT_RULES_RESTORED };
+	char what[256], message[256 + ERR_MSG_MAX + 64];
+	size_t n = engine_port_count(d->engine);
+	struct err err = { 0 };
+	int r;
+
+	fw_damage_format(damage, what, sizeof(what));
+	log_warn("nftables: %s; putting back the rules of %zu ports", what, n);
+	r = daemon_dispatch(d, &in, NULL, &err);
+	snprintf(message, sizeof(message), "%s; the rules of %zu ports put back in place%s%s", what,
+		 n, r < 0 ? ", except: " : "", r < 0 ? err.msg : "");
+	ev.message = message;
+	log_info("%s: %s", engine_event_names[ev.type], message);
+	if (d->on_event)
+		d->on_event(&ev, d->userdata);
+}
+
 /* ---- start-up -------------------------------------------------------------- */
 
 static enum learn_source source_from_store(enum store_source source)

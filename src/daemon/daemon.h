@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "fw/watch.h"
 #include "link/link.h"
 #include "util/err.h"
 #include "util/strbuf.h"
@@ -113,5 +114,15 @@ void daemon_link_changed(struct daemon *d, const struct link_info *link);
 void daemon_link_gone(struct daemon *d, int ifindex);
 /* A complete listing of the links ended: a bound port it did not show is gone. */
 void daemon_link_dump_done(struct daemon *d, const int *ifindexes, size_t n);
+/*
+ * Whether the kernel enforces port's rules now (fw_verify_port): 1; 0 and
+ * why in problem; -ENOENT when the port is not bound, or -errno. Call
+ * daemon_verify_begin() once before any number of ports.
+ */
+void daemon_verify_begin(struct daemon *d);
+int daemon_verify_port(struct daemon *d, const char *port, char *problem, size_t size);
+/* Someone else changed the tables (what, in damage): every port's rules put back. */
+void daemon_repair(struct daemon *d, const struct fw_damage *damage);
+
 /* An IPv4 address of ifindex came or went: if it is a bound port's bridge, its ports learn it. */
 void daemon_bridge_addrs_changed(struct daemon *d, int ifindex);

@@ -173,8 +173,40 @@ static void apply_one(struct daemon *d, const struct engine_action *a, struct ap
 
 	ret->r = fw_replace_port(d->fw, a->compiled, a->record, &ret->record, &was_lost, &ret->err);
 	if (was_lost)
-		log_warn("port %s: its recorded rules are not in the kernel; adding afresh",
-			 a->port);
+		log_warn(
+			"port %s: its recorded rules are not in the kernel; adding what is missing",
+			a->port);
+}
+
+/* The same for repairs: each port's rules added where the kernel lost them. */
+static void repair_batch(struct daemon *d, const struct engine_action *v, size_t n,
+			 struct applied *ret)
+{
+	const struct fw_port **ports = calloc(n, sizeof(*ports));
+	struct err err = { 0 };
+	bool is_batched = false;
+
+	if (ports) {
+		for (size_t i = 0; i < n; i++)
+			ports[i] = v[i].compiled;
+		is_batched = fw_repair_ports(d->fw, n, ports, &err) == 0;
+		if (!is_batched)
+			log_warn("repairing %zu ports in one transaction: %s%s", n, err.msg,
+				 n > 1 ? "; one at a time" : "");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_port *p = v[i].compiled;
+
+		ret[i].port = v[i].port;
+		if (!is_batched && ports && n == 1)
+			ret[i].err = err;
+		else if (!is_batched)
+			(void)fw_repair_ports(d->fw, 1, &p, &ret[i].err);
+		ret[i].r = ret[i].err.code;
+		if (ret[i].r >= 0 && fw_record_new(p, &ret[i].record) < 0)
+			ret[i].r = err_set(&ret[i].err, -ENOMEM, "out of memory");
+	}
+	free(ports);
 }
 
 /* Actions v[0..n) are applies: one transaction, or one at a time when that fails. */
@@ -294,7 +326,10 @@ static void execute(struct daemon *d, struct engine_actions *acts, struct outcom
 			}
 			while (k < acts->n && acts->v[k].type == ENGINE_ACT_APPLY)
 				k++;
-			if (results) {
+			if (results && a->is_repair) {
+				repair_batch(d, &acts->v[i], k - i, &results[n_results]);
+				n_results += k - i;
+			} else if (results) {
 				apply_batch(d, &acts->v[i], k - i, &results[n_results]);
 				n_results += k - i;
 			}

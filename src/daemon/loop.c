@@ -31,6 +31,8 @@
 #define CONN_OUTPUT_MAX  (64u << 20) /* a client that stops reading is dropped */
 #define CONN_READ_CHUNK  65536
 #define LINES_PER_WAKEUP 64
+/* How long a foreign change may be followed by more before the rules are put back. */
+#define REPAIR_DELAY_MS  50
 #define LINK_BUDGET      256
 #define CAPTURE_BUDGET   256
 #define TICK_MS          1000
@@ -64,6 +66,10 @@ struct loop {
 	struct learn_capture *capture;
 	uv_poll_t capture_poll;
 	uv_timer_t tick;
+	struct fw_watch *nft; /* foreign changes to our tables */
+	uv_poll_t nft_poll;
+	uv_timer_t repair_timer;
+	struct fw_damage damage; /* seen since the last repair */
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	struct conn *conns;
@@ -396,6 +402,35 @@ static void capture_poll_cb(uv_poll_t *h, int status, int events)
 		log_err("%s", err.msg);
 }
 
+/* ---- the tables -------------------------------------------------------- */
+
+static void repair_timer_cb(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+	struct fw_damage damage = l->damage;
+
+	memset(&l->damage, 0, sizeof(l->damage));
+	daemon_repair(l->daemon, &damage);
+}
+
+static void nft_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct loop *l = h->data;
+	struct fw_damage damage;
+	int r = fw_watch_read(l->nft, &damage);
+
+	if (r < 0) {
+		log_err("nftables: reading its notifications failed: %s", strerror(-r));
+		return;
+	}
+	if (r == 0)
+		return;
+	fw_damage_merge(&l->damage, &damage);
+	/* a burst of transactions (a script, a reload) is answered once, soon after */
+	if (!uv_is_active((uv_handle_t *)&l->repair_timer))
+		uv_timer_start(&l->repair_timer, repair_timer_cb, REPAIR_DELAY_MS, 0);
+}
+
 static void tick_cb(uv_timer_t *t)
 {
 	struct loop *l = t->data;
@@ -459,9 +494,18 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 {
 	int r;
 
+	/* opened first: a change during the start-up is seen too */
+	r = fw_watch_open(&l->nft, err);
+	if (r < 0)
+		return r;
 	r = daemon_new(cfg, broadcast, l, &l->daemon, err);
 	if (r < 0)
 		return r;
+	uv_poll_init(&l->uv, &l->nft_poll, fw_watch_fd(l->nft));
+	l->nft_poll.data = l;
+	uv_poll_start(&l->nft_poll, UV_READABLE, nft_poll_cb);
+	uv_timer_init(&l->uv, &l->repair_timer);
+	l->repair_timer.data = l;
 	l->ctl = (struct control_ctx){ .daemon = l->daemon };
 	r = link_watch_open(&l->link, err);
 	if (r < 0)
@@ -528,6 +572,7 @@ int loop_run(const struct daemon_config *cfg, struct err *err)
 		(void)unlink(cfg->socket_path);
 	}
 	link_watch_close(l->link);
+	fw_watch_close(l->nft);
 	learn_capture_close(l->capture);
 	daemon_free(l->daemon);
 	free(l->dump_seen);

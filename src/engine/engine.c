@@ -34,6 +34,7 @@ const char *const engine_event_names[ENGINE_EVENT__MAX] = {
 	[ENGINE_EVENT_EXPIRED] = "expired",
 	[ENGINE_EVENT_CONFLICT] = "conflict",
 	[ENGINE_EVENT_LIMIT] = "limit",
+	[ENGINE_EVENT_RULES_RESTORED] = "rules-restored",
 };
 
 /* ---- actions ------------------------------------------------------------ */
@@ -304,6 +305,9 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 	case ENGINE_IN_LINK_DUMP:
 		r = engine_link_dump(e, in->dump.ifindexes, in->dump.n, out);
 		break;
+	case ENGINE_IN_REPAIR:
+		r = engine_repair(e, now, out);
+		break;
 	case ENGINE_IN_BRIDGE_ADDRS:
 		r = engine_bridge_addrs(e, in->bridge.ifindex, in->bridge.addrs, in->bridge.n, out);
 		break;
@@ -343,6 +347,7 @@ static void port_info(const struct engine_port *p, struct engine_port_info *ret)
 		.binding = p->binding,
 		.state = p->state,
 		.template_id = p->record ? p->record->template_id : NULL,
+		.record = p->record,
 		.note = p->note,
 		.attach = p->attach,
 		.ifindex = p->ifindex,

@@ -58,6 +58,7 @@ enum engine_event_type {
 	ENGINE_EVENT_EXPIRED,
 	ENGINE_EVENT_CONFLICT,
 	ENGINE_EVENT_LIMIT,
+	ENGINE_EVENT_RULES_RESTORED,
 	ENGINE_EVENT__MAX,
 };
 
@@ -88,8 +89,9 @@ enum engine_input_type {
 	ENGINE_IN_LINK_GONE,    /* link.ifindex disappeared */
 	ENGINE_IN_LINK_DUMP,    /* dump: a complete listing ended; ports not in it are gone */
 	ENGINE_IN_BRIDGE_ADDRS, /* bridge: the IPv4 addresses of a bridge, read after a change */
-	ENGINE_IN_TICK,         /* lease ends and learning timeouts */
-	ENGINE_IN_APPLIED,      /* applied: what an ENGINE_ACT_APPLY did */
+	ENGINE_IN_REPAIR,  /* someone else changed the tables: every port's rules again, in place */
+	ENGINE_IN_TICK,    /* lease ends and learning timeouts */
+	ENGINE_IN_APPLIED, /* applied: what an ENGINE_ACT_APPLY did */
 };
 
 enum engine_filters_cause {
@@ -204,6 +206,7 @@ struct engine_action {
 	const struct fw_record *record; /* STORE_RECORD, APPLY (old): borrowed; may be NULL */
 	struct fw_record *owned_record; /* REMOVE, NOTE_TEMPLATE */
 	struct fw_port *compiled;       /* APPLY */
+	bool is_repair;                 /* APPLY: add what is missing (fw_repair_ports), no old */
 	bool is_last;                   /* REMOVE: no other port uses its template */
 	bool forget_rates;              /* REMOVE: the port learned: clear its rate limiters */
 	enum fw_attach attach;          /* REMOVE */
@@ -277,7 +280,8 @@ void engine_count_unparsed(struct engine *e, int reason);
 struct engine_port_info {
 	const struct binding *binding;
 	enum engine_port_state state;
-	const char *template_id; /* or NULL */
+	const char *template_id;        /* or NULL */
+	const struct fw_record *record; /* what the kernel should hold for it, or NULL */
 	const char *note;        /* or NULL */
 	enum fw_attach attach;
 	int ifindex;

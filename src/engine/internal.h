@@ -11,6 +11,7 @@ enum apply_purpose {
 	APPLY_SETTLE,  /* addresses changed, learning restarted, restored: failure sets it down */
 	APPLY_BLOCK,   /* learning timed out: failure sets it down */
 	APPLY_REBUILD, /* the filters changed: failure keeps the old rules */
+	APPLY_REPAIR,  /* the kernel lost some of the rules: failure sets it down */
 };
 
 /* An event that is emitted once the port's rules are in. */
@@ -114,6 +115,8 @@ int engine_link(struct engine *e, const struct link_info *link, int64_t now,
 		struct engine_actions *out);
 int engine_link_gone(struct engine *e, int ifindex, struct engine_actions *out);
 int engine_link_dump(struct engine *e, const int *ifindexes, size_t n, struct engine_actions *out);
+/* Asks for every port that has rules to be put back where the kernel lost them. */
+int engine_repair(struct engine *e, int64_t now, struct engine_actions *out);
 /* A bridge's addresses changed: its ports protect the new list; a guest that learned one loses it.
  */
 int engine_bridge_addrs(struct engine *e, int bridge, const uint8_t (*addrs)[4], size_t n,

@@ -315,6 +315,9 @@ int port_request_apply(struct engine_port *p, struct fw_port *compiled, enum app
 		fw_port_free(compiled);
 		return -ENOMEM;
 	}
+	a.is_repair = purpose == APPLY_REPAIR;
+	if (a.is_repair)
+		a.record = NULL;
 	p->purpose = purpose;
 	p->next_state = state;
 	p->n_elements = compiled->n_elements;
@@ -514,6 +517,24 @@ static void applied_ok(struct engine_port *p, struct fw_record *rec, int64_t now
 		break;
 	}
 	emit_pending(p, out);
+}
+
+int engine_repair(struct engine *e, int64_t now, struct engine_actions *out)
+{
+	for (size_t i = 0; i < e->n_ports; i++) {
+		struct engine_port *p = e->ports[i];
+		enum engine_port_state state;
+		struct fw_port *compiled = NULL;
+		struct err err = { 0 };
+
+		if (!p->record)
+			continue; /* set down, with no rules to put back */
+		if (port_compile(e, e->filters, p, now, &compiled, &state, &err) < 0)
+			port_fail(p, err.msg, out);
+		else if (port_request_apply(p, compiled, APPLY_REPAIR, state, out) < 0)
+			port_fail(p, "out of memory", out);
+	}
+	return 0;
 }
 
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,

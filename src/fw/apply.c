@@ -384,9 +384,77 @@ int fw_replace_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw
 	int r = fw_apply_port(ctx, p, old, ret_record, err);
 
 	*ret_was_lost = r < 0 && old && !fw_port_present(ctx, old);
-	if (*ret_was_lost)
-		r = fw_apply_port(ctx, p, NULL, ret_record, err);
+	if (!*ret_was_lost)
+		return r;
+	/* some or all of p may be there already (a crash after the kernel's commit, before
+	 * the store's): added where missing, never twice */
+	r = fw_repair_ports(ctx, 1, &p, err);
+	if (r >= 0 && strcmp(fw_record_template(old), fw_port_template(p)) != 0)
+		collect_template(ctx, fw_record_template(old), old->template_del);
+	if (r >= 0 && ret_record && fw_record_new(p, ret_record) < 0)
+		r = err_set(err, -ENOMEM, "out of memory");
 	return r;
+}
+
+/* Appends text for a template that exists in whole or part: each chain emptied, then refilled. */
+static void add_template_refresh(struct strbuf *tx, const struct fw_port *p)
+{
+	static const char flush[] = "flush chain ";
+
+	for (const char *line = p->template_del; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (strncmp(line, flush, strlen(flush)) == 0) {
+			const char *chain = line + strlen(flush);
+			int n = (int)(len - strlen(flush));
+
+			strbuf_addf(tx, "add chain %.*s\nflush chain %.*s\n", n, chain, n, chain);
+		}
+		line = end ? end + 1 : line + len;
+	}
+	strbuf_add(tx, p->template_add);
+}
+
+int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		    struct err *err)
+{
+	bool needs_base[2] = { false, false }, needs_inet = false;
+	char msg[ERR_MSG_MAX / 2];
+	struct strbuf tx;
+	int r;
+
+	forget_kernel(ctx);
+	for (size_t i = 0; i < n; i++) {
+		needs_base[ports[i]->attach] = true;
+		needs_inet |= ports[i]->needs_inet;
+	}
+	strbuf_init(&tx);
+	if (needs_base[FW_ATTACH_BRIDGE])
+		fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
+	if (needs_base[FW_ATTACH_NETDEV])
+		fw_base_netdev_add(&tx, nflog_group(ctx, FW_ATTACH_NETDEV));
+	if (needs_inet)
+		fw_base_inet_add(&tx);
+	for (size_t i = 0; i < n; i++)
+		if (ports[i]->template_add[0] && !is_in(ports, i, fw_port_template(ports[i])))
+			add_template_refresh(&tx, ports[i]);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(&tx, ports[i]->elements_add);
+	if (strbuf_error(&tx) < 0) {
+		strbuf_fini(&tx);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	r = run(ctx, tx.buf, msg, sizeof(msg));
+	strbuf_fini(&tx);
+	if (r < 0)
+		return err_set(err, r, "nft: %s", msg[0] ? msg : "transaction failed");
+	for (size_t i = 0; i < n; i++) {
+		ctx->has_base[ports[i]->attach] = true;
+		ctx->has_inet_base |= ports[i]->needs_inet;
+		remember(ctx, fw_port_template(ports[i]), true);
+	}
+	return 0;
 }
 
 void fw_note_template(struct fw_ctx *ctx, const char *id)
@@ -568,4 +636,63 @@ void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach
 			 "delete element bridge " FW_TABLE " rate-reply { \"%s\" }", port);
 		(void)run(ctx, cmd, NULL, 0);
 	}
+}
+
+void fw_verify_begin(struct fw_ctx *ctx)
+{
+	ctx->dispatch = fw_listing_free(ctx->dispatch);
+}
+
+int fw_verify_port(struct fw_ctx *ctx, const struct fw_record *rec, char *problem, size_t size)
+{
+	static const char flush[] = "flush chain ";
+	char verdict[64], want[64], msg[ERR_MSG_MAX / 2];
+	struct err err = { 0 };
+	struct strbuf tx;
+	int r;
+
+	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
+	if (strcmp(rec->template_id, "blocked") == 0)
+		snprintf(want, sizeof(want), "drop");
+	r = dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), &err);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		snprintf(problem, size,
+			 "the kernel does not dispatch the port's frames to any rules");
+		return 0;
+	}
+	if (strcmp(verdict, want) != 0) {
+		snprintf(problem, size, "the kernel sends the port's frames to '%s', not '%s'",
+			 verdict, want);
+		return 0;
+	}
+	/* a delete of each element and a flush of each chain, checked by the kernel, not
+	 * committed: whatever is missing fails it */
+	strbuf_init(&tx);
+	strbuf_add(&tx, rec->elements_del);
+	for (const char *line = rec->prepared_id ? "" : rec->template_del; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+
+		if (strncmp(line, flush, strlen(flush)) == 0)
+			strbuf_addn(&tx, line, len);
+		line += len;
+	}
+	if (strbuf_error(&tx) < 0) {
+		strbuf_fini(&tx);
+		return -ENOMEM;
+	}
+	nft_ctx_set_dry_run(ctx->nft, true);
+	r = nft_run_cmd_from_buffer(ctx->nft, tx.buf);
+	nft_ctx_set_dry_run(ctx->nft, false);
+	nft_message(ctx, msg, sizeof(msg));
+	(void)nft_ctx_get_output_buffer(ctx->nft);
+	strbuf_fini(&tx);
+	if (r != 0) {
+		snprintf(problem, size, "rules or elements are missing: nft: %s",
+			 msg[0] ? msg : "check failed");
+		return 0;
+	}
+	return 1;
 }

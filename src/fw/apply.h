@@ -45,11 +45,34 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 
 /*
  * fw_apply_port(), except that when old's rules are no longer in the kernel
- * (a reboot, a flush: deleting them fails), p is added afresh and
- * *ret_was_lost says so.
+ * (a reboot, a flush, a crash after a commit: deleting them fails), p is
+ * added where missing (fw_repair_ports) and *ret_was_lost says so.
  */
 int fw_replace_port(struct fw_ctx *ctx, const struct fw_port *p, const struct fw_record *old,
 		    struct fw_record **ret_record, bool *ret_was_lost, struct err *err);
+
+/*
+ * Makes the kernel hold what the n ports say, whatever of it is left after
+ * someone else changed the tables: the base tables, each template's chains
+ * (flushed and refilled) and sets, and every port's elements, in one
+ * transaction that changes nothing that is already right (elements are
+ * added, never replaced). Forgets what the context believed first. Fails
+ * when something of ours was replaced by something else (a dispatch
+ * element with another verdict).
+ */
+int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		    struct err *err);
+
+/*
+ * Whether the kernel enforces what rec says: the port's dispatch sends it
+ * to the template rec names, every element rec would delete is there, and
+ * so is every chain of its template (a dry-run transaction: the kernel
+ * checks, nothing changes). 1 when so; 0 and a reason in problem when not;
+ * -errno when nft cannot be asked. Call fw_verify_begin() first, once for
+ * any number of ports: it drops cached listings.
+ */
+void fw_verify_begin(struct fw_ctx *ctx);
+int fw_verify_port(struct fw_ctx *ctx, const struct fw_record *rec, char *problem, size_t size);
 
 /* Tells the context a template exists (found in place at start-up): saves a kernel lookup. */
 void fw_note_template(struct fw_ctx *ctx, const char *id);

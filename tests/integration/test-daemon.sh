@@ -208,14 +208,19 @@ check "define vg-mine and bind vnet1 to it" sh -c \
 	"ip netns exec $HOST $CTL --socket $TMPD/control.sock filter define $TMPD/mine.xml &&
 	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
 	   --mac $VM1_MAC --filter vg-mine --param IP=$VM1_IP"
+# stopped, so that the redefinition comes before the daemon's own repair (50 ms later)
+kill -STOP "$DAEMON_PID"
 check "the admin deletes the table again" in_ns "$HOST" nft delete table bridge vifguard
-check "redefining vg-mine rebuilds vnet1 afresh over its lost rules" \
-	vg filter define "$TMPD/mine2.xml"
+vg filter define "$TMPD/mine2.xml" >"$TMPD/define.out" 2>&1 &
+define_pid=$!
+sleep 0.3
+kill -CONT "$DAEMON_PID"
+check "redefining vg-mine rebuilds vnet1 afresh over its lost rules" wait "$define_pid"
 expect_eq "vnet1 is active, not failed" active \
 	"$(vg binding show vnet1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')"
 expect_eq "and its new rules drop a forged source IP" 0 \
 	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip 10.77.0.99 --dip "$GW_IP")"
-check "the log says so" grep -q "port vnet1: its recorded rules are not in the kernel; adding afresh" \
+check "the log says so" grep -q "port vnet1: its recorded rules are not in the kernel; adding what is missing" \
 	"$TMPD/daemon.log"
 check "delete vnet1 and vg-mine" sh -c \
 	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
