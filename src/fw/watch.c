@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,8 @@ int fw_notice_parse(const void *buf, size_t len, struct fw_notice *ret)
 	const struct nlmsghdr *nlh = buf;
 	const size_t attrs_off = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
 	const struct nfgenmsg *gen;
+	const char *tail = (const char *)buf + len;
+	const struct nlattr *attr;
 	struct fw_notice n = { .kind = FW_NOTICE_OTHER };
 	struct attrs a = { 0 };
 	uint16_t msg;
@@ -93,8 +96,12 @@ int fw_notice_parse(const void *buf, size_t len, struct fw_notice *ret)
 		return -ENOMSG;
 	if (len < attrs_off)
 		return -EBADMSG;
-	/* mnl_attr_parse validates each attribute's framing against the message's end */
-	if (mnl_attr_parse(nlh, sizeof(*gen), attr_cb, &a) < 0)
+	/* each attribute's framing is checked against the message's end (not rounded up: the
+	 * last one's padding may be missing); one that does not fit makes it malformed */
+	for (attr = (const struct nlattr *)((const char *)buf + attrs_off);
+	     mnl_attr_ok(attr, (int)(tail - (const char *)attr)); attr = mnl_attr_next(attr))
+		(void)attr_cb(attr, &a);
+	if (tail - (const char *)attr >= (ptrdiff_t)sizeof(struct nlattr))
 		return -EBADMSG;
 	gen = mnl_nlmsg_get_payload(nlh);
 	msg = NFNL_MSG_TYPE(nlh->nlmsg_type);
