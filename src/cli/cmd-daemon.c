@@ -340,13 +340,14 @@ static int binding_create(int argc, char **argv, bool is_json)
 		{ "param", required_argument, NULL, 'p' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "linkdev", required_argument, NULL, 'L' },
+		{ "keep-up", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_request req = { .verb = CTL_VERB_BINDING_CREATE };
 	int opt, r = CLI_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "+P:m:f:p:o:L:j", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+P:m:f:p:o:L:kj", options, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
 			req.port = strdup(optarg);
@@ -367,6 +368,10 @@ static int binding_create(int argc, char **argv, bool is_json)
 			break;
 		case 'L':
 			req.linkdev = strdup(optarg);
+			break;
+		case 'k':
+			free(req.on_failure);
+			req.on_failure = strdup("keep-up");
 			break;
 		case 'j':
 			is_json = true;
@@ -504,10 +509,19 @@ int cmd_watch(int argc, char **argv)
 
 static void show_status(const struct ctl_value *data)
 {
-	const struct ctl_value *l = NULL;
+	const struct ctl_value *l = NULL, *t = NULL;
 
 	printf("vifguardd %s, pid %lld, %lld bindings, socket %s\n", str(data, "version"),
 	       num(data, "pid"), num(data, "bindings"), client_socket_path());
+	if (ctl_value_find(data, "tables", &t) == 0 && t && num(t, "repairs") > 0) {
+		time_t at = (time_t)num(t, "last_repair_at");
+		char when[32];
+
+		strftime(when, sizeof(when), "%F %T", localtime(&at));
+		printf("tables: changed by others and put back %lld times (%lld with ports that "
+		       "could not be); last at %s: %s\n",
+		       num(t, "repairs"), num(t, "repairs_failed"), when, str(t, "last_change"));
+	}
 	if (ctl_value_find(data, "learning", &l) < 0 || !l)
 		return;
 	printf("learning: NFLOG group %lld, %lld records read, %lld learned, %lld ignored "

@@ -67,8 +67,8 @@ static const char remove_usage[] =
 	"A port bound through vifguardd is refused: use 'binding delete'.\n";
 
 static const char binding_usage[] =
-	"Usage: vifguardctl binding create FILE\n"
-	"       vifguardctl binding create --port PORT --mac MAC --filter NAME\n"
+	"Usage: vifguardctl binding create [--keep-up] FILE\n"
+	"       vifguardctl binding create --port PORT --mac MAC --filter NAME [--keep-up]\n"
 	"                                  [--param NAME=VALUE]... [--owner NAME] [--linkdev DEV]\n"
 	"       vifguardctl binding delete PORT\n"
 	"       vifguardctl binding list [--json]\n"
@@ -80,9 +80,14 @@ static const char binding_usage[] =
 	"Bindings attach a filter to a VM's port, through the daemon. create takes a libvirt\n"
 	"<filterbinding> file as it is ('-' reads standard input), or the same facts as\n"
 	"options; a repeated --param makes a list (--param IP=10.0.0.5 --param IP=10.0.0.6).\n"
-	"The port must exist. The rules are applied in one nftables transaction and kept\n"
-	"across daemon restarts; delete removes exactly them. A port that disappears, or\n"
-	"whose MAC changes, loses its binding; a renamed port keeps it.\n"
+	"The port must exist, on a bridge (or be a macvtap). The rules are applied in one\n"
+	"nftables transaction and kept across daemon restarts; delete removes exactly them.\n"
+	"When a create fails after the port was found (its rules cannot be applied, its\n"
+	"address is another's, it is on no bridge), the port is set down, so that the VM\n"
+	"never runs unguarded; --keep-up leaves it up instead. A port that disappears loses\n"
+	"its binding; a renamed port keeps it. A port whose MAC changes, or that leaves its\n"
+	"bridge, is quarantined (all its frames dropped, the binding kept) until it is as\n"
+	"it was bound again.\n"
 	"\n"
 	"verify asks the kernel whether it enforces each port's rules (its dispatch, its\n"
 	"elements, its template's chains), without changing anything, and exits 1 when\n"

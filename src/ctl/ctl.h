@@ -87,7 +87,8 @@ struct ctl_param {
  *   filter.undefine, filter.dumpxml                     name
  *   binding.delete/show/dumpxml/relearn                 port
  *   binding.create    either xml alone, or port + mac + filter and optional
- *                     params, owner, linkdev
+ *                     params, owner, linkdev; either with optional on_failure
+ *   binding.verify    optional port
  */
 struct ctl_request {
 	int version; /* always CTL_PROTOCOL_VERSION after a successful parse */
@@ -100,6 +101,7 @@ struct ctl_request {
 	char *filter;
 	char *owner;
 	char *linkdev;
+	char *on_failure;         /* binding.create: "down" (the default) or "keep-up" */
 	struct ctl_param *params; /* owned array of n_params; NULL when absent */
 	size_t n_params;
 };

@@ -57,6 +57,7 @@ static const struct arg_spec args_binding_create[] = {
 	{ .key = "params", .kind = ARG_PARAMS },
 	STRING_ARG(owner, false),
 	STRING_ARG(linkdev, false),
+	STRING_ARG(on_failure, false),
 };
 
 static int check_binding_create(const struct ctl_request *req, json_object *args, struct err *err);
@@ -254,6 +255,11 @@ static int check_binding_create(const struct ctl_request *req, json_object *args
 {
 	const char *fields[] = { "port", "mac", "filter", "params", "owner", "linkdev" };
 
+	if (req->on_failure && strcmp(req->on_failure, "down") != 0 &&
+	    strcmp(req->on_failure, "keep-up") != 0)
+		return err_set(err, -EINVAL,
+			       WHO ": \"args.on_failure\" is \"down\" or \"keep-up\", not \"%s\"",
+			       req->on_failure);
 	if (req->xml) {
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 			if (json_object_object_get_ex(args, fields[i], NULL))
@@ -396,6 +402,7 @@ void ctl_request_fini(struct ctl_request *req)
 	free(req->filter);
 	free(req->owner);
 	free(req->linkdev);
+	free(req->on_failure);
 	for (size_t i = 0; req->params && i < req->n_params; i++) {
 		for (size_t j = 0; j < req->params[i].n_values; j++)
 			free(req->params[i].values[j]);
@@ -451,10 +458,11 @@ static int format_params(const struct ctl_request *req, json_object **ret, struc
 /* Every non-NULL field, in the order of the verb table. */
 static int format_args(const struct ctl_request *req, json_object *root, struct err *err)
 {
-	const char *const keys[] = { "xml",    "name",   "port",  "mac",
-				     "filter", "params", "owner", "linkdev" };
-	const char *const values[] = { req->xml,    req->name, req->port,  req->mac,
-				       req->filter, NULL,      req->owner, req->linkdev };
+	const char *const keys[] = { "xml",    "name",  "port",    "mac",       "filter",
+				     "params", "owner", "linkdev", "on_failure" };
+	const char *const values[] = { req->xml,   req->name,    req->port,
+				       req->mac,   req->filter,  NULL,
+				       req->owner, req->linkdev, req->on_failure };
 	json_object *args = json_object_new_object();
 	int r;
 

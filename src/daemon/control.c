@@ -324,6 +324,18 @@ static void add_learn_stats(struct ctl_obj *data, const struct engine_learn_stat
 			ctl_obj_add_uint(drops, learn_drop_name(r), st->drops[r]);
 }
 
+static void add_repairs(struct ctl_obj *data, const struct daemon_repairs *r)
+{
+	struct ctl_obj *k = ctl_obj_add_obj(data, "tables");
+
+	ctl_obj_add_uint(k, "repairs", r->n);
+	ctl_obj_add_uint(k, "repairs_failed", r->n_failed);
+	if (r->n) {
+		ctl_obj_add_int(k, "last_repair_at", r->last_at);
+		ctl_obj_add_string(k, "last_change", r->last);
+	}
+}
+
 static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 		      const struct ctl_request *req)
 {
@@ -334,6 +346,7 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 	ctl_obj_add_uint(data, "bindings", engine_port_count(daemon_engine(ctx->daemon)));
 	add_learn_stats(data, engine_learn_stats(daemon_engine(ctx->daemon)),
 			daemon_nflog_group(ctx->daemon), ctx->capture);
+	add_repairs(data, daemon_repairs(ctx->daemon));
 	reply_ok(conn, req->id, data);
 }
 
@@ -436,7 +449,9 @@ static void do_binding_create(struct control_ctx *ctx, struct control_conn *conn
 
 		struct engine_port_info info;
 
-		r = daemon_binding_create(ctx->daemon, b, &err);
+		r = daemon_binding_create(
+			ctx->daemon, b, req->on_failure && strcmp(req->on_failure, "keep-up") == 0,
+			&err);
 		if (r >= 0 && port && engine_port_find(daemon_engine(ctx->daemon), port, &info))
 			data = port_details(NULL, &info);
 	}

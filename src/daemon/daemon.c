@@ -29,6 +29,11 @@ const struct engine *daemon_engine(const struct daemon *d)
 	return d->engine;
 }
 
+const struct daemon_repairs *daemon_repairs(const struct daemon *d)
+{
+	return &d->repairs;
+}
+
 unsigned daemon_nflog_group(const struct daemon *d)
 {
 	return d->cfg.nflog_group;
@@ -64,10 +69,11 @@ static size_t bridge_addrs(const struct link_info *link, uint8_t (*ret)[4])
 	return (size_t)n;
 }
 
-int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err)
+int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, struct err *err)
 {
 	uint8_t bridge[BRIDGE_ADDRS_MAX][4];
-	struct engine_input in = { .type = ENGINE_IN_BIND, .bind = { .binding = b } };
+	struct engine_input in = { .type = ENGINE_IN_BIND,
+				   .bind = { .binding = b, .keeps_up_on_failure = keeps_up } };
 	struct err link_err = { 0 };
 	int r = link_lookup_name(b->portdev, &in.bind.link, &link_err);
 
@@ -261,6 +267,10 @@ void daemon_repair(struct daemon *d, const struct fw_damage *damage)
 	fw_damage_format(damage, what, sizeof(what));
 	log_warn("nftables: %s; putting back the rules of %zu ports", what, n);
 	r = daemon_dispatch(d, &in, NULL, &err);
+	d->repairs.n++;
+	d->repairs.n_failed += r < 0;
+	d->repairs.last_at = clock_wall_s();
+	snprintf(d->repairs.last, sizeof(d->repairs.last), "%s", what);
 	snprintf(message, sizeof(message), "%s; the rules of %zu ports put back in place%s%s", what,
 		 n, r < 0 ? ", except: " : "", r < 0 ? err.msg : "");
 	ev.message = message;

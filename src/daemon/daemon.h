@@ -86,8 +86,11 @@ int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err);
 /* Re-reads the filter directories (SIGHUP): parse, diff, apply, swap; on error keep the old set. */
 int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err);
 
-/* Bindings; each takes ownership of b, also on failure. */
-int daemon_binding_create(struct daemon *d, struct binding *b, struct err *err);
+/*
+ * Bindings; each takes ownership of b, also on failure. A create that fails
+ * once the port was found sets the port down, unless keeps_up.
+ */
+int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, struct err *err);
 int daemon_binding_delete(struct daemon *d, const char *port, struct err *err);
 /* What the engine knows, read-only, for listings; valid until the next call that changes state. */
 const struct engine *daemon_engine(const struct daemon *d);
@@ -108,6 +111,15 @@ void daemon_tick(struct daemon *d);
 /* Starts learning again: forgets the learned addresses, back to the learning rules. */
 int daemon_binding_relearn(struct daemon *d, const char *port, struct err *err);
 unsigned daemon_nflog_group(const struct daemon *d);
+
+/* What foreign changes to the tables the daemon saw and put right, for status. */
+struct daemon_repairs {
+	uint64_t n;        /* repairs run */
+	uint64_t n_failed; /* of which some port could not be put back */
+	int64_t last_at;   /* unix seconds of the last; 0: none */
+	char last[256];    /* what the last one found */
+};
+const struct daemon_repairs *daemon_repairs(const struct daemon *d);
 
 /* A link appeared, changed (name, MAC) or was listed by a dump. */
 void daemon_link_changed(struct daemon *d, const struct link_info *link);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "daemon/fault.h"
 #include "fw/apply.h"
 #include "link/link.h"
 #include "store/store.h"
@@ -37,6 +38,8 @@ static const enum store_state state_store[ENGINE_PORT__MAX] = {
 	[ENGINE_PORT_LEARNING] = STORE_STATE_LEARNING,
 	[ENGINE_PORT_ACTIVE] = STORE_STATE_ACTIVE,
 	[ENGINE_PORT_FAILED] = STORE_STATE_FAILED,
+	/* a start-up decides again from the link what it is */
+	[ENGINE_PORT_QUARANTINED] = STORE_STATE_FAILED,
 };
 
 int64_t daemon_wall_time(int64_t mono)
@@ -89,7 +92,9 @@ static void store_close_batch(struct daemon *d)
 	if (store_commit(d->store, &err) < 0) {
 		log_err("store: the batch was not saved: %s", err.msg);
 		(void)store_rollback(d->store, NULL);
+		return;
 	}
+	fault_point("after-store");
 }
 
 static int store_binding(struct daemon *d, const struct engine_action *a, struct err *err)
@@ -207,6 +212,7 @@ static void repair_batch(struct daemon *d, const struct engine_action *v, size_t
 			ret[i].r = err_set(&ret[i].err, -ENOMEM, "out of memory");
 	}
 	free(ports);
+	fault_point("after-apply");
 }
 
 /* Actions v[0..n) are applies: one transaction, or one at a time when that fails. */
@@ -239,6 +245,7 @@ static void apply_batch(struct daemon *d, const struct engine_action *v, size_t 
 	free(ports);
 	free(olds);
 	free(recs);
+	fault_point("after-apply");
 }
 
 static void kernel_change(struct daemon *d, const struct engine_action *a)
@@ -250,6 +257,7 @@ static void kernel_change(struct daemon *d, const struct engine_action *a)
 		if (a->owned_record && fw_remove_port(d->fw, a->owned_record, a->is_last, &err) < 0)
 			log_warn("port %s: removing its rules: %s (already gone?)", a->port,
 				 err.msg);
+		fault_point("after-remove");
 		if (a->forget_rates)
 			fw_forget_rates(d->fw, a->port, a->attach);
 		break;

@@ -26,6 +26,7 @@ struct daemon {
 	struct store *store;
 	bool is_store_open;            /* a store transaction is open */
 	struct engine_actions learned; /* what the records of the running capture read asked */
+	struct daemon_repairs repairs;
 };
 
 /* executor.c: one input through the engine, and its actions carried out */

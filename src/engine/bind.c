@@ -43,10 +43,9 @@ static unsigned allocate_port_id(const struct engine *e, unsigned want)
  * beats a guest's claim, so squatting cannot keep an address from its owner.
  */
 static int check_given(struct engine *e, const struct binding *b, const uint8_t (*bridge)[4],
-		       size_t n_bridge, struct engine_actions *out)
+		       size_t n_bridge, struct err *err)
 {
 	const struct filter_var *given = filter_params_find(&b->ref.params, "IP");
-	struct err err = { 0 };
 
 	for (size_t k = 0; given && k < given->n_values; k++) {
 		const char *text = given->values[k], *why;
@@ -61,19 +60,13 @@ static int check_given(struct engine *e, const struct binding *b, const uint8_t 
 			if (memcmp(bridge[i], ip, 4) == 0)
 				why = "the bridge's own address";
 		if (why)
-			return engine_fail_input(out,
-						 err_set(&err, -EADDRINUSE,
-							 "cannot bind port %s: IP %s is %s",
-							 b->portdev, text, why),
-						 &err);
+			return err_set(err, -EADDRINUSE, "cannot bind port %s: IP %s is %s",
+				       b->portdev, text, why);
 		owner = engine_ip_owner(e, NULL, ip, &is_learned);
 		if (owner && !is_learned)
-			return engine_fail_input(
-				out,
-				err_set(&err, -EADDRINUSE,
-					"cannot bind port %s: IP %s is given to port %s already",
-					b->portdev, text, owner->binding->portdev),
-				&err);
+			return err_set(err, -EADDRINUSE,
+				       "cannot bind port %s: IP %s is given to port %s already",
+				       b->portdev, text, owner->binding->portdev);
 	}
 	return 0;
 }
@@ -94,14 +87,38 @@ static void take_given(struct engine *e, const struct engine_port *p, struct eng
 	}
 }
 
+/*
+ * A create refused once its port was found: the port goes down (the VM
+ * must not run unguarded; libvirt fails its start), unless asked otherwise.
+ */
+static int bind_failed(struct engine_actions *out, const char *port, bool keeps_up, int r,
+		       struct err *err)
+{
+	struct engine_action down = { .type = ENGINE_ACT_SET_DOWN, .port = strdup(port) };
+	size_t len;
+
+	if (keeps_up) {
+		free(down.port);
+		return engine_fail_input(out, r, err->code ? err : NULL);
+	}
+	if (!err->code)
+		err_set(err, r, "cannot bind port %s: %s", port, strerror(-r));
+	len = strlen(err->msg);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "; port %s set down", port);
+	(void)engine_act(out, &down);
+	return engine_fail_input(out, r, err);
+}
+
 int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		struct engine_actions *out)
 {
 	_cleanup_(binding_freep) struct binding *b = in->bind.binding;
+	const bool keeps_up = in->bind.keeps_up_on_failure;
 	struct engine_port *p = NULL;
 	struct fw_port *compiled = NULL;
 	enum engine_port_state state = ENGINE_PORT_NEW;
 	struct err err = { 0 };
+	char name[IFNAMSIZ];
 	int r;
 
 	if (engine_port_lookup(e, b->portdev)) {
@@ -125,9 +142,15 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 			err_set(&err, r, "cannot bind port %s: %s", b->portdev, strerror(-r));
 		return engine_fail_input(out, r, &err);
 	}
-	r = check_given(e, b, in->bind.bridge_addrs, in->bind.n_bridge_addrs, out);
+	if (engine_port_attach(b, &in->bind.link) == FW_ATTACH_BRIDGE && in->bind.link.master == 0)
+		r = err_set(&err, -EINVAL,
+			    "cannot bind port %s: it is on no bridge, where no rule would see its "
+			    "frames (attach it to its bridge first; a macvtap is bound as it is)",
+			    b->portdev);
+	else
+		r = check_given(e, b, in->bind.bridge_addrs, in->bind.n_bridge_addrs, &err);
 	if (r < 0)
-		return r;
+		return bind_failed(out, b->portdev, keeps_up, r, &err);
 	r = port_new(b, now, &p);
 	if (r < 0)
 		return engine_fail_input(out, r, NULL);
@@ -142,13 +165,16 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		engine_port_free(p);
 		return engine_fail_input(out, r, NULL);
 	}
+	p->keeps_up_on_failure = keeps_up;
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r >= 0)
 		r = engine_port_insert(e, p);
 	if (r < 0) {
+		snprintf(name, sizeof(name), "%s", p->binding->portdev);
 		fw_port_free(compiled);
 		engine_port_free(p);
-		return engine_fail_input(out, r, err.code ? &err : NULL);
+		return r == -ENOMEM ? engine_fail_input(out, r, NULL)
+				    : bind_failed(out, name, keeps_up, r, &err);
 	}
 	if (state == ENGINE_PORT_LEARNING &&
 	    port_pending_event(p, ENGINE_EVENT_LEARNING, NULL,
@@ -245,18 +271,40 @@ static int port_rename(struct engine *e, struct engine_port *p, const char *name
 	return port_settle_now(e, p, now, out);
 }
 
+/*
+ * Why the port must be quarantined as link now is (a text), or NULL. A
+ * guest can change its port's MAC (macvtap with trustGuestRxFilters); a
+ * port off its bridge is seen by no bridge hook.
+ */
+static const char *quarantine_reason(const struct engine_port *p, const struct link_info *link,
+				     char *buf, size_t size)
+{
+	char now[MAC_TEXT_MAX], bound[MAC_TEXT_MAX];
+
+	if (link->has_mac && memcmp(p->mac, link->mac, sizeof(p->mac)) != 0) {
+		mac_format(link->mac, now);
+		mac_format(p->mac, bound);
+		snprintf(buf, size, "the port's MAC address changed to %s (bound with %s)", now,
+			 bound);
+		return buf;
+	}
+	if (p->attach == FW_ATTACH_BRIDGE && link->master == 0) {
+		snprintf(buf, size, "the port left its bridge");
+		return buf;
+	}
+	return NULL;
+}
+
 int engine_link(struct engine *e, const struct link_info *link, int64_t now,
 		struct engine_actions *out)
 {
 	struct engine_port *p = engine_port_by_ifindex(e, link->ifindex);
+	char why[128];
 
 	if (!p)
 		return 0;
-	if (link->has_mac && memcmp(p->mac, link->mac, sizeof(p->mac)) != 0) {
-		port_gone(e, p, "the port's MAC address changed", out);
-		return 0;
-	}
 	p->master = link->master;
+	(void)port_set_quarantine(e, p, quarantine_reason(p, link, why, sizeof(why)), now, out);
 	if (strcmp(p->binding->portdev, link->name) != 0)
 		return port_rename(e, p, link->name, now, out);
 	return 0;
@@ -294,6 +342,7 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 	struct fw_record *record = in->record;
 	struct fw_port *compiled = NULL;
 	enum engine_port_state state = ENGINE_PORT_ACTIVE;
+	char why[128];
 	struct engine_port *p = NULL;
 	struct err err = { 0 };
 	int r;
@@ -310,7 +359,7 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 		memcpy(p->mac, in->mac, sizeof(p->mac));
 	p->record = record;
 	p->state = ENGINE_PORT_ACTIVE;
-	p->is_blocked = record && strcmp(record->template_id, "blocked") == 0;
+	p->is_blocked = record && strcmp(record->template_id, FW_TEMPLATE_BLOCKED) == 0;
 	p->learning_since = in->was_learning ? in->learning_since : now;
 	p->note = engine_strdup(in->failed_reason);
 	for (size_t i = 0; i < in->n_addrs && r >= 0; i++)
@@ -323,13 +372,17 @@ int engine_restore(struct engine *e, const struct engine_restore *in, int64_t no
 		engine_port_free(p);
 		return r;
 	}
-	if (!in->has_link || (in->ifindex && in->link.ifindex != in->ifindex) ||
-	    memcmp(in->link.mac, p->mac, sizeof(p->mac)) != 0) {
+	if (!in->has_link || (in->ifindex && in->link.ifindex != in->ifindex)) {
 		port_gone(e, p, in->has_link ? "the port was replaced" : "the port is gone", out);
 		return 0;
 	}
 	p->attach = engine_port_attach(p->binding, &in->link);
 	p->master = in->link.master;
+	p->is_quarantined = quarantine_reason(p, &in->link, why, sizeof(why)) != NULL;
+	if (p->is_quarantined) {
+		free(p->note);
+		p->note = engine_strdup(why);
+	}
 	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r < 0) {
 		port_fail(p, err.msg, out);

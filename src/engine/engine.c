@@ -15,6 +15,7 @@ const char *const engine_port_state_names[ENGINE_PORT__MAX] = {
 	[ENGINE_PORT_LEARNING] = "learning",
 	[ENGINE_PORT_ACTIVE] = "active",
 	[ENGINE_PORT_FAILED] = "failed",
+	[ENGINE_PORT_QUARANTINED] = "quarantined",
 };
 
 const char *const engine_event_names[ENGINE_EVENT__MAX] = {
@@ -35,6 +36,8 @@ const char *const engine_event_names[ENGINE_EVENT__MAX] = {
 	[ENGINE_EVENT_CONFLICT] = "conflict",
 	[ENGINE_EVENT_LIMIT] = "limit",
 	[ENGINE_EVENT_RULES_RESTORED] = "rules-restored",
+	[ENGINE_EVENT_QUARANTINED] = "quarantined",
+	[ENGINE_EVENT_QUARANTINE_LIFTED] = "quarantine-lifted",
 };
 
 /* ---- actions ------------------------------------------------------------ */

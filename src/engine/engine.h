@@ -36,6 +36,7 @@ enum engine_port_state {
 	ENGINE_PORT_LEARNING,
 	ENGINE_PORT_ACTIVE,
 	ENGINE_PORT_FAILED,
+	ENGINE_PORT_QUARANTINED, /* its MAC changed or it left its bridge: everything dropped */
 	ENGINE_PORT__MAX,
 };
 
@@ -59,6 +60,8 @@ enum engine_event_type {
 	ENGINE_EVENT_CONFLICT,
 	ENGINE_EVENT_LIMIT,
 	ENGINE_EVENT_RULES_RESTORED,
+	ENGINE_EVENT_QUARANTINED,
+	ENGINE_EVENT_QUARANTINE_LIFTED,
 	ENGINE_EVENT__MAX,
 };
 
@@ -128,7 +131,9 @@ struct engine_input {
 			struct binding *binding; /* taken, also on failure */
 			unsigned port_id;        /* free in the kernel too; 0: the engine picks */
 			bool is_ctl_port; /* the kernel holds rules vifguardctl apply put there */
-			bool has_link;    /* false: link_error says why */
+			/* a failure once the port was found leaves it up (else: set down) */
+			bool keeps_up_on_failure;
+			bool has_link; /* false: link_error says why */
 			struct link_info link;
 			int link_error;
 			/* the IPv4 addresses of the port's bridge: nobody may learn or be given
@@ -282,7 +287,7 @@ struct engine_port_info {
 	enum engine_port_state state;
 	const char *template_id;        /* or NULL */
 	const struct fw_record *record; /* what the kernel should hold for it, or NULL */
-	const char *note;        /* or NULL */
+	const char *note;               /* or NULL */
 	enum fw_attach attach;
 	int ifindex;
 	int master; /* its bridge's ifindex; 0: none */

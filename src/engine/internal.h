@@ -35,8 +35,10 @@ struct engine_port {
 	uint8_t mac[6]; /* the port's own (host side) MAC, to notice a replacement */
 	char *note;     /* why the port is failed, or why its rules are stale; or NULL */
 	int64_t created_at;
-	bool learns;     /* the binding gives no IP */
-	bool is_blocked; /* learning failed: everything is dropped until relearn */
+	bool learns;              /* the binding gives no IP */
+	bool is_blocked;          /* learning failed: everything is dropped until relearn */
+	bool is_quarantined;      /* its MAC changed or it left its bridge: note says which */
+	bool keeps_up_on_failure; /* its create asked so: a failed first apply leaves it up */
 	enum learn_mode learn_mode;
 	uint8_t (*servers)[4];      /* owned; DHCPSERVER; n_servers == 0: any server */
 	uint8_t (*bridge_addrs)[4]; /* owned: its bridge's addresses, protected */
@@ -96,6 +98,13 @@ int port_pending_event(struct engine_port *p, enum engine_event_type type, const
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void port_fail(struct engine_port *p, const char *why, struct engine_actions *out);
 int port_remove(struct engine *e, struct engine_port *p, struct engine_actions *out);
+/*
+ * Quarantines p (why: the reason, kept as its note) or lifts its
+ * quarantine (why NULL): its rules follow at once. Nothing when it already
+ * is as asked.
+ */
+int port_set_quarantine(struct engine *e, struct engine_port *p, const char *why, int64_t now,
+			struct engine_actions *out);
 int port_store_binding(const struct engine_port *p, enum engine_port_state state,
 		       struct engine_actions *out);
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,

@@ -254,6 +254,10 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 	bool is_only_ip;
 	int r;
 
+	if (p->is_quarantined) {
+		*ret_state = ENGINE_PORT_QUARANTINED;
+		return fw_compile_quarantine(p->binding->portdev, ret, err);
+	}
 	if (p->is_blocked) {
 		*ret_state = ENGINE_PORT_FAILED;
 		return fw_compile_blocked(p->binding->portdev, p->attach, ret, err);
@@ -405,6 +409,24 @@ int port_settle_now(struct engine *e, struct engine_port *p, int64_t now,
 	return 0;
 }
 
+int port_set_quarantine(struct engine *e, struct engine_port *p, const char *why, int64_t now,
+			struct engine_actions *out)
+{
+	bool is_quarantined = why != NULL;
+
+	if (p->is_quarantined == is_quarantined)
+		return 0;
+	p->is_quarantined = is_quarantined;
+	set_note(p, why);
+	if (is_quarantined)
+		(void)port_pending_event(p, ENGINE_EVENT_QUARANTINED, NULL,
+					 "%s: quarantined, all its traffic is dropped", why);
+	else
+		(void)port_pending_event(p, ENGINE_EVENT_QUARANTINE_LIFTED, NULL,
+					 "quarantine lifted: the port is as it was bound");
+	return port_settle_now(e, p, now, out);
+}
+
 int port_store_binding(const struct engine_port *p, enum engine_port_state state,
 		       struct engine_actions *out)
 {
@@ -492,7 +514,7 @@ static void applied_ok(struct engine_port *p, struct fw_record *rec, int64_t now
 	if (p->state == ENGINE_PORT_LEARNING &&
 	    (was != ENGINE_PORT_LEARNING || purpose == APPLY_CREATE))
 		p->learning_since = now;
-	if (purpose != APPLY_BLOCK)
+	if (purpose != APPLY_BLOCK && !p->is_quarantined)
 		set_note(p, NULL);
 	store_state(p, out);
 	switch (purpose) {
@@ -557,10 +579,19 @@ int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 	case APPLY_CREATE: {
 		struct engine_action unbind = { .type = ENGINE_ACT_STORE_UNBIND,
 						.port = strdup(p->binding->portdev) };
+		struct engine_action down = { .type = ENGINE_ACT_SET_DOWN,
+					      .port = strdup(p->binding->portdev) };
+		bool keeps_up = p->keeps_up_on_failure;
 
 		(void)engine_act(out, &unbind);
+		/* libvirt fails the VM's start; here the VM must not run unguarded either */
+		if (!keeps_up)
+			(void)engine_act(out, &down);
+		else
+			free(down.port);
 		p = engine_port_take(e, in->applied.port);
-		err_set(&err, in->applied.r, "%s", why);
+		err_set(&err, in->applied.r, "%s%s%s%s", why, keeps_up ? "" : "; port ",
+			keeps_up ? "" : p->binding->portdev, keeps_up ? "" : " set down");
 		engine_port_free(p);
 		return engine_fail_input(out, in->applied.r, &err);
 	}

@@ -283,26 +283,34 @@ static bool has_prepared(const struct fw_port *const *ports, size_t n)
 	return false;
 }
 
-/* without_prepared: the templates learning ports would create ahead are left out */
-static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
-		      const struct fw_record *const *olds, bool without_prepared, char *msg,
-		      size_t size)
+/* Appends the base tables the ports need that this context does not know to exist. */
+static void add_bases(struct fw_ctx *ctx, struct strbuf *tx, size_t n,
+		      const struct fw_port *const *ports)
 {
 	bool needs_base[2] = { false, false }, needs_inet = false;
-	struct strbuf tx;
-	int r;
 
-	strbuf_init(&tx);
 	for (size_t i = 0; i < n; i++) {
 		needs_base[ports[i]->attach] |= !ctx->has_base[ports[i]->attach];
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
 	if (needs_base[FW_ATTACH_BRIDGE])
-		fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
+		fw_base_add(tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
 	if (needs_base[FW_ATTACH_NETDEV])
-		fw_base_netdev_add(&tx, nflog_group(ctx, FW_ATTACH_NETDEV));
+		fw_base_netdev_add(tx, nflog_group(ctx, FW_ATTACH_NETDEV));
 	if (needs_inet)
-		fw_base_inet_add(&tx);
+		fw_base_inet_add(tx);
+}
+
+/* without_prepared: the templates learning ports would create ahead are left out */
+static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		      const struct fw_record *const *olds, bool without_prepared, char *msg,
+		      size_t size)
+{
+	struct strbuf tx;
+	int r;
+
+	strbuf_init(&tx);
+	add_bases(ctx, &tx, n, ports);
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_port *p = ports[i];
 
@@ -419,23 +427,14 @@ static void add_template_refresh(struct strbuf *tx, const struct fw_port *p)
 int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
 		    struct err *err)
 {
-	bool needs_base[2] = { false, false }, needs_inet = false;
 	char msg[ERR_MSG_MAX / 2];
 	struct strbuf tx;
 	int r;
 
+	/* the kernel changed behind our back: every base table is added again */
 	forget_kernel(ctx);
-	for (size_t i = 0; i < n; i++) {
-		needs_base[ports[i]->attach] = true;
-		needs_inet |= ports[i]->needs_inet;
-	}
 	strbuf_init(&tx);
-	if (needs_base[FW_ATTACH_BRIDGE])
-		fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
-	if (needs_base[FW_ATTACH_NETDEV])
-		fw_base_netdev_add(&tx, nflog_group(ctx, FW_ATTACH_NETDEV));
-	if (needs_inet)
-		fw_base_inet_add(&tx);
+	add_bases(ctx, &tx, n, ports);
 	for (size_t i = 0; i < n; i++)
 		if (ports[i]->template_add[0] && !is_in(ports, i, fw_port_template(ports[i])))
 			add_template_refresh(&tx, ports[i]);
@@ -529,11 +528,21 @@ static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach
 	return r;
 }
 
+/* The verdict rec's dispatch must give the frames from the port. */
+static void wanted_verdict(const struct fw_record *rec, char *buf, size_t size)
+{
+	if (strcmp(rec->template_id, FW_TEMPLATE_BLOCKED) == 0 ||
+	    strcmp(rec->template_id, FW_TEMPLATE_QUARANTINE) == 0)
+		snprintf(buf, size, "drop");
+	else
+		snprintf(buf, size, "jump %s-o", rec->template_id);
+}
+
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 {
 	char verdict[64], want[64];
 
-	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
+	wanted_verdict(rec, want, sizeof(want));
 	return dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), NULL) == 1 &&
 	       strcmp(verdict, want) == 0;
 }
@@ -651,9 +660,7 @@ int fw_verify_port(struct fw_ctx *ctx, const struct fw_record *rec, char *proble
 	struct strbuf tx;
 	int r;
 
-	snprintf(want, sizeof(want), "jump %s-o", rec->template_id);
-	if (strcmp(rec->template_id, "blocked") == 0)
-		snprintf(want, sizeof(want), "drop");
+	wanted_verdict(rec, want, sizeof(want));
 	r = dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), &err);
 	if (r < 0)
 		return r;

@@ -222,20 +222,32 @@ const char *fw_port_template(const struct fw_port *p)
 	return p->prepared_id ? p->prepared_id : p->template_id;
 }
 
-int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
-		       struct err *err)
+static int compile_drop(const char *port, enum fw_attach attach, const char *id,
+			struct fw_port **ret, struct err *err)
 {
 	struct fw_port *p = NULL;
 	struct strbuf add, del;
 	int r;
 
-	r = special_port(port, attach, "blocked", &p, err);
+	r = special_port(port, attach, id, &p, err);
 	if (r < 0)
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
 	add_special_dispatch(&add, &del, attach, port, "drop", "drop");
 	return finish_special(p, &add, &del, 2, ret, err);
+}
+
+int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
+		       struct err *err)
+{
+	return compile_drop(port, attach, FW_TEMPLATE_BLOCKED, ret, err);
+}
+
+int fw_compile_quarantine(const char *port, struct fw_port **ret, struct err *err)
+{
+	/* hooks on the device itself see its frames wherever it is, on a bridge or not */
+	return compile_drop(port, FW_ATTACH_NETDEV, FW_TEMPLATE_QUARANTINE, ret, err);
 }
 
 /*

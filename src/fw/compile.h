@@ -121,9 +121,18 @@ int fw_compile_learning(const char *port, enum fw_attach attach, const uint8_t m
 void fw_port_prepare(struct fw_port *p, struct fw_port *full);
 /* The template whose removal p's template_del is: prepared_id, else template_id. */
 const char *fw_port_template(const struct fw_port *p);
+/* The template ids of ports whose dispatch is a plain drop. */
+#define FW_TEMPLATE_BLOCKED    "blocked"
+#define FW_TEMPLATE_QUARANTINE "quarantine"
+
 /* A port that drops everything in both directions (learning failed). */
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err);
+/*
+ * A quarantined port: every frame dropped in both directions by netdev
+ * hooks on the port itself, whether it is on a bridge or not.
+ */
+int fw_compile_quarantine(const char *port, struct fw_port **ret, struct err *err);
 /* The name of a macvtap port's egress chain (FW_ATTACH_NETDEV); caller frees; NULL: no memory. */
 char *fw_hook_chain_name(const char *port);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */

@@ -108,7 +108,7 @@ check "with a conflict event" grep -q '"type": *"conflict".*taken over by the bi
 	"$TMPD/events"
 expect_eq "vm2's traffic from its address passes" 3 \
 	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
-out=$(vg binding create --port vnet9 --mac "$GW_MAC" --filter clean-traffic \
+out=$(vg binding create --keep-up --port vnet9 --mac "$GW_MAC" --filter clean-traffic \
 	--param IP="$VM2_IP" 2>&1)
 expect_eq "an address given to one port is refused to another, naming it" \
 	"vifguardctl: cannot bind port vnet9: IP $VM2_IP is given to port vnet2 already" "$out"

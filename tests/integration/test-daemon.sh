@@ -116,6 +116,7 @@ expect_eq "its elements are gone from the kernel" 0 \
 	"$(in_ns "$HOST" nft list table bridge vifguard | grep -c '"vnet2"')"
 
 ip -n "$HOST" link add vnet5 type veth peer name vm5
+ip -n "$HOST" link set vnet5 master br0
 ip -n "$HOST" link set vnet5 up
 check "binding a fifth port" vg binding create --port vnet5 --mac 52:54:00:00:00:05 --filter clean-traffic --param IP=10.77.0.5
 ip -n "$HOST" link set vnet5 name vport5
@@ -125,10 +126,12 @@ expect_eq "a renamed port keeps its binding, under the new name" "vnet1 vport5" 
 expect_eq "its elements follow the new name" "0 1" \
 	"$(in_ns "$HOST" nft list table bridge vifguard | grep -c '"vnet5"') $(in_ns "$HOST" nft list map bridge vifguard out-ports | grep -c '"vport5"')"
 ip -n "$HOST" link set vport5 address 02:00:00:00:00:55
-sleep 0.5
-expect_eq "a MAC change ends the binding" "vnet1" \
-	"$(vg binding list | awk 'NR > 1 { printf "%s%s", s, $1; s = " " }')"
+expect_eq "a MAC change quarantines the port (test-failclosed has the rest)" quarantined \
+	"$(wait_for quarantined state vport5)"
 ip -n "$HOST" link del vport5
+expect_eq "a port that disappears loses its binding" "vnet1" \
+	"$(wait_for vnet1 sh -c "ip netns exec $HOST $CTL --socket $TMPD/control.sock binding list |
+		awk 'NR > 1 { printf \"%s%s\", s, \$1; s = \" \" }'")"
 
 # ---- kill -9 and restart under a forged-source stream ------------------------------
 # vm1 sends forged and legitimate frames for about 3 s while the daemon is

@@ -124,6 +124,9 @@ else
 fi
 check "... and leaves no binding" sh -c \
 	"! ip netns exec $HOST $CTL --socket $TMPD/control.sock binding show mvtap2"
+check "... and sets the port down: the VM must not run unguarded" sh -c \
+	"! ip -n $HOST -o link show mvtap2 | grep -q '[<,]UP[,>]'"
+ip -n "$HOST" link set mvtap2 up
 
 # ---- learning -----------------------------------------------------------------------
 check "bind mvtap2 (a macvtap by kind, no linkdev) with no IP, learning timeout 0" \

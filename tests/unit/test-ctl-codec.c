@@ -383,7 +383,13 @@ static void test_request_keys_and_types(void **state)
 	expect_error(
 		"{\"version\":1,\"verb\":\"binding.create\",\"args\":{\"ip\":\"1.2.3.4\"}}",
 		-EINVAL,
-		"request: unknown key 'args.ip' for binding.create (known: xml, port, mac, filter, params, owner, linkdev)");
+		"request: unknown key 'args.ip' for binding.create (known: xml, port, mac, filter, params, owner, linkdev, on_failure)");
+	expect_error("{\"version\":1,\"verb\":\"binding.create\",\"args\":{\"xml\":\"<a/>\","
+		     "\"on_failure\":\"stay\"}}",
+		     -EINVAL,
+		     "request: \"args.on_failure\" is \"down\" or \"keep-up\", not \"stay\"");
+	expect_error("{\"version\":1,\"verb\":\"binding.verify\",\"args\":{\"name\":\"n\"}}",
+		     -EINVAL, "request: unknown key 'args.name' for binding.verify (known: port)");
 	expect_error("{\"version\":1,\"verb\":\"binding.show\",\"args\":{\"port\":5}}", -EINVAL,
 		     "request: args.port: expected a string, got an integer");
 	expect_error("{\"version\":1,\"verb\":\"binding.show\",\"args\":{\"port\":null}}", -EINVAL,

@@ -262,7 +262,8 @@ static const uint8_t host_mac2[6] = { 0xfe, 0x54, 0, 0, 0, 2 };
 
 static struct link_info link_of(const char *name, int ifindex, const uint8_t mac[6])
 {
-	struct link_info link = { .ifindex = ifindex, .has_mac = true, .is_up = true };
+	/* on bridge 5: a port on no bridge is refused, or quarantined */
+	struct link_info link = { .ifindex = ifindex, .has_mac = true, .is_up = true, .master = 5 };
 
 	snprintf(link.name, sizeof(link.name), "%s", name);
 	snprintf(link.kind, sizeof(link.kind), "tun");
@@ -409,6 +410,32 @@ static void test_bind_refusals(void **state)
 	assert_int_equal(run(fx, &in), -EBUSY);
 	assert_non_null(strstr(fx->last_err.msg, "vifguardctl remove vnet8"));
 	assert_int_equal(fx->n_log, 0);
+	/* a tap on no bridge: no bridge hook would see its frames */
+	in.bind.binding = binding_of("vnet7", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.is_ctl_port = false;
+	in.bind.link = link_of("vnet7", 17, host_mac2);
+	in.bind.link.master = 0;
+	assert_int_equal(run(fx, &in), -EINVAL);
+	assert_non_null(strstr(fx->last_err.msg, "cannot bind port vnet7: it is on no bridge"));
+	assert_non_null(strstr(fx->last_err.msg, "; port vnet7 set down"));
+	/* it runs unguarded otherwise: set down, and nothing else */
+	assert_int_equal(fx->n_log, 1);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	/* unless the caller asks to keep it up */
+	in.bind.binding = binding_of("vnet7", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.keeps_up_on_failure = true;
+	assert_int_equal(run(fx, &in), -EINVAL);
+	assert_null(strstr(fx->last_err.msg, "set down"));
+	assert_int_equal(fx->n_log, 0);
+	in.bind.keeps_up_on_failure = false;
+	/* a macvtap is on no bridge by nature: its own hooks */
+	in.bind.binding = binding_of("macvtap7", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.link = link_of("macvtap7", 27, host_mac2);
+	in.bind.link.master = 0;
+	snprintf(in.bind.link.kind, sizeof(in.bind.link.kind), "macvtap");
+	assert_int_equal(run(fx, &in), 0);
+	in = (struct engine_input){ .type = ENGINE_IN_UNBIND, .port = "macvtap7" };
+	assert_int_equal(run(fx, &in), 0);
 	in = (struct engine_input){ .type = ENGINE_IN_BIND };
 	/* no such interface */
 	in.bind.binding = binding_of("vnet9", "clean-traffic", fx_vm_mac, NULL);
@@ -440,10 +467,11 @@ static void test_bind_apply_fails(void **state)
 		bind_port(fx, binding_of("vnet0", "clean-traffic", fx_vm_mac, "IP=10.0.0.5", NULL),
 			  10, host_mac1),
 		-EIO);
-	assert_string_equal(fx->last_err.msg, "nft: injected failure");
-	/* the binding is gone, from the engine and the store */
+	assert_string_equal(fx->last_err.msg, "nft: injected failure; port vnet0 set down");
+	/* the binding is gone, from the engine and the store, and the port is down */
 	assert_int_equal(engine_port_count(fx->e), 0);
 	assert_int_equal(count(fx, ENGINE_ACT_STORE_UNBIND), 1);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
 	assert_null(find_event(fx, ENGINE_EVENT_BINDING_CREATED));
 }
 
@@ -904,8 +932,10 @@ static void test_protected_and_given_addresses(void **state)
 			  binding_of("vnet2", "clean-traffic", fx_other_mac, "IP=10.0.0.6", NULL),
 			  12, host_mac2),
 		-EADDRINUSE);
-	assert_string_equal(fx->last_err.msg,
-			    "cannot bind port vnet2: IP 10.0.0.6 is given to port vnet1 already");
+	assert_string_equal(
+		fx->last_err.msg,
+		"cannot bind port vnet2: IP 10.0.0.6 is given to port vnet1 already; port "
+		"vnet2 set down");
 }
 
 /* I2: the address of a port's bridge is nobody's: not learned, not given. */
@@ -930,8 +960,10 @@ static void test_bridge_address_protected(void **state)
 	in.bind.binding = binding_of("vnet1", "clean-traffic", fx_other_mac, "IP=10.0.0.253", NULL);
 	in.bind.link = link_of("vnet1", 11, host_mac2);
 	assert_int_equal(run(fx, &in), -EADDRINUSE);
-	assert_string_equal(fx->last_err.msg,
-			    "cannot bind port vnet1: IP 10.0.0.253 is the bridge's own address");
+	assert_string_equal(
+		fx->last_err.msg,
+		"cannot bind port vnet1: IP 10.0.0.253 is the bridge's own address; port "
+		"vnet1 set down");
 }
 
 /* I2: an address the bridge gets after the bind is protected from then on, and taken back. */
@@ -1035,13 +1067,40 @@ static void test_link_mac_change_and_gone(void **state)
 	in.link = link_of("eth0", 2, host_mac2);
 	run(fx, &in);
 	assert_int_equal(fx->n_log, 0);
-	/* its MAC changed: the binding goes */
+	/* its MAC changed: quarantined, every frame dropped by hooks on the port, binding kept */
 	in.link = link_of("vnet0", 10, host_mac2);
 	run(fx, &in);
-	assert_non_null(find_event(fx, ENGINE_EVENT_PORT_GONE));
-	assert_int_equal(count(fx, ENGINE_ACT_REMOVE), 1);
-	assert_int_equal(engine_port_count(fx->e), 0);
-	bind_learning(fx);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_QUARANTINED)->message,
+			       "MAC address changed to fe:54:00:00:00:02 (bound with "
+			       "fe:54:00:00:00:01): quarantined"));
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_APPLY)].template_id, "quarantine");
+	assert_non_null(strstr(fx->applied_elements, "add chain netdev vifguard po-vnet0"));
+	assert_non_null(strstr(fx->applied_elements, "drop"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_QUARANTINED);
+	assert_int_equal(count(fx, ENGINE_ACT_REMOVE), 0);
+	/* the same again: nothing more */
+	run(fx, &in);
+	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
+	/* back as bound: learning again */
+	in.link = link_of("vnet0", 10, host_mac1);
+	run(fx, &in);
+	assert_non_null(find_event(fx, ENGINE_EVENT_QUARANTINE_LIFTED));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	/* off its bridge: quarantined; on a bridge again: lifted */
+	in.link.master = 0;
+	run(fx, &in);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_QUARANTINED)->message,
+			       "the port left its bridge"));
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_QUARANTINED);
+	in.link.master = 7;
+	run(fx, &in);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
+	/* a quarantine whose rules cannot go in sets the port down */
+	fx->fail_port = "vnet0";
+	in.link.master = 0;
+	run(fx, &in);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	fx->fail_port = NULL;
 	in = (struct engine_input){ .type = ENGINE_IN_LINK_GONE, .link = { .ifindex = 10 } };
 	run(fx, &in);
 	assert_int_equal(engine_port_count(fx->e), 0);
@@ -1170,12 +1229,15 @@ static void test_restore_stale_states(void **state)
 			    "the port is gone: binding and rules removed");
 	assert_int_equal(count(fx, ENGINE_ACT_REMOVE), 1);
 	assert_int_equal(engine_port_count(fx->e), 0);
-	/* replaced: another ifindex, or another MAC */
+	/* replaced: another ifindex */
 	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 12, host_mac1, NULL, 0);
 	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_PORT_GONE)->message, "replaced"));
-	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 10, host_mac2, NULL, 0);
-	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_PORT_GONE)->message, "replaced"));
 	assert_int_equal(engine_port_count(fx->e), 0);
+	/* the same link with another MAC: quarantined */
+	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), true, 10, host_mac2, NULL, 0);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_QUARANTINED);
+	assert_string_equal(fx->log[index_of(fx, ENGINE_ACT_APPLY)].template_id, "quarantine");
+	run(fx, &unbind);
 	/* the record's rules are not in the kernel (a flush, a reboot): applied again */
 	restore(fx, "10.0.0.5", bound_record("vnet0", "10.0.0.5"), false, 10, host_mac1, NULL, 0);
 	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
@@ -1309,7 +1371,8 @@ static void test_filter_given_address(void **state)
 			 -EADDRINUSE);
 	assert_string_equal(
 		fx->last_err.msg,
-		"port vnet3: IP 10.0.0.6, given by its filters, is owned by port vnet1");
+		"port vnet3: IP 10.0.0.6, given by its filters, is owned by port vnet1; port vnet3 "
+		"set down");
 	/* control: another address goes in, and is then nobody else's to learn */
 	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.7")), 0);
 	assert_int_equal(bind_port(fx, binding_of("vnet3", "fixed", mac3, NULL), 13, host_mac3), 0);
