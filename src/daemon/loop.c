@@ -32,10 +32,12 @@
  * Control clients (docs/design.md, "Control protocol"): a client's requests
  * wait while more than CONN_OUTPUT_HIGH of its replies are unsent; one whose
  * unsent output still passes CONN_OUTPUT_MAX (events to a watcher that
- * stopped reading, a huge listing) is dropped.
+ * stopped reading, a huge listing) is dropped. At CONN_MAX clients, new
+ * ones wait in the listen backlog until one leaves.
  */
 #define CONN_OUTPUT_HIGH   (1u << 20)
 #define CONN_OUTPUT_RETAIN (64u << 10) /* an emptied output buffer larger than this is freed */
+#define CONN_MAX           64u
 
 #define CONN_OUTPUT_MAX  (64u << 20) /* a client that stops reading is dropped */
 #define CONN_READ_CHUNK  65536
@@ -79,12 +81,15 @@ struct loop {
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	struct conn *conns;
+	size_t n_conns;
+	bool is_accept_full; /* the listener is stopped at CONN_MAX clients */
 };
 
 /* ---- connections -------------------------------------------------------- */
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void conn_idle_cb(uv_idle_t *h);
+static void listen_poll_cb(uv_poll_t *h, int status, int events);
 
 static size_t conn_backlog(const struct conn *c)
 {
@@ -138,16 +143,22 @@ static void conn_closed_cb(uv_handle_t *h)
 
 static void conn_close(struct conn *c)
 {
+	struct loop *l = c->loop;
 	struct conn **pp;
 
 	if (c->is_closing)
 		return;
 	c->is_closing = true;
-	for (pp = &c->loop->conns; *pp; pp = &(*pp)->next) {
+	for (pp = &l->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	}
+	l->n_conns--;
+	if (l->is_accept_full) {
+		l->is_accept_full = false;
+		uv_poll_start(&l->listen_poll, UV_READABLE, listen_poll_cb);
 	}
 	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
 	uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
@@ -311,8 +322,6 @@ static bool is_privileged_peer(int fd)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
-static void listen_poll_cb(uv_poll_t *h, int status, int events);
-
 static void accept_timer_cb(uv_timer_t *t)
 {
 	struct loop *l = t->data;
@@ -325,9 +334,18 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 	struct loop *l = h->data;
 
 	for (int i = 0; i < 16; i++) {
-		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
+		int fd;
 
+		if (l->n_conns >= CONN_MAX) {
+			/* the rest wait in the listen backlog; conn_close() resumes */
+			log_warn("control: %u clients connected; new ones wait until one leaves",
+				 CONN_MAX);
+			uv_poll_stop(&l->listen_poll);
+			l->is_accept_full = true;
+			return;
+		}
+		fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
 				/* out of descriptors: pause instead of spinning on a ready socket
@@ -357,6 +375,7 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 		ctl_linebuf_init(&c->in);
 		c->next = l->conns;
 		l->conns = c;
+		l->n_conns++;
 		uv_poll_start(&c->poll, UV_READABLE, conn_poll_cb);
 	}
 }

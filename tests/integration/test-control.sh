@@ -3,8 +3,9 @@
 # answered, in order, also when the client half-closes right after writing
 # them; an over-long line gets one error reply naming the cap and the
 # connection closes; a client that never reads its replies, or stops
-# halfway through a line, blocks nobody and does not grow the daemon. The
-# bounds are in docs/design.md, "Control protocol".
+# halfway through a line, blocks nobody and does not grow the daemon; the
+# number of clients is capped. The bounds are in docs/design.md, "Control
+# protocol".
 #
 #   ns $HOST: vifguardd ── $TMPD/control.sock ── python clients (tests/lib/ctlload.py)
 #
@@ -21,6 +22,7 @@ topo_up
 LOAD="$SRC/tests/lib/ctlload.py"
 SOCK="$TMPD/control.sock"
 LINE_MAX=4194304 # CTL_LINE_MAX
+CONN_MAX=64      # CONN_MAX in src/daemon/loop.c
 
 load() { in_ns "$HOST" python3 "$LOAD" "$SOCK" "$@" 2>&1; }
 # field NAME WORDS: the value of NAME=value among ctlload.py's output words
@@ -100,6 +102,11 @@ rss4=$(rss)
 echo "# three more 10 MiB lines: VmRSS $rss4 kB, VmHWM $(hwm) kB"
 rss_below "after four: less than the cap + 2 MiB above before" $((LINE_MAX / 1024 + 2048)) \
 	$((rss4 - rss0))
+check "the daemon still answers status" vg status
+
+# ---- the connection limit ---------------------------------------------------------
+expect_eq "$CONN_MAX clients connected: one more waits, and is served when one leaves" \
+	"opened=$CONN_MAX extra_before=no extra_after=yes" "$(load clients $CONN_MAX)"
 check "the daemon still answers status" vg status
 
 daemon_stop

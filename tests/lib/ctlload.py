@@ -19,6 +19,11 @@ would, for test-control.sh. Each mode prints key=value words on one line.
   ctlload.py SOCKET halfline
       Client A writes half a request and stops; client B asks for status.
       -> b_ms=MS b_ok=yes|no
+  ctlload.py SOCKET clients N
+      Opens N connections, each answered once (status), and keeps them;
+      then one more asks for status: answered within 1 s or not? Then one
+      of the N closes: is the waiting one answered now?
+      -> opened=N extra_before=yes|no extra_after=yes|no
 """
 import json
 import os
@@ -159,6 +164,27 @@ def halfline(path):
     a.close()
 
 
+def clients(path, n):
+    held = []
+    for _ in range(n):
+        s = connect(path)
+        s.sendall(request(1))
+        lines, _ = read_lines(s, want=1, timeout=5)
+        if len(lines) != 1:
+            break
+        held.append(s)
+    opened = len(held)
+    extra = connect(path)  # waits in the listen backlog when the daemon is full
+    extra.sendall(request(2))
+    before, _ = read_lines(extra, want=1, timeout=1)
+    held.pop().close()
+    after, _ = read_lines(extra, want=1, timeout=3) if not before else ([], False)
+    print("opened=%d extra_before=%s extra_after=%s" % (opened, yn(before), yn(after)))
+    for s in held:
+        s.close()
+    extra.close()
+
+
 def main():
     path, mode = sys.argv[1], sys.argv[2]
     if mode == "pipeline":
@@ -169,6 +195,8 @@ def main():
         stall(path, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "halfline":
         halfline(path)
+    elif mode == "clients":
+        clients(path, int(sys.argv[3]))
     else:
         sys.exit("unknown mode " + mode)
 
