@@ -110,7 +110,7 @@ expect_eq "$CONN_MAX clients connected: one more waits, and is served when one l
 check "the daemon still answers status" vg status
 
 daemon_stop
-grep -q "AddressSanitizer\|runtime error" "$TMPD/daemon.log" &&
+grep -q "Sanitizer\|runtime error" "$TMPD/daemon.log" &&
 	{ not_ok "no sanitizer reports"; sed 's/^/# /' "$TMPD/daemon.log" | grep -A20 "Sanitizer\|runtime error"; } ||
 	ok "no sanitizer reports"
 done_testing
