@@ -2,10 +2,11 @@
 """Loads a vifguardd control socket the way a careless or hostile client
 would, for test-control.sh. Each mode prints key=value words on one line.
 
-  ctlload.py SOCKET pipeline N [--shutdown]
+  ctlload.py SOCKET pipeline N [--shutdown] [--delay S]
       N status requests (ids 1..N) in one write; with --shutdown the write
-      side is shut down right after. Reads until EOF, or (without
-      --shutdown) until N replies came, 10 s at most.
+      side is shut down right after. Reads meanwhile (after S seconds
+      with --delay), until EOF, or (without --shutdown) until N replies
+      came, 30 s at most.
       -> replies=R in_order=yes|no all_ok=yes|no eof=yes|no
   ctlload.py SOCKET bigline BYTES [GOOD]
       GOOD status requests (ids 1..GOOD), then one line of BYTES bytes ('a'
@@ -30,6 +31,7 @@ import os
 import select
 import socket
 import sys
+import threading
 import time
 
 
@@ -98,12 +100,21 @@ def ask_status(path, timeout):
     return ok, ms
 
 
-def pipeline(path, n, shutdown):
+def pipeline(path, n, shutdown, delay):
     s = connect(path)
-    s.sendall(b"".join(request(i) for i in range(1, n + 1)))
-    if shutdown:
-        s.shutdown(socket.SHUT_WR)
-    lines, eof = read_lines(s, want=None if shutdown else n)
+
+    def write():
+        s.sendall(b"".join(request(i) for i in range(1, n + 1)))
+        if shutdown:
+            s.shutdown(socket.SHUT_WR)
+
+    # Written from a thread: with many requests, the daemon stops reading
+    # them until we read its replies.
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(delay)
+    lines, eof = read_lines(s, want=None if shutdown else n, timeout=30)
+    writer.join()
     replies = [json.loads(line) for line in lines]
     ids = [r.get("id") for r in replies]
     print("replies=%d in_order=%s all_ok=%s eof=%s" % (
@@ -188,7 +199,8 @@ def clients(path, n):
 def main():
     path, mode = sys.argv[1], sys.argv[2]
     if mode == "pipeline":
-        pipeline(path, int(sys.argv[3]), "--shutdown" in sys.argv)
+        delay = float(sys.argv[sys.argv.index("--delay") + 1]) if "--delay" in sys.argv else 0
+        pipeline(path, int(sys.argv[3]), "--shutdown" in sys.argv, delay)
     elif mode == "bigline":
         bigline(path, int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     elif mode == "stall":
