@@ -285,10 +285,14 @@ char *ctl_value_to_json_string(const struct ctl_value *v, bool pretty);
 
 /*
  * Accumulates bytes from a non-blocking socket and yields complete lines.
- * After each ctl_linebuf_feed(), call ctl_linebuf_next() until it returns
- * 0. A line longer than CTL_LINE_MAX makes next() return -EMSGSIZE once
- * (after the complete lines before it); from then on the buffer discards
- * all input and yields nothing: close the connection.
+ * After a ctl_linebuf_feed(), call ctl_linebuf_next() until it returns 0,
+ * or stop early and come back later: lines wait in the buffer. A line
+ * longer than CTL_LINE_MAX, complete or not, is never stored: next()
+ * returns -EMSGSIZE once (after the complete lines before it); from then on
+ * the buffer discards all input and yields nothing: close the connection.
+ * The buffer holds the complete lines fed and not yet returned, plus at
+ * most CTL_LINE_MAX bytes of the line in progress; feeding only when
+ * ctl_linebuf_has_line() is false bounds it by CTL_LINE_MAX plus one feed.
  */
 struct ctl_linebuf {
 	char *buf;
@@ -310,5 +314,7 @@ int ctl_linebuf_feed(struct ctl_linebuf *lb, const void *data, size_t len);
  * line is held; -EMSGSIZE as described above.
  */
 int ctl_linebuf_next(struct ctl_linebuf *lb, const char **ret_line, size_t *ret_len);
+/* Whether next() would return a line or the -EMSGSIZE error now. */
+bool ctl_linebuf_has_line(const struct ctl_linebuf *lb);
 /* Bytes held that no next() returned yet (a partial line at EOF, say). */
 size_t ctl_linebuf_pending(const struct ctl_linebuf *lb);

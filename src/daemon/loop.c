@@ -28,6 +28,17 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
+/*
+ * Control clients (docs/design.md, "Control protocol"): a client's requests
+ * wait while more than CONN_OUTPUT_HIGH of its replies are unsent; one whose
+ * unsent output still passes CONN_OUTPUT_MAX (events to a watcher that
+ * stopped reading, a huge listing) is dropped. At CONN_MAX clients, new
+ * ones wait in the listen backlog until one leaves.
+ */
+#define CONN_OUTPUT_HIGH   (1u << 20)
+#define CONN_OUTPUT_RETAIN (64u << 10) /* an emptied output buffer larger than this is freed */
+#define CONN_MAX           64u
+
 #define CONN_OUTPUT_MAX  (64u << 20) /* a client that stops reading is dropped */
 #define CONN_READ_CHUNK  65536
 #define LINES_PER_WAKEUP 64
@@ -43,9 +54,12 @@ struct conn {
 	struct loop *loop;
 	int fd;
 	uv_poll_t poll;
+	uv_idle_t idle; /* runs while requests wait that no new bytes will wake up */
+	int n_handles;  /* poll and idle not yet closed: the last close frees the conn */
 	struct ctl_linebuf in;
 	char *out;
 	size_t out_len, out_cap, out_sent;
+	bool is_read_done; /* EOF or an over-long line: answer what came, send, then close */
 	bool is_closing;
 	struct conn *next;
 };
@@ -73,24 +87,60 @@ struct loop {
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	struct conn *conns;
+	size_t n_conns;
+	bool is_accept_full; /* the listener is stopped at CONN_MAX clients */
 };
 
 /* ---- connections -------------------------------------------------------- */
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
+static void conn_idle_cb(uv_idle_t *h);
+static void listen_poll_cb(uv_poll_t *h, int status, int events);
 
-static void conn_update_poll(struct conn *c)
+static size_t conn_backlog(const struct conn *c)
 {
-	int events = UV_READABLE | (c->out_sent < c->out_len ? UV_WRITABLE : 0);
+	return c->out_len - c->out_sent;
+}
 
-	if (!c->is_closing)
+static bool conn_is_done(const struct conn *c)
+{
+	return c->is_read_done && !ctl_linebuf_has_line(&c->in) && conn_backlog(c) == 0;
+}
+
+/*
+ * Waits for what the connection can use. Reading pauses while a request
+ * waits (the line buffer then holds at most CTL_LINE_MAX plus one read) and
+ * while the client has not read CONN_OUTPUT_HIGH of its replies. Waiting
+ * requests are served from the idle handle, not when bytes arrive: a
+ * client that wrote them all and waits would never wake the poll. A done
+ * connection is closed from the idle handle too, never inside a request.
+ */
+static void conn_update(struct conn *c)
+{
+	bool can_serve = conn_backlog(c) <= CONN_OUTPUT_HIGH;
+	bool has_line = ctl_linebuf_has_line(&c->in);
+	int events = conn_backlog(c) > 0 ? UV_WRITABLE : 0;
+
+	if (c->is_closing)
+		return;
+	if (!c->is_read_done && !has_line && can_serve)
+		events |= UV_READABLE;
+	if (events)
 		uv_poll_start(&c->poll, events, conn_poll_cb);
+	else
+		uv_poll_stop(&c->poll);
+	if ((has_line && can_serve) || conn_is_done(c))
+		uv_idle_start(&c->idle, conn_idle_cb);
+	else
+		uv_idle_stop(&c->idle);
 }
 
 static void conn_closed_cb(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 
+	if (--c->n_handles > 0)
+		return;
 	ctl_linebuf_fini(&c->in);
 	free(c->out);
 	close(c->fd);
@@ -99,19 +149,25 @@ static void conn_closed_cb(uv_handle_t *h)
 
 static void conn_close(struct conn *c)
 {
+	struct loop *l = c->loop;
 	struct conn **pp;
 
 	if (c->is_closing)
 		return;
 	c->is_closing = true;
-	for (pp = &c->loop->conns; *pp; pp = &(*pp)->next) {
+	for (pp = &l->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
-	uv_poll_stop(&c->poll);
+	l->n_conns--;
+	if (l->is_accept_full) {
+		l->is_accept_full = false;
+		uv_poll_start(&l->listen_poll, UV_READABLE, listen_poll_cb);
+	}
 	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
+	uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
 }
 
 static void conn_flush(struct conn *c)
@@ -128,9 +184,16 @@ static void conn_flush(struct conn *c)
 		}
 		c->out_sent += (size_t)n;
 	}
-	if (c->out_sent == c->out_len)
+	if (c->out_sent == c->out_len) {
 		c->out_sent = c->out_len = 0;
-	conn_update_poll(c);
+		if (c->out_cap > CONN_OUTPUT_RETAIN) {
+			/* a big listing once: do not keep its buffer for the connection's life */
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+	}
+	conn_update(c);
 }
 
 static void conn_send(struct control_conn *cc, char *line, size_t len)
@@ -170,30 +233,68 @@ static void conn_send(struct control_conn *cc, char *line, size_t len)
 	conn_flush(c);
 }
 
-static void conn_read(struct conn *c)
+/*
+ * Answers up to LINES_PER_WAKEUP waiting requests, fewer once the client
+ * has CONN_OUTPUT_HIGH of replies unread. The budget keeps one client from
+ * starving the others; what it leaves waits for the next loop iteration.
+ */
+static void conn_serve(struct conn *c)
 {
-	char buf[CONN_READ_CHUNK];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	const char *line;
 	size_t len;
-	int r, lines = 0;
+	int r;
 
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(c); /* disconnect: a half-written request is dropped */
-		return;
-	}
-	if (n < 0 || ctl_linebuf_feed(&c->in, buf, (size_t)n) < 0)
-		return;
-	while (!c->is_closing && lines++ < LINES_PER_WAKEUP &&
-	       (r = ctl_linebuf_next(&c->in, &line, &len)) != 0) {
+	for (int i = 0; i < LINES_PER_WAKEUP; i++) {
+		if (c->is_closing || conn_backlog(c) > CONN_OUTPUT_HIGH)
+			break;
+		r = ctl_linebuf_next(&c->in, &line, &len);
+		if (r == 0)
+			break;
 		if (r < 0) {
-			control_send_error(&c->cc, -EMSGSIZE, "request line too long; closing");
-			conn_flush(c);
-			conn_close(c);
-			return;
+			char msg[96];
+
+			(void)snprintf(msg, sizeof(msg),
+				       "request: line longer than %u bytes; closing the connection",
+				       CTL_LINE_MAX);
+			control_send_error(&c->cc, -EMSGSIZE, msg);
+			c->is_read_done = true;
+			break;
 		}
 		control_handle_line(&c->loop->ctl, &c->cc, line, len);
 	}
+	if (conn_is_done(c))
+		conn_close(c);
+	else
+		conn_update(c);
+}
+
+static void conn_read(struct conn *c)
+{
+	char buf[CONN_READ_CHUNK];
+	ssize_t n;
+
+	if (c->is_read_done || ctl_linebuf_has_line(&c->in)) {
+		conn_update(c);
+		return;
+	}
+	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		/*
+		 * The client shut down its side, maybe right after pipelining many
+		 * requests: answer them all, then close. A half line is dropped.
+		 */
+		c->is_read_done = true;
+	} else if (ctl_linebuf_feed(&c->in, buf, (size_t)n) < 0) {
+		log_err("control: out of memory reading a request; closing the connection");
+		conn_close(c);
+		return;
+	}
+	conn_serve(c);
 }
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events)
@@ -210,6 +311,11 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 		conn_read(c);
 }
 
+static void conn_idle_cb(uv_idle_t *h)
+{
+	conn_serve(h->data);
+}
+
 /* ---- the listening socket ---------------------------------------------- */
 
 static bool is_privileged_peer(int fd)
@@ -221,8 +327,6 @@ static bool is_privileged_peer(int fd)
 		return false;
 	return cred.uid == 0 || cred.uid == geteuid();
 }
-
-static void listen_poll_cb(uv_poll_t *h, int status, int events);
 
 static void accept_timer_cb(uv_timer_t *t)
 {
@@ -236,9 +340,18 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 	struct loop *l = h->data;
 
 	for (int i = 0; i < 16; i++) {
-		int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
+		int fd;
 
+		if (l->n_conns >= CONN_MAX) {
+			/* the rest wait in the listen backlog; conn_close() resumes */
+			log_warn("control: %u clients connected; new ones wait until one leaves",
+				 CONN_MAX);
+			uv_poll_stop(&l->listen_poll);
+			l->is_accept_full = true;
+			return;
+		}
+		fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
 				/* out of descriptors: pause instead of spinning on a ready socket
@@ -257,14 +370,18 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 			close(fd);
 			continue;
 		}
+		uv_idle_init(&l->uv, &c->idle);
+		c->n_handles = 2;
 		c->loop = l;
 		c->fd = fd;
 		c->poll.data = c;
+		c->idle.data = c;
 		c->cc.send = conn_send;
 		c->cc.is_privileged = is_privileged_peer(fd);
 		ctl_linebuf_init(&c->in);
 		c->next = l->conns;
 		l->conns = c;
+		l->n_conns++;
 		uv_poll_start(&c->poll, UV_READABLE, conn_poll_cb);
 	}
 }

@@ -1284,6 +1284,8 @@ static void test_linebuf_overlong_complete(void **state)
 	memcpy(data + CTL_LINE_MAX + 5, "z\n", 2);
 	ctl_linebuf_init(&lb);
 	assert_int_equal(ctl_linebuf_feed(&lb, data, CTL_LINE_MAX + 7), 0);
+	/* Only "ok\n" is stored: the long line and all after it are not. */
+	assert_int_equal(ctl_linebuf_pending(&lb), 3);
 	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
 	assert_string_equal(line, "ok");
 	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), -EMSGSIZE);
@@ -1295,10 +1297,154 @@ static void test_linebuf_overlong_complete(void **state)
 	memcpy(data, "ok\n", 3);
 	ctl_linebuf_init(&lb);
 	assert_int_equal(ctl_linebuf_feed(&lb, data, CTL_LINE_MAX + 8), 0);
+	assert_int_equal(ctl_linebuf_pending(&lb), 3);
 	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
 	assert_string_equal(line, "ok");
 	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), -EMSGSIZE);
 	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 0);
+	ctl_linebuf_fini(&lb);
+	free(data);
+}
+
+static void test_linebuf_overlong_completed_later(void **state)
+{
+	char *data = repeat('x', CTL_LINE_MAX);
+	struct ctl_linebuf lb;
+	const char *line;
+	size_t len;
+
+	/* A held partial line that the next read completes at exactly the cap. */
+	ctl_linebuf_init(&lb);
+	assert_int_equal(ctl_linebuf_feed(&lb, data, CTL_LINE_MAX - 2), 0);
+	assert_int_equal(ctl_linebuf_feed(&lb, "ab\nc", 4), 0);
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	assert_int_equal(len, CTL_LINE_MAX);
+	ctl_linebuf_fini(&lb);
+
+	/* One byte more: the held beginning is dropped with it, and all that follows. */
+	ctl_linebuf_init(&lb);
+	assert_int_equal(ctl_linebuf_feed(&lb, "first\n", 6), 0);
+	assert_int_equal(ctl_linebuf_feed(&lb, data, CTL_LINE_MAX - 2), 0);
+	assert_int_equal(ctl_linebuf_feed(&lb, "abc\nnext\n", 9), 0);
+	assert_int_equal(ctl_linebuf_pending(&lb), 6);
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "first");
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), -EMSGSIZE);
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 0);
+	ctl_linebuf_fini(&lb);
+	free(data);
+}
+
+static void test_linebuf_has_line(void **state)
+{
+	char *data = repeat('x', CTL_LINE_MAX + 1);
+	struct ctl_linebuf lb;
+	const char *line;
+	size_t len;
+
+	ctl_linebuf_init(&lb);
+	assert_false(ctl_linebuf_has_line(&lb));
+	assert_int_equal(ctl_linebuf_feed(&lb, "a", 1), 0);
+	assert_false(ctl_linebuf_has_line(&lb));
+	assert_int_equal(ctl_linebuf_feed(&lb, "\nb\n", 3), 0);
+	assert_true(ctl_linebuf_has_line(&lb));
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	assert_true(ctl_linebuf_has_line(&lb));
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	assert_false(ctl_linebuf_has_line(&lb));
+	/* The error counts: the reader must come back for it. */
+	assert_int_equal(ctl_linebuf_feed(&lb, data, CTL_LINE_MAX + 1), 0);
+	assert_true(ctl_linebuf_has_line(&lb));
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), -EMSGSIZE);
+	assert_false(ctl_linebuf_has_line(&lb));
+	ctl_linebuf_fini(&lb);
+	free(data);
+}
+
+/*
+ * The daemon's way of reading: a 64 KiB read only when no line is waiting,
+ * at most 64 lines per round. Short lines, a line of exactly the cap, more
+ * short lines, a line over the cap, a line after it. The buffer never holds
+ * more than the cap plus one read, and every line comes out in order.
+ */
+static void test_linebuf_bounded_reader(void **state)
+{
+	const size_t chunk = 64 * 1024, n_short = 20000, big = CTL_LINE_MAX + 100;
+	size_t size = n_short * 8 + CTL_LINE_MAX + 1 + 10 * 8 + big + 1 + 6;
+	char *data = malloc(size);
+	struct ctl_linebuf lb;
+	size_t o = 0, pos = 0, n_lines = 0, max_held = 0;
+	bool has_error = false;
+	const char *line;
+	size_t len;
+	int r;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < n_short; i++)
+		o += (size_t)sprintf(data + o, "%zu\n", i);
+	memset(data + o, 'x', CTL_LINE_MAX);
+	o += CTL_LINE_MAX;
+	data[o++] = '\n';
+	for (size_t i = 0; i < 10; i++)
+		o += (size_t)sprintf(data + o, "%zu\n", n_short + i);
+	memset(data + o, 'y', big);
+	o += big;
+	data[o++] = '\n';
+	memcpy(data + o, "never\n", 6);
+	o += 6;
+	assert_true(o <= size);
+
+	ctl_linebuf_init(&lb);
+	while (!has_error) {
+		if (!ctl_linebuf_has_line(&lb)) {
+			size_t n = o - pos < chunk ? o - pos : chunk;
+
+			assert_true(n > 0);
+			assert_int_equal(ctl_linebuf_feed(&lb, data + pos, n), 0);
+			pos += n;
+		}
+		max_held =
+			ctl_linebuf_pending(&lb) > max_held ? ctl_linebuf_pending(&lb) : max_held;
+		for (int k = 0; k < 64 && (r = ctl_linebuf_next(&lb, &line, &len)) != 0; k++) {
+			if (r < 0) {
+				assert_int_equal(r, -EMSGSIZE);
+				has_error = true;
+				break;
+			}
+			if (n_lines == n_short) {
+				assert_int_equal(len, CTL_LINE_MAX);
+			} else {
+				size_t want = n_lines < n_short ? n_lines : n_lines - 1;
+
+				assert_int_equal(strtoul(line, NULL, 10), want);
+			}
+			n_lines++;
+		}
+	}
+	assert_int_equal(n_lines, n_short + 1 + 10);
+	assert_true(max_held <= CTL_LINE_MAX + chunk);
+	assert_false(ctl_linebuf_has_line(&lb));
+	ctl_linebuf_fini(&lb);
+	free(data);
+}
+
+static void test_linebuf_releases_memory(void **state)
+{
+	char *data = repeat('x', 1 << 20);
+	struct ctl_linebuf lb;
+	const char *line;
+	size_t len;
+
+	data[(1 << 20) - 1] = '\n';
+	ctl_linebuf_init(&lb);
+	assert_int_equal(ctl_linebuf_feed(&lb, data, 1 << 20), 0);
+	assert_true(lb.cap >= 1 << 20);
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	/* All returned: the next feed starts over in a small buffer. */
+	assert_int_equal(ctl_linebuf_feed(&lb, "a\n", 2), 0);
+	assert_true(lb.cap <= 64 * 1024);
+	assert_int_equal(ctl_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "a");
 	ctl_linebuf_fini(&lb);
 	free(data);
 }
@@ -1362,6 +1508,10 @@ int main(void)
 		cmocka_unit_test(test_linebuf_limit_exact),
 		cmocka_unit_test(test_linebuf_overlong_partial),
 		cmocka_unit_test(test_linebuf_overlong_complete),
+		cmocka_unit_test(test_linebuf_overlong_completed_later),
+		cmocka_unit_test(test_linebuf_has_line),
+		cmocka_unit_test(test_linebuf_bounded_reader),
+		cmocka_unit_test(test_linebuf_releases_memory),
 		cmocka_unit_test(test_linebuf_many_lines_one_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
