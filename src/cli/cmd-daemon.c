@@ -194,7 +194,7 @@ static void show_failures(const struct ctl_value *data)
 	const char *failed = str(data, "failed_ports");
 
 	if (*failed && strcmp(failed, "-") != 0)
-		printf("done; these ports keep their previous rules: %s\n", failed);
+		printf("done; the new rules of these ports cannot be applied: %s\n", failed);
 	else
 		printf("done\n");
 }
@@ -430,6 +430,22 @@ static bool take_json_flag(int *argc, char **argv)
 	return is_json;
 }
 
+/* Takes --keep-old-rules out of argv: a port whose rebuild fails keeps its old rules. */
+static char *take_keep_old_flag(int *argc, char **argv)
+{
+	bool is_keep = false;
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--keep-old-rules") == 0)
+			is_keep = true;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return is_keep ? (char *)"keep-old-rules" : NULL;
+}
+
 int cmd_binding(int argc, char **argv)
 {
 	bool is_json;
@@ -470,6 +486,7 @@ int cmd_filter(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error("filter", "filter needs a subcommand");
 	is_json = take_json_flag(&argc, argv);
+	req.on_failure = take_keep_old_flag(&argc, argv);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return list(CTL_VERB_FILTER_LIST, "filter", is_json);
 	if (strcmp(argv[1], "define") == 0 && argc == 3) {
@@ -545,7 +562,9 @@ int cmd_reload(int argc, char **argv)
 	struct ctl_request req = { .verb = CTL_VERB_RELOAD };
 	bool is_json = take_json_flag(&argc, argv);
 
+	req.on_failure = take_keep_old_flag(&argc, argv);
 	if (argc != 1)
-		return cli_usage_error("reload", "reload takes no arguments but --json");
+		return cli_usage_error("reload",
+				       "reload takes no arguments but --keep-old-rules and --json");
 	return call_and_show(&req, is_json, show_failures);
 }

@@ -96,14 +96,15 @@ static const char binding_usage[] =
 	"  --json   print the daemon's objects as JSON (list: an array)\n";
 
 static const char filter_usage[] =
-	"Usage: vifguardctl filter define FILE\n"
+	"Usage: vifguardctl filter define [--keep-old-rules] FILE\n"
 	"       vifguardctl filter undefine NAME\n"
 	"       vifguardctl filter list [--json]\n"
 	"       vifguardctl filter dumpxml NAME\n"
 	"\n"
 	"Filters defined here are stored by the daemon and win over the filter directories.\n"
 	"Redefining a filter rebuilds every bound port that uses it, each in one transaction;\n"
-	"a port whose rebuild fails keeps its previous rules, and define names it. A filter\n"
+	"a port whose new rules cannot be applied fails and is set down, and define names it\n"
+	"(--keep-old-rules: it keeps its previous rules instead). A filter\n"
 	"without <uuid> replaces the one of the same name. undefine is refused while a\n"
 	"binding uses the filter; filters from directories are removed by removing the\n"
 	"file and reloading.\n";
@@ -120,11 +121,12 @@ static const char status_usage[] = "Usage: vifguardctl status [--json]\n"
 				   "Says whether the daemon runs, its version and its bindings.\n";
 
 static const char reload_usage[] =
-	"Usage: vifguardctl reload\n"
+	"Usage: vifguardctl reload [--keep-old-rules]\n"
 	"\n"
 	"Makes the daemon re-read its filter directories (like SIGHUP): the new filters are\n"
 	"parsed first; on any error the old ones stay in force. Bound ports are rebuilt\n"
-	"where their rules change.\n";
+	"where their rules change; one whose new rules cannot be applied is set down, or\n"
+	"with --keep-old-rules keeps its previous rules.\n";
 
 static const char help_usage[] = "Usage: vifguardctl help [COMMAND]\n"
 				 "\n"

@@ -82,8 +82,9 @@ struct ctl_param {
 /*
  * A request. Strings are owned, NUL-free, at most CTL_STRING_MAX bytes;
  * NULL when the request did not carry them. Which args a verb takes:
- *   status, reload, watch, filter.list, binding.list    none
- *   filter.define                                       xml
+ *   status, watch, filter.list, binding.list            none
+ *   reload                                              optional on_failure
+ *   filter.define                                       xml, optional on_failure
  *   filter.undefine, filter.dumpxml                     name
  *   binding.delete/show/dumpxml/relearn                 port
  *   binding.create    either xml alone, or port + mac + filter and optional
@@ -101,7 +102,9 @@ struct ctl_request {
 	char *filter;
 	char *owner;
 	char *linkdev;
-	char *on_failure;         /* binding.create: "down" (the default) or "keep-up" */
+	/* binding.create: "down" (the default) or "keep-up"; filter.define and reload:
+	 * "down" or "keep-old-rules" */
+	char *on_failure;
 	struct ctl_param *params; /* owned array of n_params; NULL when absent */
 	size_t n_params;
 };

@@ -44,7 +44,9 @@ struct verb_spec {
 		.offset = offsetof(struct ctl_request, k)          \
 	}
 
-static const struct arg_spec args_xml[] = { STRING_ARG(xml, true) };
+static const struct arg_spec args_define[] = { STRING_ARG(xml, true),
+					       STRING_ARG(on_failure, false) };
+static const struct arg_spec args_reload[] = { STRING_ARG(on_failure, false) };
 static const struct arg_spec args_name[] = { STRING_ARG(name, true) };
 static const struct arg_spec args_port[] = { STRING_ARG(port, true) };
 static const struct arg_spec args_port_or_all[] = { STRING_ARG(port, false) };
@@ -61,6 +63,7 @@ static const struct arg_spec args_binding_create[] = {
 };
 
 static int check_binding_create(const struct ctl_request *req, json_object *args, struct err *err);
+static int check_rebuild(const struct ctl_request *req, json_object *args, struct err *err);
 
 #define VERB(n, a, ...)                                                    \
 	{                                                                  \
@@ -69,9 +72,9 @@ static int check_binding_create(const struct ctl_request *req, json_object *args
 
 static const struct verb_spec verbs[_CTL_VERB_MAX] = {
 	[CTL_VERB_STATUS] = { .name = "status" },
-	[CTL_VERB_RELOAD] = { .name = "reload" },
+	[CTL_VERB_RELOAD] = VERB("reload", args_reload, .check = check_rebuild),
 	[CTL_VERB_WATCH] = { .name = "watch" },
-	[CTL_VERB_FILTER_DEFINE] = VERB("filter.define", args_xml),
+	[CTL_VERB_FILTER_DEFINE] = VERB("filter.define", args_define, .check = check_rebuild),
 	[CTL_VERB_FILTER_UNDEFINE] = VERB("filter.undefine", args_name),
 	[CTL_VERB_FILTER_LIST] = { .name = "filter.list" },
 	[CTL_VERB_FILTER_DUMPXML] = VERB("filter.dumpxml", args_name),
@@ -248,6 +251,19 @@ static int parse_args(const struct verb_spec *verb, json_object *args, struct ct
 		if (verb->args[i].is_required && !*string_field(req, &verb->args[i]))
 			return err_set(err, -EINVAL, WHO ": \"args.%s\" missing (required by %s)",
 				       verb->args[i].key, verb->name);
+	return 0;
+}
+
+/* What a port whose rebuild fails does: "down" (the default) or "keep-old-rules". */
+static int check_rebuild(const struct ctl_request *req, json_object *args, struct err *err)
+{
+	(void)args;
+	if (req->on_failure && strcmp(req->on_failure, "down") != 0 &&
+	    strcmp(req->on_failure, "keep-old-rules") != 0)
+		return err_set(err, -EINVAL,
+			       WHO ": \"args.on_failure\" is \"down\" or \"keep-old-rules\", not "
+				   "\"%s\"",
+			       req->on_failure);
 	return 0;
 }
 

@@ -363,6 +363,11 @@ static void reply_with_failures(struct control_conn *conn, uint64_t id, int r,
 	strbuf_fini(failures);
 }
 
+static bool keeps_old_rules(const struct ctl_request *req)
+{
+	return req->on_failure && strcmp(req->on_failure, "keep-old-rules") == 0;
+}
+
 static void do_reload(struct control_ctx *ctx, struct control_conn *conn,
 		      const struct ctl_request *req)
 {
@@ -371,7 +376,7 @@ static void do_reload(struct control_ctx *ctx, struct control_conn *conn,
 	int r;
 
 	strbuf_init(&failures);
-	r = daemon_reload(ctx->daemon, &failures, &err);
+	r = daemon_reload(ctx->daemon, keeps_old_rules(req), &failures, &err);
 	reply_with_failures(conn, req->id, r, &err, &failures);
 }
 
@@ -390,7 +395,7 @@ static void do_filter_define(struct control_ctx *ctx, struct control_conn *conn,
 	int r;
 
 	strbuf_init(&failures);
-	r = daemon_filter_define(ctx->daemon, req->xml, &failures, &err);
+	r = daemon_filter_define(ctx->daemon, req->xml, keeps_old_rules(req), &failures, &err);
 	reply_with_failures(conn, req->id, r, &err, &failures);
 }
 

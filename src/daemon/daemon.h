@@ -76,15 +76,17 @@ int daemon_filter_list(struct daemon *d, daemon_filter_fn fn, void *userdata);
 int daemon_filter_dumpxml(struct daemon *d, const char *name, char **ret, struct err *err);
 /*
  * Defines (or redefines) a filter from XML and rebuilds every bound port
- * whose tree uses it, each port atomically. Ports whose rebuild fails keep
- * their old rules; their names and reasons go to *failures (may be NULL).
+ * whose tree uses it, each port atomically. A port whose rebuild fails is
+ * set down, or keeps its old rules with keeps_old_rules; the names and
+ * reasons go to *failures (may be NULL).
  */
-int daemon_filter_define(struct daemon *d, const char *xml, struct strbuf *failures,
-			 struct err *err);
+int daemon_filter_define(struct daemon *d, const char *xml, bool keeps_old_rules,
+			 struct strbuf *failures, struct err *err);
 /* Refused (-EBUSY) while a binding uses the filter, naming the bindings. */
 int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err);
 /* Re-reads the filter directories (SIGHUP): parse, diff, apply, swap; on error keep the old set. */
-int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err);
+int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures,
+		  struct err *err);
 
 /*
  * Bindings; each takes ownership of b, also on failure. A create that fails

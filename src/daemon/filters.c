@@ -172,12 +172,14 @@ static int parse_definition(struct daemon *d, const char *xml, struct filter **r
 	return 0;
 }
 
-int daemon_filter_define(struct daemon *d, const char *xml, struct strbuf *failures,
-			 struct err *err)
+int daemon_filter_define(struct daemon *d, const char *xml, bool keeps_old_rules,
+			 struct strbuf *failures, struct err *err)
 {
 	_cleanup_(filter_freep) struct filter *f = NULL;
-	struct engine_input in = { .type = ENGINE_IN_FILTERS,
-				   .filters = { .cause = ENGINE_FILTERS_DEFINE } };
+	struct engine_input in = {
+		.type = ENGINE_IN_FILTERS,
+		.filters = { .cause = ENGINE_FILTERS_DEFINE, .keeps_old_rules = keeps_old_rules }
+	};
 	struct defined_filter old;
 	char *name, *canonical;
 	int r;
@@ -283,10 +285,13 @@ int daemon_filter_list(struct daemon *d, daemon_filter_fn fn, void *userdata)
 	return 0;
 }
 
-int daemon_reload(struct daemon *d, struct strbuf *failures, struct err *err)
+int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures,
+		  struct err *err)
 {
-	struct engine_input in = { .type = ENGINE_IN_FILTERS,
-				   .filters = { .cause = ENGINE_FILTERS_RELOAD } };
+	struct engine_input in = {
+		.type = ENGINE_IN_FILTERS,
+		.filters = { .cause = ENGINE_FILTERS_RELOAD, .keeps_old_rules = keeps_old_rules }
+	};
 	int r;
 
 	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, &in.filters.set, err);

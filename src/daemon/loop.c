@@ -564,10 +564,11 @@ static void reload(struct loop *l)
 
 	(void)sd_notify(0, "RELOADING=1");
 	strbuf_init(&failures);
-	if (daemon_reload(l->daemon, &failures, &err) < 0)
+	/* a signal carries no options: as vifguardctl reload without --keep-old-rules */
+	if (daemon_reload(l->daemon, false, &failures, &err) < 0)
 		log_err("%s", err.msg);
 	else if (failures.len)
-		log_err("reload: ports keeping their previous rules: %s", failures.buf);
+		log_err("reload: ports whose new rules cannot be applied: %s", failures.buf);
 	strbuf_fini(&failures);
 	(void)sd_notify(0, "READY=1");
 }

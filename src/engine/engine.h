@@ -147,6 +147,9 @@ struct engine_input {
 			enum engine_filters_cause cause;
 			const char *name; /* DEFINE, UNDEFINE */
 			const char *xml;  /* DEFINE: the canonical XML to store */
+			/* a port whose new rules cannot be applied keeps its old ones (else:
+			 * it fails and is set down) */
+			bool keeps_old_rules;
 		} filters;
 		struct engine_restore restore;
 		struct engine_frame_in {
@@ -229,7 +232,7 @@ struct engine_actions {
 	size_t n, cap;
 	int r; /* the first error of the input that produced them */
 	struct err err;
-	/* ports whose rebuild failed (they keep their previous rules): "port: why; ..." */
+	/* ports whose rebuild failed (set down, or keeping their previous rules): "port: why; ..." */
 	struct strbuf failures;
 };
 

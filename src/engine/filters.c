@@ -122,8 +122,13 @@ static int check_learning_lock(const struct engine *e, const struct filter_set *
 	return r;
 }
 
-/* Recompiles every port against the new set and asks for what changed. */
-static void rebuild_ports(struct engine *e, int64_t now, struct engine_actions *out)
+/*
+ * Recompiles every port against the new set and asks for what changed. A
+ * port whose new rules cannot be had fails and is set down, as a create
+ * would, unless keeps_old: then its old rules stay in force.
+ */
+static void rebuild_ports(struct engine *e, bool keeps_old, int64_t now,
+			  struct engine_actions *out)
 {
 	for (size_t i = 0; i < e->n_ports; i++) {
 		struct engine_port *p = e->ports[i];
@@ -137,14 +142,12 @@ static void rebuild_ports(struct engine *e, int64_t now, struct engine_actions *
 			fw_port_free(compiled);
 			continue;
 		}
+		p->keeps_old_rules = keeps_old;
 		if (r >= 0)
 			r = port_request_apply(p, compiled, APPLY_REBUILD, state, out);
 		if (r >= 0)
 			continue;
-		free(p->note);
-		p->note = strdup(err.code ? err.msg : "out of memory");
-		strbuf_addf(&out->failures, "%s%s: %s", out->failures.len ? "; " : "",
-			    p->binding->portdev, err.code ? err.msg : "out of memory");
+		port_rebuild_failed(p, err.code ? err.msg : "out of memory", out);
 	}
 }
 
@@ -183,7 +186,7 @@ int engine_set_filters(struct engine *e, const struct engine_input *in, int64_t 
 	}
 	filter_set_free(e->filters);
 	e->filters = set;
-	rebuild_ports(e, now, out);
+	rebuild_ports(e, in->filters.keeps_old_rules, now, out);
 	switch (in->filters.cause) {
 	case ENGINE_FILTERS_DEFINE:
 		return engine_emit(out, ENGINE_EVENT_FILTER_DEFINED, NULL, in->filters.name,

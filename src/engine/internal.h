@@ -39,6 +39,7 @@ struct engine_port {
 	bool is_blocked;          /* learning failed: everything is dropped until relearn */
 	bool is_quarantined;      /* its MAC changed or it left its bridge: note says which */
 	bool keeps_up_on_failure; /* its create asked so: a failed first apply leaves it up */
+	bool keeps_old_rules;     /* the running rebuild asked so: its failure keeps the old rules */
 	enum learn_mode learn_mode;
 	uint8_t (*servers)[4];      /* owned; DHCPSERVER; n_servers == 0: any server */
 	uint8_t (*bridge_addrs)[4]; /* owned: its bridge's addresses, protected */
@@ -105,6 +106,11 @@ int port_remove(struct engine *e, struct engine_port *p, struct engine_actions *
  */
 int port_set_quarantine(struct engine *e, struct engine_port *p, const char *why, int64_t now,
 			struct engine_actions *out);
+/*
+ * A rebuild of p that cannot be applied: reported in out->failures; the port
+ * fails and is set down, or with keeps_old_rules keeps its previous rules.
+ */
+void port_rebuild_failed(struct engine_port *p, const char *why, struct engine_actions *out);
 int port_store_binding(const struct engine_port *p, enum engine_port_state state,
 		       struct engine_actions *out);
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,

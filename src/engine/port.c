@@ -559,6 +559,21 @@ int engine_repair(struct engine *e, int64_t now, struct engine_actions *out)
 	return 0;
 }
 
+void port_rebuild_failed(struct engine_port *p, const char *why, struct engine_actions *out)
+{
+	pending_events_clear(p);
+	strbuf_addf(&out->failures, "%s%s: %s%s", out->failures.len ? "; " : "",
+		    p->binding->portdev, why,
+		    p->keeps_old_rules ? " (its previous rules stay)" : " (port set down)");
+	if (p->keeps_old_rules) {
+		/* the old rules stay in force: the port keeps its state, and says why */
+		set_note(p, why);
+		return;
+	}
+	/* the filters it is bound to now are not what the kernel enforces: fail closed */
+	port_fail(p, why, out);
+}
+
 int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 		   struct engine_actions *out)
 {
@@ -596,12 +611,8 @@ int engine_applied(struct engine *e, const struct engine_input *in, int64_t now,
 		return engine_fail_input(out, in->applied.r, &err);
 	}
 	case APPLY_REBUILD:
-		/* the old rules stay in force: the port keeps its state, and says why */
 		p->purpose = APPLY_NONE;
-		pending_events_clear(p);
-		set_note(p, why);
-		strbuf_addf(&out->failures, "%s%s: %s", out->failures.len ? "; " : "",
-			    p->binding->portdev, why);
+		port_rebuild_failed(p, why, out);
 		return 0;
 	default:
 		/* a relearn whose rules cannot go in says so too */

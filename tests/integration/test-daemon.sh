@@ -79,14 +79,27 @@ cat >"$TMPD/needs-var.xml" <<'XML'
   <rule action='drop' direction='inout' priority='1000'/>
 </filter>
 XML
-out=$(vg filter define "$TMPD/needs-var.xml" 2>&1)
+out=$(vg filter define --keep-old-rules "$TMPD/needs-var.xml" 2>&1)
 case "$out" in
-*"these ports keep their previous rules: vnet2: "*"NEWVAR"*) ok "a redefinition a port cannot take names the port" ;;
+*"cannot be applied: vnet2: "*"NEWVAR"*"(its previous rules stay)"*) ok "a redefinition a port cannot take names the port" ;;
 *) not_ok "a redefinition a port cannot take names the port"; echo "# $out" ;;
 esac
-expect_eq "and that port keeps its previous rules (IPv4 still passes)" 3 \
+expect_eq "with --keep-old-rules that port keeps its previous rules (IPv4 still passes)" 3 \
 	"$(frames_pass "$VM2" "$GW" ipv4 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP")"
 check "restoring the filter" vg filter define "$TMPD/only-ip.xml"
+out=$(vg filter define "$TMPD/needs-var.xml" 2>&1)
+case "$out" in
+*"cannot be applied: vnet2: "*"NEWVAR"*"(port set down)"*) ok "without it, the port is set down, and the reply says so" ;;
+*) not_ok "without it, the port is set down, and the reply says so"; echo "# $out" ;;
+esac
+expect_eq "vnet2 is failed" failed "$(state vnet2)"
+expect_eq "and down" 0 "$(ip -n "$HOST" -o link show vnet2 | grep -c '[<,]UP[,>]')"
+check "restoring the filter" vg filter define "$TMPD/only-ip.xml"
+ip -n "$HOST" link set vnet2 up
+check "a rebind brings vnet2 back" sh -c \
+	"ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet2 &&
+	 ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet2 \
+	   --mac $VM2_MAC --filter only-arp"
 
 # ---- reload ------------------------------------------------------------------------
 cp "$TMPD/only-arp.xml" "$TMPD/filters/dir-filter.xml"

@@ -103,6 +103,7 @@ struct fixture {
 	struct logged log[LOG_MAX];
 	size_t n_log;
 	const char *fail_port; /* its applies fail */
+	bool keeps_old_rules;  /* set_filters: a failed rebuild keeps the old rules */
 	int last_r;
 	struct err last_err;
 	char failures[1024];
@@ -1302,7 +1303,10 @@ static int set_filters(struct fixture *fx, enum engine_filters_cause cause, cons
 {
 	struct filter_set *set = load_filters();
 	struct engine_input in = { .type = ENGINE_IN_FILTERS,
-				   .filters = { .cause = cause, .name = name, .xml = xml } };
+				   .filters = { .cause = cause,
+						.name = name,
+						.xml = xml,
+						.keeps_old_rules = fx->keeps_old_rules } };
 
 	if (xml)
 		assert_int_equal(filter_set_add(set, parse_filter(xml), NULL), 0);
@@ -1338,12 +1342,19 @@ static void test_filter_redefine_rebuilds(void **state)
 	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE_MORE), 0);
 	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 1);
 	assert_non_null(find_event(fx, ENGINE_EVENT_BINDING_UPDATED));
-	/* a rebuild that fails keeps the old rules and is reported */
+	/* asked so, a rebuild that fails keeps the old rules and is reported */
 	fx->fail_port = "vnet0";
+	fx->keeps_old_rules = true;
 	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE), 0);
-	assert_string_equal(fx->failures, "vnet0: nft: injected failure");
+	assert_string_equal(fx->failures, "vnet0: nft: injected failure (its previous rules stay)");
 	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
 	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 0);
+	/* by default it fails closed: the port is set down, and that is reported */
+	fx->keeps_old_rules = false;
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "mine", MINE), 0);
+	assert_string_equal(fx->failures, "vnet0: nft: injected failure (port set down)");
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_FAILED);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
 	/* in use: undefine refused, naming the binding */
 	assert_int_equal(set_filters(fx, ENGINE_FILTERS_UNDEFINE, "mine", NULL), -EBUSY);
 	assert_string_equal(fx->last_err.msg, "filter 'mine' is in use by the bindings of vnet0");
@@ -1383,11 +1394,17 @@ static void test_filter_given_address(void **state)
 	frame(fx, 10, LEARN_DIR_FROM_VM, arp, sizeof(arp));
 	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "vnet3"));
 	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_LEARNING);
-	/* a redefinition that would give vnet1's address is not applied, and says so */
+	/* a redefinition that would give vnet1's address is not applied, and says so: the port
+	 * keeps its rules when asked, else it is set down */
+	fx->keeps_old_rules = true;
 	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.6")), 0);
 	assert_non_null(strstr(fx->failures, "given by its filters, is owned by port vnet1"));
 	assert_int_equal(count(fx, ENGINE_ACT_APPLY), 0);
 	assert_int_equal(state_of(fx, "vnet3"), ENGINE_PORT_ACTIVE);
+	fx->keeps_old_rules = false;
+	assert_int_equal(set_filters(fx, ENGINE_FILTERS_DEFINE, "fixed", FIXED("10.0.0.6")), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	assert_int_equal(state_of(fx, "vnet3"), ENGINE_PORT_FAILED);
 }
 
 static void test_filter_lock_while_learning(void **state)
