@@ -2,8 +2,8 @@
 # The daemon benchmark (part of make bench; runs on its own too): what a
 # binding costs through vifguardd, and what a restart with N bound ports costs.
 #
-#   ns $HOST: vnet1..vnetN, veth pairs (peer pK, same namespace, no bridge: the
-#   daemon only needs the ports to exist), vifguardd with its state and
+#   ns $HOST: vnet1..vnetN, veth pairs (peer pK, same namespace) on a bridge
+#   br0 (the daemon refuses a port on no bridge), vifguardd with its state and
 #   control socket in a temp dir; N = $BENCH_DAEMON_PORTS (1000).
 #
 #   a. N bindings (clean-traffic, IP=...) created through the CLI, one
@@ -160,9 +160,11 @@ cat "$TMPD/header" >&2
 t0=$(ms_now)
 ip netns add "$HOST" || { log "cannot create namespace $HOST"; exit 1; }
 ip -n "$HOST" link set lo up
+ip -n "$HOST" link add br0 type bridge || { log "cannot create a bridge in $HOST"; exit 1; }
 k=1
 while [ "$k" -le "$N" ]; do
 	echo "link add vnet$k type veth peer name p$k"
+	echo "link set vnet$k master br0"
 	k=$((k + 1))
 done | ip -n "$HOST" -batch - || { log "cannot create $N veth pairs"; exit 1; }
 log "$N veth pairs in $HOST in $(( ($(ms_now) - t0) / 1000000 )) ms"

@@ -591,6 +591,7 @@ if [ "$N_OTHERS" -gt 0 ] && [ "$N_ANY_OTHERS" -gt 0 ]; then
 	k=1001
 	while [ "$k" -lt $((1001 + N_OTHERS)) ]; do
 		echo "link add vnet$k type veth peer name p$k"
+		echo "link set vnet$k master br0"
 		k=$((k + 1))
 	done | ip -n "$HOST" -batch - || { log "cannot create $N_OTHERS veth pairs"; exit 1; }
 	if ! in_ns "$HOST" python3 "$SRC/bench/daemon-bench.py" --socket "$SOCK" --via socket \
