@@ -15,6 +15,8 @@
 #      N/4 and N bindings after SIGTERM, and N after kill -9; ports touched,
 #      counted from the daemon's log ("rules in place, untouched" or "rules
 #      re-applied"); ports in the kernel's out-ports map afterwards
+#   c2. repairs: nft flush ruleset with N bindings ($BENCH_DAEMON_REPAIRS times, 3),
+#      ms until the last port's rules verify again (vifguardctl binding verify)
 #   d. a table on stdout, appended to BUILD_DIR/bench-results.txt
 #
 # Per-binding figures are wall-clock ms seen by the client; "Nth alone" is the
@@ -37,6 +39,7 @@ DAEMON="$BUILD/vifguardd"
 DBENCH="$SRC/bench/daemon-bench.py"
 N=${BENCH_DAEMON_PORTS:-1000}
 N4=$((N / 4))
+REPAIRS=${BENCH_DAEMON_REPAIRS:-3}
 OUT="$BUILD/bench-results.txt"
 
 PFX="vgd$$x$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')"
@@ -197,6 +200,33 @@ restart_row "SIGTERM, then start" d2 "$N"
 daemon_stop KILL
 daemon_start d3 || exit 1
 restart_row "kill -9, then start" d3 "$N"
+
+# ---------------------------------------------------------------- c2. repair
+# what an nftables.service reload does to a host: the ruleset flushed; the daemon puts
+# every port's rules back in one transaction. ms from the flush to the last port's rules
+# verified in the kernel (one transaction: the last port's rules come with all others')
+log "c2. nft flush ruleset with $N bindings, $REPAIRS times"
+: >"$TMPD/repairs"
+r=1
+while [ "$r" -le "$REPAIRS" ]; do
+	t0=$(ms_now)
+	in_ns "$HOST" nft flush ruleset
+	ok=0
+	for _ in $(seq 1000); do
+		if in_ns "$HOST" "$CTL" --socket "$SOCK" binding verify "vnet$N" >/dev/null 2>&1; then
+			ok=1
+			break
+		fi
+	done
+	ms=$(( ($(ms_now) - t0) / 1000000 ))
+	inmap=$(count_ports)
+	log "repair $r: rules back ${ms} ms after the flush (verified: $ok), $inmap in out-ports"
+	[ "$ok" = 1 ] && [ "$inmap" = "$N" ] || FAILED=1
+	printf '%s	%s	%s
+' "$r" "$ms" "$inmap" >>"$TMPD/repairs"
+	r=$((r + 1))
+	sleep 0.5
+done
 daemon_stop TERM
 
 # ---------------------------------------------------------------- d. results
@@ -217,6 +247,10 @@ daemon_stop TERM
 	echo "== restart: ms from exec to the first status reply; ports from the daemon's log (info level)"
 	awk -F '\t' 'BEGIN { printf "   %-26s %6s %9s %8s %9s %10s %8s %7s\n", "how", "bound", "ready ms", "status", "untouched", "re-applied", "warn/err", "in map" }
 		{ printf "   %-26s %6s %9s %8s %9s %10s %8s %7s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$TMPD/restarts"
+	echo
+	echo "== nft flush ruleset with $N bound: ms from the flush to the rules verified again"
+	echo "   (the daemon waits 50 ms for more changes, then one transaction puts back all $N ports)"
+	awk -F '\t' '{ printf "   repair %s: %5s ms, %s ports in out-ports\n", $1, $2, $3 }' "$TMPD/repairs"
 	echo
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$TMPD/results"
