@@ -295,21 +295,29 @@ static int rule_head_parse(struct conf_ctx *c, const xmlNode *node, struct filte
 	return ret;
 }
 
-/* Decides or checks the rule's protocol for one child; returns 1 to parse the child. */
+/*
+ * Decides or checks the rule's protocol for one child: 1 to parse the child,
+ * -EINVAL when it cannot be. An element ignored would leave a rule that
+ * matches more than was written: one typo (<tpc> in an accept rule) would
+ * accept everything. So it is an error, wherever rules are read.
+ */
 static int rule_child_proto(struct conf_ctx *c, const xmlNode *child, struct filter_rule *r)
 {
 	enum filter_proto p;
 
 	if (filter_proto_from_name((const char *)child->name, &p) < 0) {
-		conf_warn(c, child, NULL, NULL, "unknown element in <rule>, ignored");
-		return 0;
+		conf_error(c, child, NULL, NULL,
+			   "unknown element in <rule> (a protocol such as mac, arp, ip, ipv6, tcp, "
+			   "udp, icmp, all)");
+		return -EINVAL;
 	}
 	if (r->proto == FILTER_PROTO_NONE)
 		r->proto = p;
 	if (r->proto != p) {
-		conf_warn(c, child, NULL, NULL, "the rule already matches %s, element ignored",
-			  filter_proto_info[r->proto].name);
-		return 0;
+		conf_error(c, child, NULL, NULL,
+			   "the rule already matches %s: one protocol element per rule",
+			   filter_proto_info[r->proto].name);
+		return -EINVAL;
 	}
 	return 1;
 }
@@ -326,8 +334,13 @@ int conf_rule_parse(struct conf_ctx *c, const xmlNode *node, struct filter_rule 
 	for (const xmlNode *n = node->children; n; n = n->next) {
 		int k;
 
-		if (n->type != XML_ELEMENT_NODE || !rule_child_proto(c, n, r))
+		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		k = rule_child_proto(c, n, r);
+		if (k < 0) {
+			res = k;
+			continue;
+		}
 		if (!first)
 			first = n;
 		k = proto_elem_parse(c, n, r);

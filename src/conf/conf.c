@@ -467,9 +467,22 @@ static int doc_parse(struct conf_ctx *c, const xmlDoc *doc, enum conf_doc_kind *
 		*ret_kind = CONF_DOC_BINDING;
 		return conf_binding_parse(c, root, ret_binding);
 	}
+	/* libvirt's state files, /run/libvirt/nwfilter-binding/PORT.xml, wrap the binding */
+	if (root && strcmp(name, "filterbindingstatus") == 0) {
+		for (const xmlNode *n = root->children; n; n = n->next) {
+			if (n->type == XML_ELEMENT_NODE &&
+			    strcmp((const char *)n->name, "filterbinding") == 0) {
+				*ret_kind = CONF_DOC_BINDING;
+				return conf_binding_parse(c, n, ret_binding);
+			}
+		}
+		conf_error(c, root, NULL, NULL, "no <filterbinding> inside");
+		return -EINVAL;
+	}
 	if (root)
 		conf_error(c, root, NULL, NULL,
-			   "unknown document (accepted: <filter>, <filterbinding>)");
+			   "unknown document (accepted: <filter>, <filterbinding>, "
+			   "<filterbindingstatus>)");
 	else
 		report_line(c, CONF_ERROR, 0, "no root element");
 	return -EINVAL;

@@ -45,7 +45,13 @@ static struct diag_case cases[] = {
 	E("dtd", "<!DOCTYPE filter [<!ENTITY a 'x'>]>\n<filter name='&a;'/>\n",
 	  "t.xml:1: <!DOCTYPE>: DTDs and entity declarations are not accepted"),
 	E("wrong-root", "<domain/>\n",
-	  "t.xml:1: <domain>: unknown document (accepted: <filter>, <filterbinding>)"),
+	  "t.xml:1: <domain>: unknown document (accepted: <filter>, <filterbinding>, "
+	  "<filterbindingstatus>)"),
+	E("status-without-binding", "<filterbindingstatus>\n<x/>\n</filterbindingstatus>\n",
+	  "t.xml:1: <filterbindingstatus>: no <filterbinding> inside"),
+	E("status-bad-binding",
+	  "<filterbindingstatus>\n" BIND(OWNER PORTDEV "<mac/>\n" REF) "</filterbindingstatus>\n",
+	  "t.xml:5: <mac>: missing attribute 'address'"),
 	/* <filter> */
 	E("filter-missing-name", "<filter/>\n", "t.xml:1: <filter>: missing attribute 'name'"),
 	E("filter-bad-name", "<filter name='a/b'/>\n",
@@ -181,10 +187,13 @@ static struct diag_case cases[] = {
 	/* warnings: libvirt accepts these silently */
 	W("warn-unknown-attribute", RULE("<tcp srcporttend='24'/>"),
 	  "t.xml:3: <tcp srcporttend='24'>: unknown attribute, ignored"),
-	W("warn-unknown-rule-element", RULE("<foo/>"),
-	  "t.xml:3: <foo>: unknown element in <rule>, ignored"),
-	W("warn-other-protocol", RULE("<tcp/><udp/>"),
-	  "t.xml:3: <udp>: the rule already matches tcp, element ignored"),
+	/* errors though libvirt ignores them: ignored, they leave a rule matching more than was
+	 * written (a typo in an accept rule would accept everything) */
+	E("unknown-rule-element", RULE("<tpc dstportstart='22'/>"),
+	  "t.xml:3: <tpc>: unknown element in <rule> (a protocol such as mac, arp, ip, ipv6, "
+	  "tcp, udp, icmp, all)"),
+	E("other-protocol", RULE("<tcp/><udp/>"),
+	  "t.xml:3: <udp>: the rule already matches tcp: one protocol element per rule"),
 	W("warn-unknown-filter-element", F("<bar/>\n"),
 	  "t.xml:2: <bar>: unknown element in <filter>, ignored"),
 	W("warn-unknown-filter-attribute", "<filter name='f' color='red'/>\n",
@@ -399,6 +408,15 @@ static void test_no_diag(void **state)
 	assert_non_null(f);
 	assert_null(b);
 	filter_free(f);
+	f = NULL;
+	/* libvirt's binding state file: the binding inside its wrapper */
+	static const char status[] =
+		"<filterbindingstatus>\n" BIND(OWNER PORTDEV MAC REF) "</filterbindingstatus>\n";
+	assert_int_equal(conf_parse_mem(status, sizeof(status) - 1, NULL, NULL, &kind, &f, &b), 0);
+	assert_int_equal(kind, CONF_DOC_BINDING);
+	assert_non_null(b);
+	assert_string_equal(b->portdev, "vnet0");
+	binding_free(b);
 }
 
 int main(void)
