@@ -417,7 +417,7 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 	if (r >= 0)
 		r = store_filters_load(d->store, load_defined, d, err);
 	if (r >= 0)
-		r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, &filters, err);
+		r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, NULL, &filters, err);
 	if (r >= 0 && engine_new(&ecfg, filters, &d->engine) < 0)
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)

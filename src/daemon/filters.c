@@ -36,21 +36,29 @@ void daemon_log_diag(void *userdata, enum conf_severity sev, const char *msg)
 		strbuf_addf(errors, "%s%s", errors->len ? "; " : "", msg);
 }
 
-/* Builds the effective filter set: directories in order, then the defined filters. */
+/*
+ * Builds the effective filter set: directories in order, then the defined
+ * filters. As libvirt does, a bad file is reported (logged, and in
+ * *skipped when not NULL) and skipped: one typo in /etc/libvirt/nwfilter
+ * must not keep every good filter, and the daemon, from loading. Ports
+ * bound to a filter that is then missing fail alone (set down). A directory
+ * that cannot be read at all is an error.
+ */
 int daemon_build_filters(const struct daemon_config *cfg, const struct defined_filter *defined,
-			 size_t n_defined, struct filter_set **ret, struct err *err)
+			 size_t n_defined, struct strbuf *skipped, struct filter_set **ret,
+			 struct err *err)
 {
 	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
 	struct strbuf errors;
 	struct conf_diag diag = { .report = daemon_log_diag, .userdata = &errors };
-	int bad = 0, r;
+	int unreadable = 0, r;
 
 	if (!set)
 		return err_set(err, -ENOMEM, "out of memory");
 	strbuf_init(&errors);
 	for (int i = -1; i < cfg->n_filter_dirs; i++) {
 		r = conf_load_dir(i < 0 ? cfg->builtin_dir : cfg->filter_dirs[i], set, &diag);
-		bad += r < 0 ? 1 : r;
+		unreadable += r < 0;
 	}
 	for (size_t i = 0; i < n_defined; i++) {
 		struct filter *f = NULL;
@@ -58,16 +66,19 @@ int daemon_build_filters(const struct daemon_config *cfg, const struct defined_f
 
 		r = conf_parse_mem(defined[i].xml, strlen(defined[i].xml), defined[i].name, &diag,
 				   &kind, &f, NULL);
-		if (r < 0 || kind != CONF_DOC_FILTER || filter_set_add(set, f, NULL) < 0) {
+		if (r < 0 || kind != CONF_DOC_FILTER || filter_set_add(set, f, NULL) < 0)
 			filter_free(f);
-			bad++;
-		}
 	}
-	if (bad) {
-		r = err_set(err, -EINVAL, "%d filter file%s could not be loaded: %s", bad,
-			    bad == 1 ? "" : "s", errors.buf ? errors.buf : "see the log");
+	if (unreadable) {
+		r = err_set(err, -EINVAL, "%s",
+			    errors.buf ? errors.buf : "a filter directory cannot be read");
 		strbuf_fini(&errors);
 		return r;
+	}
+	if (errors.len) {
+		log_warn("filters skipped, the others loaded: %s", errors.buf);
+		if (skipped)
+			strbuf_add(skipped, errors.buf);
 	}
 	strbuf_fini(&errors);
 	*ret = TAKE_PTR(set);
@@ -77,10 +88,19 @@ int daemon_build_filters(const struct daemon_config *cfg, const struct defined_f
 int daemon_check_config(const struct daemon_config *cfg, bool is_verbose, struct err *err)
 {
 	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
-	int r = daemon_build_filters(cfg, NULL, 0, &set, err);
+	struct strbuf skipped;
+	int r;
 
-	if (r < 0)
+	strbuf_init(&skipped);
+	r = daemon_build_filters(cfg, NULL, 0, &skipped, &set, err);
+	if (r < 0) {
+		strbuf_fini(&skipped);
 		return r;
+	}
+	if (skipped.len)
+		printf("skipped (the daemon starts without them; ports bound to them fail): %s\n",
+		       skipped.buf);
+	strbuf_fini(&skipped);
 	for (size_t i = 0; is_verbose && i < filter_set_size(set); i++) {
 		const struct filter *f = filter_set_get(set, i);
 
@@ -176,10 +196,9 @@ int daemon_filter_define(struct daemon *d, const char *xml, bool keeps_old_rules
 			 struct strbuf *failures, struct err *err)
 {
 	_cleanup_(filter_freep) struct filter *f = NULL;
-	struct engine_input in = {
-		.type = ENGINE_IN_FILTERS,
-		.filters = { .cause = ENGINE_FILTERS_DEFINE, .keeps_old_rules = keeps_old_rules }
-	};
+	struct engine_input in = { .type = ENGINE_IN_FILTERS,
+				   .filters = { .cause = ENGINE_FILTERS_DEFINE,
+						.keeps_old_rules = keeps_old_rules } };
 	struct defined_filter old;
 	char *name, *canonical;
 	int r;
@@ -194,7 +213,7 @@ int daemon_filter_define(struct daemon *d, const char *xml, bool keeps_old_rules
 		free(name);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, &in.filters.set, err);
+	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, NULL, &in.filters.set, err);
 	if (r >= 0) {
 		in.filters.name = name;
 		in.filters.xml = canonical;
@@ -228,7 +247,7 @@ int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err)
 	removed = d->defined[i];
 	d->defined[i] = d->defined[--d->n_defined];
 	in.filters.name = removed.name;
-	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, &in.filters.set, err);
+	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, NULL, &in.filters.set, err);
 	if (r >= 0)
 		r = daemon_dispatch(d, &in, NULL, err);
 	if (r < 0) {
@@ -285,16 +304,14 @@ int daemon_filter_list(struct daemon *d, daemon_filter_fn fn, void *userdata)
 	return 0;
 }
 
-int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures,
-		  struct err *err)
+int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures, struct err *err)
 {
-	struct engine_input in = {
-		.type = ENGINE_IN_FILTERS,
-		.filters = { .cause = ENGINE_FILTERS_RELOAD, .keeps_old_rules = keeps_old_rules }
-	};
+	struct engine_input in = { .type = ENGINE_IN_FILTERS,
+				   .filters = { .cause = ENGINE_FILTERS_RELOAD,
+						.keeps_old_rules = keeps_old_rules } };
 	int r;
 
-	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, &in.filters.set, err);
+	r = daemon_build_filters(&d->cfg, d->defined, d->n_defined, NULL, &in.filters.set, err);
 	if (r < 0)
 		return err_prefix(err, r, "reload failed, the previous filters stay in force: ");
 	return daemon_dispatch(d, &in, failures, err);

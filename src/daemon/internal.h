@@ -39,7 +39,8 @@ int64_t daemon_mono_time(int64_t wall);
 
 /* filters.c */
 int daemon_build_filters(const struct daemon_config *cfg, const struct defined_filter *defined,
-			 size_t n_defined, struct filter_set **ret, struct err *err);
+			 size_t n_defined, struct strbuf *skipped, struct filter_set **ret,
+			 struct err *err);
 int daemon_defined_put(struct daemon *d, char *name, char *xml, struct defined_filter *old);
 void daemon_defined_fini(struct defined_filter *df);
 void daemon_log_diag(void *userdata, enum conf_severity sev, const char *msg);
