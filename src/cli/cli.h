@@ -10,6 +10,7 @@ enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAILURE = 1,
 	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_NOT_RUNNING = 3, /* status: no daemon answers (as systemctl is-active) */
 };
 
 struct cli_command {

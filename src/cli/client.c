@@ -34,6 +34,13 @@ const char *client_socket_path(void)
 	return env && *env ? env : VIFGUARD_STATE_DIR "/control.sock";
 }
 
+static bool is_unreachable;
+
+bool client_daemon_unreachable(void)
+{
+	return is_unreachable;
+}
+
 static int client_connect(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -49,6 +56,7 @@ static int client_connect(void)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int r = -errno;
 
+		is_unreachable = r == -ENOENT || r == -ECONNREFUSED;
 		cli_error("cannot connect to %s: %s — is vifguardd running?", path, strerror(-r));
 		if (fd >= 0)
 			close(fd);

@@ -10,6 +10,9 @@
 const char *client_socket_path(void);
 void client_set_socket_path(const char *path);
 
+/* True once a call found no daemon at the socket (nothing there, or nobody listening). */
+bool client_daemon_unreachable(void);
+
 /* Called for each item of a listing, or each event of watch; a negative return stops. */
 typedef int (*client_item_fn)(const struct ctl_value *item, void *userdata);
 

@@ -552,9 +552,17 @@ int cmd_status(int argc, char **argv)
 	struct ctl_request req = { .verb = CTL_VERB_STATUS };
 	bool is_json = take_json_flag(&argc, argv);
 
+	int r;
+
 	if (argc != 1)
 		return cli_usage_error("status", "status takes no arguments but --json");
-	return call_and_show(&req, is_json, show_status);
+	r = call_and_show(&req, is_json, show_status);
+	if (r != CLI_EXIT_OK && client_daemon_unreachable()) {
+		if (is_json)
+			puts("{\"running\": false}");
+		return CLI_EXIT_NOT_RUNNING;
+	}
+	return r;
 }
 
 int cmd_reload(int argc, char **argv)

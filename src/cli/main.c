@@ -116,9 +116,12 @@ static const char watch_usage[] =
 	"gone or renamed, filters defined, reloads), until interrupted. --json prints one\n"
 	"JSON object per line.\n";
 
-static const char status_usage[] = "Usage: vifguardctl status [--json]\n"
-				   "\n"
-				   "Says whether the daemon runs, its version and its bindings.\n";
+static const char status_usage[] =
+	"Usage: vifguardctl status [--json]\n"
+	"\n"
+	"Says whether the daemon runs, its version, its bindings, what it learned, and\n"
+	"whether others changed its nftables tables. Exits 3 when no daemon answers on the\n"
+	"socket (--json then prints {\"running\": false}), as systemctl is-active does.\n";
 
 static const char reload_usage[] =
 	"Usage: vifguardctl reload [--keep-old-rules]\n"
@@ -175,7 +178,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 static void print_overview(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--help] [--version] [--socket PATH] COMMAND [ARGS...]\n"
+		"Usage: %s [--help] [--version] [--socket PATH | --socket=PATH] COMMAND [ARGS...]\n"
 		"\n"
 		"Guards VM and container ports on Linux bridges with libvirt-compatible\n"
 		"network filters compiled to nftables.\n"
@@ -236,12 +239,23 @@ int main(int argc, char **argv)
 		printf("vifguardctl %s\n", VIFGUARD_VERSION);
 		return CLI_EXIT_OK;
 	}
-	while (argc >= 2 && (strcmp(argv[1], "--socket") == 0 || strcmp(argv[1], "-s") == 0)) {
-		if (argc < 3)
-			return cli_usage_error(NULL, "--socket needs a PATH");
-		client_set_socket_path(argv[2]);
-		argc -= 2;
-		argv += 2;
+	for (;;) {
+		if (argc >= 2 && strncmp(argv[1], "--socket=", 9) == 0) {
+			if (!argv[1][9])
+				return cli_usage_error(NULL, "--socket needs a PATH");
+			client_set_socket_path(argv[1] + 9);
+			argc -= 1;
+			argv += 1;
+		} else if (argc >= 2 &&
+			   (strcmp(argv[1], "--socket") == 0 || strcmp(argv[1], "-s") == 0)) {
+			if (argc < 3)
+				return cli_usage_error(NULL, "--socket needs a PATH");
+			client_set_socket_path(argv[2]);
+			argc -= 2;
+			argv += 2;
+		} else {
+			break;
+		}
 	}
 	if (argc < 2)
 		return cli_usage_error(NULL, "a COMMAND is needed");

@@ -341,6 +341,7 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 {
 	struct ctl_obj *data = ctl_obj_new();
 
+	ctl_obj_add_bool(data, "running", true);
 	ctl_obj_add_string(data, "version", VIFGUARD_VERSION);
 	ctl_obj_add_int(data, "pid", getpid());
 	ctl_obj_add_uint(data, "bindings", engine_port_count(daemon_engine(ctx->daemon)));

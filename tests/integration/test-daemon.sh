@@ -18,11 +18,18 @@ else
 		{ not_ok "-n refuses a bad configuration file"; sed 's/^/# /' "$TMPD/out"; }
 fi
 out=$(in_ns "$HOST" "$CTL" --socket "$TMPD/control.sock" status 2>&1)
+rc=$?
 case "$out" in
 *"cannot connect to $TMPD/control.sock: "*"is vifguardd running?"*) ok "no daemon: a clear error" ;;
 *) not_ok "no daemon: a clear error"; echo "# $out" ;;
 esac
+expect_eq "no daemon: status exits 3, as systemctl is-active" 3 "$rc"
+out=$(in_ns "$HOST" "$CTL" --socket="$TMPD/control.sock" status --json 2>/dev/null)
+expect_eq "no daemon: status --json (and --socket=PATH) says running false" \
+	'{"running": false}' "$out"
 check "the daemon starts" daemon_start --filter-dir "$TMPD/filters"
+expect_eq "status --json says running true" True \
+	"$(vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["running"])')"
 
 # ---- bindings ---------------------------------------------------------------------
 check "binding create from options" vg binding create --port vnet1 --mac "$VM1_MAC" \
