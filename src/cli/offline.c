@@ -14,6 +14,7 @@
 #include "conf/load.h"
 #include "config.h"
 #include "filter/instantiate.h"
+#include "fw/apply.h"
 #include "util/cleanup.h"
 
 int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const char *command,
@@ -142,5 +143,8 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 		       ret, &err);
 	if (r < 0)
 		cli_error("%s: %s", file, err.msg);
+	else if ((*ret)->needs_inet && !fw_stateful_sees_bridged())
+		fprintf(stderr, "%s: warning: port %s: %s\n", cli_program, b->portdev,
+			FW_STATEFUL_WARNING);
 	return r;
 }

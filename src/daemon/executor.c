@@ -215,6 +215,14 @@ static void repair_batch(struct daemon *d, const struct engine_action *v, size_t
 	fault_point("after-apply");
 }
 
+/* Stateful rules that cannot match are reported, not silently useless. */
+static void check_stateful(const struct engine_action *v, size_t n, const struct applied *ret)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ret[i].r >= 0 && v[i].compiled->needs_inet && !fw_stateful_sees_bridged())
+			log_warn("port %s: %s", v[i].port, FW_STATEFUL_WARNING);
+}
+
 /* Actions v[0..n) are applies: one transaction, or one at a time when that fails. */
 static void apply_batch(struct daemon *d, const struct engine_action *v, size_t n,
 			struct applied *ret)
@@ -245,6 +253,7 @@ static void apply_batch(struct daemon *d, const struct engine_action *v, size_t 
 	free(ports);
 	free(olds);
 	free(recs);
+	check_stateful(v, n, ret);
 	fault_point("after-apply");
 }
 

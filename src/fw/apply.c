@@ -456,6 +456,19 @@ int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *p
 	return 0;
 }
 
+bool fw_stateful_sees_bridged(void)
+{
+	FILE *f = fopen("/proc/sys/net/bridge/bridge-nf-call-iptables", "re");
+	int v = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v == 1;
+}
+
 void fw_note_template(struct fw_ctx *ctx, const char *id)
 {
 	remember(ctx, id, true);

@@ -74,6 +74,18 @@ int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *p
 void fw_verify_begin(struct fw_ctx *ctx);
 int fw_verify_port(struct fw_ctx *ctx, const struct fw_record *rec, char *problem, size_t size);
 
+/*
+ * Whether stateful (layer 3/4) rules can match in this network namespace:
+ * they see bridged frames only through br_netfilter, with
+ * net.bridge.bridge-nf-call-iptables=1. False also when br_netfilter is
+ * not loaded (the sysctl does not exist).
+ */
+bool fw_stateful_sees_bridged(void);
+#define FW_STATEFUL_WARNING                                                                       \
+	"its stateful rules never match bridged frames here: net.bridge.bridge-nf-call-iptables " \
+	"is 0 or br_netfilter is not loaded (modprobe br_netfilter; sysctl -w "                   \
+	"net.bridge.bridge-nf-call-iptables=1)"
+
 /* Tells the context a template exists (found in place at start-up): saves a kernel lookup. */
 void fw_note_template(struct fw_ctx *ctx, const char *id);
 
