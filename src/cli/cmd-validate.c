@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vifguardctl validate: parse each file with libvirt's rules and say what is wrong. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli/offline.h"
 #include "ctl/report.h"
+#include "filter/filter.h"
 #include "util/cleanup.h"
 
 /* Diagnostics of one file, kept for --json. */
@@ -75,7 +78,30 @@ static int print_json(const char *file, int r, enum conf_doc_kind kind, const ch
 	return 0;
 }
 
-static int validate_one(const char *file, bool is_quiet, bool is_json)
+/*
+ * A binding is valid when it compiles: what explain and apply (and the
+ * daemon) would refuse, validate refuses too. A binding that learns its IP
+ * is compiled with an address standing in for the one it will learn.
+ */
+static int compile_binding(const struct cli_filters *given, const char *file,
+			   const struct binding *b)
+{
+	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
+	struct cli_filters cf = *given;
+	const struct filter_var *learning = filter_params_find(&b->ref.params, "CTRL_IP_LEARNING");
+	bool is_given = filter_params_find(&b->ref.params, "IP") != NULL;
+
+	for (int i = 0; i < cf.n_params && !is_given; i++)
+		is_given = strncmp(cf.params[i], "IP=", 3) == 0;
+	if (!is_given &&
+	    !(learning && learning->n_values && strcmp(learning->values[0], "none") == 0) &&
+	    cf.n_params < (int)(sizeof(cf.params) / sizeof(cf.params[0])))
+		cf.params[cf.n_params++] = "IP=192.0.2.1";
+	return cli_compile_binding(&cf, file, NULL, NULL, &p);
+}
+
+static int validate_one(const struct cli_filters *cf, const char *file, bool is_quiet, bool is_json,
+			bool is_strict)
 {
 	struct collected c = { .is_json = is_json };
 	struct conf_diag diag = { .report = collect, .userdata = &c };
@@ -86,6 +112,11 @@ static int validate_one(const char *file, bool is_quiet, bool is_json)
 	int r;
 
 	r = conf_parse_file(file, &diag, &kind, &f, &b);
+	if (r >= 0 && b)
+		r = compile_binding(cf, file, b);
+	/* --strict: a warning (something ignored) fails the file too */
+	if (r >= 0 && is_strict && diag.n_warnings)
+		r = -EINVAL;
 	name = f ? f->name : b ? b->portdev : NULL;
 	if (is_json) {
 		if (print_json(file, r, kind, name, &c) < 0)
@@ -101,16 +132,24 @@ static int validate_one(const char *file, bool is_quiet, bool is_json)
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "quiet", no_argument, NULL, 'q' },  { "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 's' }, CLI_FILTERS_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },   { NULL, 0, NULL, 0 },
 	};
-	bool is_quiet = false, is_json = false;
-	int opt, failures = 0;
+	struct cli_filters cf = { 0 };
+	bool is_quiet = false, is_json = false, is_strict = false;
+	int opt, failures = 0, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "+qjh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+qjsF:p:S:h", options, NULL)) != -1) {
+		if (cli_filters_option(&cf, opt, optarg, "validate", &exit_code)) {
+			if (exit_code)
+				return exit_code;
+			continue;
+		}
 		switch (opt) {
+		case 's':
+			is_strict = true;
+			break;
 		case 'q':
 			is_quiet = true;
 			break;
@@ -126,7 +165,7 @@ int cmd_validate(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error("validate", "validate needs at least one FILE");
 	for (int i = optind; i < argc; i++)
-		if (validate_one(argv[i], is_quiet, is_json) < 0)
+		if (validate_one(&cf, argv[i], is_quiet, is_json, is_strict) < 0)
 			failures++;
 	return failures ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }

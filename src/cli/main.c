@@ -16,14 +16,21 @@
 const char *cli_program = "vifguardctl";
 
 static const char validate_usage[] =
-	"Usage: vifguardctl validate [--quiet] [--json] FILE...\n"
+	"Usage: vifguardctl validate [--quiet] [--json] [--strict] [-F DIR]... [-p NAME=VALUE]...\n"
+	"                            FILE...\n"
 	"\n"
-	"Checks that each FILE is a valid libvirt <filter> or <filterbinding> document,\n"
-	"with libvirt's value rules. Prints one message per problem as FILE:LINE: ...;\n"
-	"warnings mark input that libvirt accepts silently although it is wrong.\n"
+	"Checks that each FILE is a valid libvirt <filter>, <filterbinding> or\n"
+	"<filterbindingstatus> document, with libvirt's value rules. Prints one message per\n"
+	"problem as FILE:LINE: ...; warnings mark input that libvirt accepts silently\n"
+	"although it is wrong. A binding is valid only when it compiles, as explain, apply\n"
+	"and the daemon compile it (with the filters of -F and the values of -p); one that\n"
+	"learns its IP is compiled with an address standing in for the one it will learn.\n"
 	"\n"
-	"  -q, --quiet   print nothing for valid files\n"
-	"  -j, --json    print one JSON object per file on stdout\n"
+	"  -q, --quiet             print nothing for valid files\n"
+	"  -j, --json              print one JSON object per file on stdout\n"
+	"      --strict            a warning fails the file too\n"
+	"  -F, --filter-dir DIR    also load filters from DIR (repeatable)\n"
+	"  -p, --param NAME=VALUE  add a variable to each binding (repeatable)\n"
 	"\n"
 	"Exit status: 0 when every file is valid, 1 otherwise, 2 on a usage error.\n";
 

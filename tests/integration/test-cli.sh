@@ -1,0 +1,112 @@
+#!/bin/sh
+# The offline commands as a libvirt user meets them: a typo in a rule is an
+# error wherever a rule is read, "valid" means explain and apply would take
+# it, --strict fails on what is ignored, libvirt's binding state files are
+# read as they are. No root, no namespace: nothing here touches the kernel.
+. "$(dirname "$0")/lib.sh"
+
+TMPD=$(mktemp -d)
+trap 'rm -rf "$TMPD"' EXIT
+mkdir -p "$TMPD/filters"
+
+# binding FILE PORT [PARAM_XML] [FILTER]: a <filterbinding> file
+binding() {
+	cat >"$1" <<XML
+<filterbinding>
+  <owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
+  <portdev name='$2'/>
+  <mac address='52:54:00:aa:01:01'/>
+  <filterref filter='${4:-clean-traffic}'>${3:-}</filterref>
+</filterbinding>
+XML
+}
+# agree NAME FILE [OPTIONS]: validate and explain both refuse FILE
+agree() {
+	name=$1
+	file=$2
+	shift 2
+	if "$CTL" validate "$@" "$file" >/dev/null 2>&1; then
+		not_ok "$name: validate refuses it"
+	else
+		ok "$name: validate refuses it"
+	fi
+	if "$CTL" explain "$@" "$file" >/dev/null 2>&1; then
+		not_ok "$name: explain refuses it too"
+	else
+		ok "$name: explain refuses it too"
+	fi
+}
+
+# ---- a typo in a rule ------------------------------------------------------------------
+cat >"$TMPD/filters/typo.xml" <<'XML'
+<filter name='typo' chain='root'>
+  <rule action='accept' direction='in'><tpc dstportstart='22'/></rule>
+  <rule action='drop' direction='inout'/>
+</filter>
+XML
+out=$("$CTL" validate "$TMPD/filters/typo.xml" 2>&1)
+rc=$?
+expect_eq "validate: a typo'd protocol element is an error (exit 1)" 1 "$rc"
+case "$out" in *"typo.xml:2: <tpc>: unknown element in <rule>"*) ok "and the message names file, line and element" ;;
+*) not_ok "and the message names file, line and element"; echo "# $out" ;; esac
+binding "$TMPD/typo-binding.xml" vnet1 "" typo
+agree "a binding to the typo'd filter" "$TMPD/typo-binding.xml" -F "$TMPD/filters"
+
+# ---- valid means it will apply ----------------------------------------------------------
+binding "$TMPD/ip300.xml" vnet1 "<parameter name='IP' value='10.0.0.300'/>"
+agree "IP=10.0.0.300" "$TMPD/ip300.xml"
+binding "$TMPD/longport.xml" abcdefghijklmnopqrstuvwxyz "<parameter name='IP' value='10.0.0.3'/>"
+agree "a 26-character portdev" "$TMPD/longport.xml"
+cat >"$TMPD/filters/grat.xml" <<'XML'
+<filter name='grat' chain='root'>
+  <rule action='accept' direction='in'><arp gratuitous='true'/></rule>
+</filter>
+XML
+binding "$TMPD/grat-binding.xml" vnet1 "" grat
+agree "ARP gratuitous='true'" "$TMPD/grat-binding.xml" -F "$TMPD/filters"
+cat >"$TMPD/filters/stateful.xml" <<'XML'
+<filter name='stateful' chain='root'>
+  <rule action='accept' direction='in'><tcp dstportstart='22' state='NEW'/></rule>
+</filter>
+XML
+cat >"$TMPD/linkdev.xml" <<'XML'
+<filterbinding>
+  <owner><name>vm1</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>
+  <portdev name='macvtap0'/>
+  <linkdev name='eth0'/>
+  <mac address='52:54:00:aa:01:01'/>
+  <filterref filter='stateful'/>
+</filterbinding>
+XML
+agree "a stateful filter on a linkdev (macvtap) binding" "$TMPD/linkdev.xml" -F "$TMPD/filters"
+binding "$TMPD/good.xml" vnet1 "<parameter name='IP' value='10.0.0.3'/>"
+check "control: a good binding is valid" "$CTL" validate "$TMPD/good.xml"
+check "control: and explain takes it" sh -c "'$CTL' explain '$TMPD/good.xml' >/dev/null"
+binding "$TMPD/learns.xml" vnet1
+check "a binding that learns its IP is valid" "$CTL" validate "$TMPD/learns.xml"
+binding "$TMPD/no-learning.xml" vnet1 "<parameter name='CTRL_IP_LEARNING' value='none'/>"
+check "one that neither gives nor learns its IP is not" sh -c \
+	"! '$CTL' validate '$TMPD/no-learning.xml' 2>/dev/null"
+
+# ---- --strict ----------------------------------------------------------------------------
+cat >"$TMPD/filters/warn.xml" <<'XML'
+<filter name='warn' chain='root'>
+  <rule action='accept' direction='in'><tcp srcporttend='24'/></rule>
+</filter>
+XML
+check "a filter with an unknown attribute is valid, with a warning" "$CTL" validate \
+	"$TMPD/filters/warn.xml"
+check "--strict turns the warning into a failure" sh -c \
+	"! '$CTL' validate --strict '$TMPD/filters/warn.xml' 2>/dev/null"
+
+# ---- libvirt's binding state files ---------------------------------------------------------
+{
+	echo "<filterbindingstatus>"
+	cat "$TMPD/good.xml"
+	echo "</filterbindingstatus>"
+} >"$TMPD/status.xml"
+check "a <filterbindingstatus> file (/run/libvirt/nwfilter-binding) is valid" \
+	"$CTL" validate "$TMPD/status.xml"
+check "and explain takes it" sh -c "'$CTL' explain '$TMPD/status.xml' >/dev/null"
+
+done_testing
