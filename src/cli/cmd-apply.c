@@ -146,7 +146,7 @@ int cmd_apply(int argc, char **argv)
 	int opt, r, exit_code = 0;
 	char *slash;
 
-	while ((opt = getopt_long(argc, argv, "+F:p:S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "F:p:S:h", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "apply", &exit_code)) {
 			if (exit_code)
 				return exit_code;
@@ -224,7 +224,7 @@ int cmd_remove(int argc, char **argv)
 	struct err err = { 0 };
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "+S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "S:h", options, NULL)) != -1) {
 		if (opt == 'S')
 			cf.state_dir = optarg;
 		else if (opt == 'h')

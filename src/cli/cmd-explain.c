@@ -20,7 +20,7 @@ int cmd_explain(int argc, char **argv)
 	struct strbuf base;
 	int opt, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "+F:p:S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "F:p:S:h", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "explain", &exit_code)) {
 			if (exit_code)
 				return exit_code;

@@ -30,7 +30,7 @@ int cmd_format(int argc, char **argv)
 	struct conf_diag diag;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h')
 			return cli_print_help("format");
 		return cli_usage_error("format", "invalid option");

@@ -83,8 +83,7 @@ static int print_json(const char *file, int r, enum conf_doc_kind kind, const ch
  * daemon) would refuse, validate refuses too. A binding that learns its IP
  * is compiled with an address standing in for the one it will learn.
  */
-static int compile_binding(const struct cli_filters *given, const char *file,
-			   const struct binding *b)
+static int compile_binding(const struct cli_filters *given, const char *file, struct binding *b)
 {
 	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
 	struct cli_filters cf = *given;
@@ -97,7 +96,7 @@ static int compile_binding(const struct cli_filters *given, const char *file,
 	    !(learning && learning->n_values && strcmp(learning->values[0], "none") == 0) &&
 	    cf.n_params < (int)(sizeof(cf.params) / sizeof(cf.params[0])))
 		cf.params[cf.n_params++] = "IP=192.0.2.1";
-	return cli_compile_binding(&cf, file, NULL, NULL, &p);
+	return cli_compile_parsed(&cf, b, file, NULL, NULL, &p);
 }
 
 static int validate_one(const struct cli_filters *cf, const char *file, bool is_quiet, bool is_json,
@@ -140,7 +139,7 @@ int cmd_validate(int argc, char **argv)
 	bool is_quiet = false, is_json = false, is_strict = false;
 	int opt, failures = 0, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "+qjsF:p:S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qjsF:p:S:h", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "validate", &exit_code)) {
 			if (exit_code)
 				return exit_code;

@@ -55,19 +55,21 @@ const char *cli_state_dir(const struct cli_filters *cf)
 	return env && *env ? env : VIFGUARD_STATE_DIR;
 }
 
+/*
+ * The filters, as the daemon loads them: a bad file is reported and skipped
+ * (a binding that needs it then fails, naming it); a directory that cannot
+ * be read is an error.
+ */
 static int load_filters(const struct cli_filters *cf, struct filter_set *set)
 {
 	struct conf_diag diag;
-	int bad;
+	int r;
 
 	cli_diag_init(&diag);
-	bad = conf_load_dir(conf_builtin_dir(), set, &diag);
-	for (int i = 0; i < cf->n_dirs && bad >= 0; i++) {
-		int r = conf_load_dir(cf->dirs[i], set, &diag);
-
-		bad = r < 0 ? r : bad + r;
-	}
-	if (bad != 0) {
+	r = conf_load_dir(conf_builtin_dir(), set, &diag);
+	for (int i = 0; i < cf->n_dirs && r >= 0; i++)
+		r = conf_load_dir(cf->dirs[i], set, &diag);
+	if (r < 0) {
 		cli_error("cannot load the filters (see the messages above)");
 		return -EINVAL;
 	}
@@ -101,24 +103,18 @@ static void explain_missing(const struct instance *inst, const struct binding *b
 			"with --param IP=ADDRESS\n");
 }
 
-int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
-			void *userdata, struct fw_port **ret)
+int cli_compile_parsed(const struct cli_filters *cf, struct binding *b, const char *file,
+		       cli_port_id_fn choose_id, void *userdata, struct fw_port **ret)
 {
 	unsigned port_id = 1;
 	_cleanup_(filter_set_freep) struct filter_set *set = filter_set_new();
-	_cleanup_(binding_freep) struct binding *b = NULL;
 	_cleanup_(instance_freep) struct instance *inst = NULL;
-	struct conf_diag diag;
 	struct err err = { 0 };
 	int r;
 
 	if (!set)
 		return -ENOMEM;
 	r = load_filters(cf, set);
-	if (r < 0)
-		return r;
-	cli_diag_init(&diag);
-	r = conf_binding_parse_file(file, &diag, &b);
 	if (r < 0)
 		return r;
 	if (add_params(cf, b) < 0)
@@ -147,4 +143,18 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 		fprintf(stderr, "%s: warning: port %s: %s\n", cli_program, b->portdev,
 			FW_STATEFUL_WARNING);
 	return r;
+}
+
+int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
+			void *userdata, struct fw_port **ret)
+{
+	_cleanup_(binding_freep) struct binding *b = NULL;
+	struct conf_diag diag;
+	int r;
+
+	cli_diag_init(&diag);
+	r = conf_binding_parse_file(file, &diag, &b);
+	if (r < 0)
+		return r;
+	return cli_compile_parsed(cf, b, file, choose_id, userdata, ret);
 }

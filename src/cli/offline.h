@@ -2,6 +2,7 @@
 /* What explain, apply and remove share: filters, a binding, its compiled form. */
 #pragma once
 
+#include "conf/conf.h"
 #include "filter/filterset.h"
 #include "fw/compile.h"
 
@@ -34,6 +35,10 @@ typedef int (*cli_port_id_fn)(void *userdata, const char *port, unsigned *ret_id
  */
 int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port_id_fn choose_id,
 			void *userdata, struct fw_port **ret);
+
+/* The same for a binding already parsed (file names it in messages); adds --param values to b. */
+int cli_compile_parsed(const struct cli_filters *cf, struct binding *b, const char *file,
+		       cli_port_id_fn choose_id, void *userdata, struct fw_port **ret);
 
 /* The directory of the port records ($VIFGUARD_STATE_DIR/ports by default). */
 const char *cli_state_dir(const struct cli_filters *cf);

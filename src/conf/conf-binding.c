@@ -184,9 +184,12 @@ static void report_file(struct conf_diag *diag, const char *path, const char *fm
 		diag->report(diag->userdata, CONF_ERROR, line);
 }
 
+/* path "-" reads standard input (left open). */
 static int read_file(const char *path, struct conf_diag *diag, char **ret, size_t *ret_len)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	bool is_stdin = strcmp(path, "-") == 0;
+	_cleanup_fclose_ FILE *opened = is_stdin ? NULL : fopen(path, "re");
+	FILE *f = is_stdin ? stdin : opened;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 
@@ -200,10 +203,14 @@ static int read_file(const char *path, struct conf_diag *diag, char **ret, size_
 	buf = malloc(CONF_FILE_MAX + 1);
 	if (!buf)
 		return -ENOMEM;
+	errno = 0;
 	len = fread(buf, 1, CONF_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		report_file(diag, path, "cannot read: %s", strerror(EIO));
-		return -EIO;
+		/* a directory opens, and fails here with EISDIR: say that, not EIO */
+		int r = errno ? -errno : -EIO;
+
+		report_file(diag, path, "cannot read: %s", strerror(-r));
+		return r;
 	}
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;

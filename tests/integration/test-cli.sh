@@ -109,4 +109,17 @@ check "a <filterbindingstatus> file (/run/libvirt/nwfilter-binding) is valid" \
 	"$CTL" validate "$TMPD/status.xml"
 check "and explain takes it" sh -c "'$CTL' explain '$TMPD/status.xml' >/dev/null"
 
+# ---- one grammar: options after operands, - for standard input ---------------------------
+out=$("$CTL" validate "$TMPD/good.xml" --json 2>&1)
+case "$out" in '{"file":'*'"valid":true'*) ok "an option after the operand (validate FILE --json)" ;;
+*) not_ok "an option after the operand (validate FILE --json)"; echo "# $out" ;; esac
+check "explain FILE -F DIR -p NAME=VALUE" sh -c "'$CTL' explain '$TMPD/learns.xml' -F '$TMPD/filters' \
+	-p IP=10.0.0.9 | grep -q '10.0.0.9'"
+for cmd in validate format explain; do
+	check "$cmd - reads standard input" sh -c "'$CTL' $cmd - <'$TMPD/good.xml' >/dev/null"
+done
+out=$("$CTL" validate "$TMPD" 2>&1)
+case "$out" in *"cannot read: Is a directory"*) ok "a directory is named as one, not as an I/O error" ;;
+*) not_ok "a directory is named as one, not as an I/O error"; echo "# $out" ;; esac
+
 done_testing
