@@ -152,8 +152,10 @@ cp -r /mnt/stage/filters /usr/local/share/vifguard/
 cp /mnt/vifguardd.service /etc/systemd/system/
 mkdir -p /etc/systemd/system/vifguardd.service.d
 # Dependencies, output and where the built-in filters are; the sandbox is the
-# unit's own. No sysinit.target (udev, tmpfiles) in this container.
-printf '[Unit]\nDefaultDependencies=no\n[Service]\nEnvironment=VIFGUARD_FILTER_DIR=/usr/local/share/vifguard/filters\nStandardOutput=append:/mnt/daemon.log\nStandardError=append:/mnt/daemon.log\n' \
+# unit's own. No sysinit.target (udev, tmpfiles) in this container. In an ASan
+# build, LeakSanitizer would stop the world with ptrace at exit, which the
+# unit's system-call filter refuses (@debug): leaks are checked elsewhere.
+printf '[Unit]\nDefaultDependencies=no\n[Service]\nEnvironment=VIFGUARD_FILTER_DIR=/usr/local/share/vifguard/filters ASAN_OPTIONS=detect_leaks=0\nStandardOutput=append:/mnt/daemon.log\nStandardError=append:/mnt/daemon.log\n' \
 	>/etc/systemd/system/vifguardd.service.d/test.conf
 for u in systemd-udevd systemd-udev-trigger systemd-tmpfiles-setup systemd-tmpfiles-setup-dev \
 	systemd-journald systemd-journald-audit systemd-journald-dev-log; do
@@ -240,6 +242,8 @@ if [ ! -e "$TMPD/sd/booting" ]; then
 	ok "the unit under systemd # SKIP cannot make the container here: $(tail -n 1 "$TMPD/sd/systemd.log")"
 elif ! grep -q '^done$' "$TMPD/sd/results"; then
 	not_ok "systemd ran the unit and its driver to the end"
+fi
+if grep -q '^not ok' "$TMPD/sd/results" || ! grep -q '^done$' "$TMPD/sd/results"; then
 	tail -n 20 "$TMPD/sd/systemd.log" "$TMPD/sd/driver.log" "$TMPD/sd/daemon.log" 2>/dev/null | sed 's/^/# /'
 fi
 while read -r line; do
