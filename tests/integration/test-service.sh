@@ -32,6 +32,7 @@ fi
 
 if [ "$(id -u)" != 0 ] || ! ip netns add "${PFX}probe" 2>/dev/null; then
 	ok "the daemon with CAP_NET_ADMIN only # SKIP needs root and network namespaces"
+	ok "the unit under systemd # SKIP needs root and namespaces"
 	done_testing
 	exit
 fi

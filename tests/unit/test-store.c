@@ -945,7 +945,10 @@ static void test_symlink_refused(void **state)
 	assert_int_equal(access(target, F_OK), -1);
 }
 
-/* A link on the directory's path is fine: DynamicUser= makes /var/lib/vifguard one. */
+/*
+ * A link on the directory's path is fine: DynamicUser= makes /var/lib/vifguard
+ * one (SQLITE_OPEN_NOFOLLOW alone would refuse it).
+ */
 static void test_symlinked_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -958,6 +961,7 @@ static void test_symlinked_dir(void **state)
 	assert_int_equal(mkdir(real, 0700), 0);
 	assert_int_equal(symlink("private", link), 0);
 	assert_int_equal(store_open(path, &f->s, &err), 0);
+	assert_string_equal(store_path(f->s), path); /* messages name the path as given */
 	f->s = store_close(f->s);
 	snprintf(path, sizeof(path), "%s/state.db", real);
 	assert_int_equal(file_mode(path), 0600);
