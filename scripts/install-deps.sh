@@ -31,6 +31,7 @@ busybox:integration_tests_arping_and_tools
 iputils-ping:integration_tests_ping
 libfaketime:integration_tests_wall_clock_steps
 procps:integration_tests_sysctl_and_kill
+systemd:test-service_scores_the_unit_(systemd-analyze)_and_boots_it_in_a_container
 "
 fuzz_pkgs="
 clang:libFuzzer_targets

@@ -258,24 +258,158 @@ rollback:
 	return rc;
 }
 
-/* Creates the file with our mode, so that SQLite (and its -wal, -shm) inherit 0600. */
-static int store_create_file(const char *path, struct err *err)
-{
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	struct stat st;
+/*
+ * The database holds which addresses each VM may use: only the daemon may
+ * read or change it. The file is at most 0600 and its directory at most 0700.
+ * A wider file (an older install, a restore from a backup) is narrowed, as
+ * are the -wal, -shm and -journal files SQLite made beside it with its mode:
+ * they are ours, in our directory. A wider directory is refused instead,
+ * since it may be shared (state_dir = /tmp) and is not ours to change.
+ *
+ * Symbolic links are refused at the database's own name (and its -wal, -shm,
+ * -journal), so that a link cannot send the daemon's writes elsewhere. The
+ * directory's path may hold links (DynamicUser= makes /var/lib/vifguard one):
+ * it is resolved once, and SQLite, told SQLITE_OPEN_NOFOLLOW, which refuses
+ * a link anywhere in the path, opens the resolved path.
+ */
+#define STORE_FILE_MODE 0600
+#define STORE_DIR_MODE  0700
 
-	if (fd < 0) {
+static const char *const store_siblings[] = { "-wal", "-shm", "-journal" };
+
+/* path with its directory resolved (no links but in the last component), in *ret. */
+static int store_resolve(const char *path, char **ret, struct err *err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_free_ char *real = NULL;
+	const char *base;
+	char *slash;
+
+	if (!dir)
+		return err_set(err, -ENOMEM, "cannot open state database %s: out of memory", path);
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		base = path;
+		strcpy(dir, ".");
+	} else {
+		base = path + (slash - dir) + 1;
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	real = realpath(dir, NULL);
+	if (!real) {
 		int r = -errno;
 
 		return err_set(err, r, "cannot open state database %s: %s%s", path, strerror(-r),
 			       r == -ENOENT ? " (does its directory exist?)" : "");
 	}
-	if (fstat(fd, &st) < 0)
-		return err_set(err, -errno, "cannot open state database %s: %s", path,
+	if (asprintf(ret, "%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/", base) < 0)
+		return err_set(err, -ENOMEM, "cannot open state database %s: out of memory", path);
+	return 0;
+}
+
+/* The directory of real, resolved: at most STORE_DIR_MODE. */
+static int store_check_dir(const char *path, const char *real, struct err *err)
+{
+	_cleanup_free_ char *dir = strdup(real);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+
+	if (!slash)
+		return err_set(err, -ENOMEM, "cannot open state database %s: out of memory", path);
+	slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) < 0)
+		return err_set(err, -errno, "cannot open state database %s: %s: %s", path, dir,
 			       strerror(errno));
+	if (st.st_mode & 07777 & ~(mode_t)STORE_DIR_MODE)
+		return err_set(err, -EPERM,
+			       "cannot open state database %s: its directory %s has mode %04o, "
+			       "wider than %04o, so others could reach the database "
+			       "(chmod %04o %s, or choose another state directory)",
+			       path, dir, (unsigned)(st.st_mode & 07777), STORE_DIR_MODE,
+			       STORE_DIR_MODE, dir);
+	return 0;
+}
+
+/*
+ * A file SQLite opens: fd, or the file named file when fd < 0 (then a missing
+ * file is fine); regular, no link, at most STORE_FILE_MODE. file names it in
+ * messages.
+ */
+static int store_check_file(const char *path, const char *file, int fd, struct err *err)
+{
+	struct stat st;
+	int r;
+
+	r = fd >= 0 ? fstat(fd, &st) : fstatat(AT_FDCWD, file, &st, AT_SYMLINK_NOFOLLOW);
+	if (r < 0) {
+		if (fd < 0 && errno == ENOENT)
+			return 0;
+		return err_set(err, -errno, "cannot open state database %s: %s: %s", path, file,
+			       strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode))
+		return err_set(err, -ELOOP,
+			       "cannot open state database %s: %s is a symbolic link; "
+			       "it must be a regular file (remove the link)",
+			       path, file);
 	if (!S_ISREG(st.st_mode))
-		return err_set(err, -EINVAL, "cannot open state database %s: not a regular file",
-			       path);
+		return err_set(err, -EINVAL,
+			       "cannot open state database %s: %s is not a regular file", path,
+			       file);
+	if ((st.st_mode & 07777 & ~(mode_t)STORE_FILE_MODE) == 0)
+		return 0;
+	/* No race with another writer: nobody else may enter the directory (checked first). */
+	r = fd >= 0 ? fchmod(fd, st.st_mode & STORE_FILE_MODE)
+		    : chmod(file, st.st_mode & STORE_FILE_MODE);
+	if (r < 0)
+		return err_set(err, -errno,
+			       "cannot open state database %s: %s has mode %04o, wider than %04o, "
+			       "and cannot be narrowed: %s (chmod %04o it, or chown it to the "
+			       "daemon's user)",
+			       path, file, (unsigned)(st.st_mode & 07777), STORE_FILE_MODE,
+			       strerror(errno), STORE_FILE_MODE);
+	return 0;
+}
+
+/*
+ * Creates the file at real (path resolved) with our mode, so that SQLite (and
+ * its -wal, -shm) inherit 0600, and checks it, its directory and the files
+ * SQLite keeps beside it. Messages name path, as the user gave it.
+ */
+static int store_create_file(const char *path, const char *real, struct err *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *sibling = NULL;
+	int r;
+
+	/* O_NOFOLLOW: ELOOP for a link at the last component, which O_CREAT would follow. */
+	fd = open(real, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, STORE_FILE_MODE);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP)
+			return err_set(err, r,
+				       "cannot open state database %s: it is a symbolic link; "
+				       "it must be a regular file (remove the link)",
+				       path);
+		return err_set(err, r, "cannot open state database %s: %s", path, strerror(-r));
+	}
+	r = store_check_dir(path, real, err);
+	if (r < 0)
+		return r;
+	r = store_check_file(path, "the file", fd, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(store_siblings); i++) {
+		free(sibling);
+		if (asprintf(&sibling, "%s%s", real, store_siblings[i]) < 0) {
+			sibling = NULL;
+			return err_set(err, -ENOMEM, "cannot open state database %s: out of memory",
+				       path);
+		}
+		r = store_check_file(path, sibling, -1, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -342,11 +476,15 @@ static int store_setup(struct store *s, struct err *err)
 int store_open(const char *path, struct store **ret, struct err *err)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
+	_cleanup_free_ char *real = NULL;
 	int rc, r;
 
 	assert(path);
 	assert(ret);
-	r = store_create_file(path, err);
+	r = store_resolve(path, &real, err);
+	if (r < 0)
+		return r;
+	r = store_create_file(path, real, err);
 	if (r < 0)
 		return r;
 	s = calloc(1, sizeof(*s));
@@ -356,7 +494,9 @@ int store_open(const char *path, struct store **ret, struct err *err)
 	s->path = strdup(path);
 	if (!s->path)
 		return err_set(err, -ENOMEM, "cannot open state database %s: out of memory", path);
-	rc = store_note(s, sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL));
+	/* NOFOLLOW again: SQLite opens the file anew, after our check. */
+	rc = store_note(s, sqlite3_open_v2(real, &s->db,
+					   SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL));
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, err, "cannot open state database");
 	r = store_setup(s, err);

@@ -33,6 +33,10 @@ struct store;
  * directory must exist. Runs the schema migrations up to STORE_SCHEMA_VERSION.
  * Refuses a file that is not a database, is corrupt, belongs to another
  * application, or was written by a newer vifguard (-ENOTSUP).
+ * Only the daemon may reach the file: a symbolic link at path (or at its
+ * -wal, -shm, -journal) is refused (-ELOOP), so is a directory with a mode
+ * wider than 0700 (-EPERM); a file wider than 0600 is narrowed to 0600, or
+ * refused when that fails (-EPERM: not its owner).
  */
 int store_open(const char *path, struct store **ret, struct err *err);
 /* Rolls back an open transaction, releases everything. NULL-safe; returns NULL. */

@@ -903,6 +903,156 @@ static void test_read_only(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static mode_t file_mode(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A link at the database's name would send the daemon's writes to its target. */
+static void test_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	char target[192], wal[160];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+	assert_true(test_write_file(target, "not yours"));
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_int_equal(store_open(f->path, &f->s, &err), -ELOOP);
+	assert_null(f->s);
+	assert_msg(&err, f->path);
+	assert_msg(&err, "is a symbolic link; it must be a regular file (remove the link)");
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 9); /* untouched */
+
+	/* A dangling link: O_CREAT would have created its target. */
+	assert_int_equal(unlink(target), 0);
+	assert_int_equal(store_open(f->path, &f->s, &err), -ELOOP);
+	assert_int_equal(access(target, F_OK), -1);
+
+	/* The same at the write-ahead log SQLite opens beside the database. */
+	assert_int_equal(unlink(f->path), 0);
+	open_store(f);
+	f->s = store_close(f->s);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(symlink(target, wal), 0);
+	assert_int_equal(store_open(f->path, &f->s, &err), -ELOOP);
+	assert_msg(&err, "-wal is a symbolic link");
+	assert_int_equal(access(target, F_OK), -1);
+}
+
+/*
+ * A link on the directory's path is fine: DynamicUser= makes /var/lib/vifguard
+ * one (SQLITE_OPEN_NOFOLLOW alone would refuse it).
+ */
+static void test_symlinked_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	char real[96], link[96], path[128];
+
+	snprintf(real, sizeof(real), "%s/private", f->dir);
+	snprintf(link, sizeof(link), "%s/public", f->dir);
+	snprintf(path, sizeof(path), "%s/state.db", link);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink("private", link), 0);
+	assert_int_equal(store_open(path, &f->s, &err), 0);
+	assert_string_equal(store_path(f->s), path); /* messages name the path as given */
+	f->s = store_close(f->s);
+	snprintf(path, sizeof(path), "%s/state.db", real);
+	assert_int_equal(file_mode(path), 0600);
+}
+
+/* A database left readable by others (an older install, a restored backup) is narrowed. */
+static void test_mode_narrowed(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	struct err err = { 0 };
+	char wal[160], shm[160];
+
+	/* f->s stays open, so its -wal and -shm exist when the next open checks them. */
+	open_store(f);
+	assert_int_equal(store_filter_save(f->s, "a", "<filter/>", NULL), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(shm, sizeof(shm), "%s-shm", f->path);
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(chmod(wal, 0666), 0);
+	assert_int_equal(chmod(shm, 0640), 0);
+	assert_int_equal(store_open(f->path, &other, &err), 0);
+	assert_int_equal(file_mode(f->path), 0600);
+	assert_int_equal(file_mode(wal), 0600);
+	assert_int_equal(file_mode(shm), 0600);
+	assert_int_equal(sql_int(other, "SELECT count(*) FROM filters"), 1);
+	other = store_close(other);
+
+	/* Narrowed, never widened: a 0400 file stays 0400. */
+	f->s = store_close(f->s);
+	assert_int_equal(chmod(f->path, 0444), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(store_open(f->path, &f->s, &err), 0);
+		assert_int_equal(file_mode(f->path), 0400);
+	}
+}
+
+/* Not the file's owner: it cannot be narrowed, and is refused. As root, checked as nobody. */
+static void test_mode_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("# needs root to make a file of another owner: skipped\n");
+		return;
+	}
+	open_store(f);
+	f->s = store_close(f->s);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *s = NULL;
+		int r;
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		r = store_open(f->path, &s, &err);
+		printf("# %s\n", err.msg);
+		fflush(stdout);
+		_exit(r == -EPERM && strstr(err.msg, "has mode 0666, wider than 0600") && !s ? 0
+											     : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(file_mode(f->path), 0666);
+}
+
+/* A directory others may enter is refused, not changed: it may be shared, like /tmp. */
+static void test_dir_mode_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	char want[256];
+
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(store_open(f->path, &f->s, &err), -EPERM);
+	assert_null(f->s);
+	snprintf(want, sizeof(want), "its directory %s has mode 0755, wider than 0700", f->dir);
+	assert_msg(&err, want);
+	assert_msg(&err, "chmod 0700");
+	assert_int_equal(file_mode(f->dir), 0755);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	open_store(f);
+}
+
 static void test_busy(void **state)
 {
 	struct fixture *f = *state;
@@ -1185,13 +1335,15 @@ static void test_crash_create(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_open_new),          T(test_filters),        T(test_bindings),
-		T(test_binding_errors),    T(test_addresses),      T(test_round_trip),
-		T(test_unknown_on_disk),   T(test_cascade),        T(test_expired),
-		T(test_load_stops),        T(test_transactions),   T(test_schema_too_new),
-		T(test_foreign_database),  T(test_not_a_database), T(test_corrupt),
-		T(test_directory_missing), T(test_read_only),      T(test_busy),
-		T(test_disk_full),         T(test_crash_writes),   T(test_crash_create),
+		T(test_open_new),          T(test_filters),          T(test_bindings),
+		T(test_binding_errors),    T(test_addresses),        T(test_round_trip),
+		T(test_unknown_on_disk),   T(test_cascade),          T(test_expired),
+		T(test_load_stops),        T(test_transactions),     T(test_schema_too_new),
+		T(test_foreign_database),  T(test_not_a_database),   T(test_corrupt),
+		T(test_directory_missing), T(test_read_only),        T(test_busy),
+		T(test_disk_full),         T(test_crash_writes),     T(test_crash_create),
+		T(test_symlink_refused),   T(test_symlinked_dir),    T(test_mode_narrowed),
+		T(test_mode_refused),      T(test_dir_mode_refused),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
