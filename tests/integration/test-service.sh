@@ -69,7 +69,8 @@ if start_as ",+net_raw"; then
 else
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
-	grep -q "cannot capture on nflog:[0-9]*: .*Operation not permitted" "$TMPD/daemon.log" &&
+	grep -Eq "(cannot capture on nflog:[0-9]*|cannot watch nftables): .*Operation not permitted" \
+		"$TMPD/daemon.log" &&
 		ok "without CAP_NET_ADMIN (CAP_NET_RAW only) the daemon does not start, saying why" ||
 		{ not_ok "without CAP_NET_ADMIN the daemon does not start, saying why"; sed 's/^/# /' "$TMPD/daemon.log"; }
 fi
