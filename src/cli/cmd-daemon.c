@@ -347,7 +347,8 @@ static int binding_create(int argc, char **argv, bool is_json)
 	struct ctl_request req = { .verb = CTL_VERB_BINDING_CREATE };
 	int opt, r = CLI_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "P:m:f:p:o:L:kj", options, NULL)) != -1) {
+	/* no -f: to vifguardd it means --foreground */
+	while ((opt = getopt_long(argc, argv, "P:m:p:o:L:kj", options, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
 			req.port = strdup(optarg);

@@ -37,8 +37,10 @@ static const char usage[] =
 	"  -F, --filter-dir DIR    also load filters from DIR (repeatable; a libvirt\n"
 	"                          /etc/libvirt/nwfilter works as it is)\n"
 	"      --builtin-dir DIR   the built-in filters (default: the installed ones)\n"
-	"  -s, --state-dir DIR     where the state database lives (default " DEFAULT_STATE_DIR ")\n"
-	"  -S, --socket PATH       the control socket (default " DEFAULT_SOCKET ")\n"
+	"  -S, --state-dir DIR     where the state database lives (default " DEFAULT_STATE_DIR ")\n"
+	"  -s, --socket PATH       the control socket (default: the configuration's socket,\n"
+	"                          else $VIFGUARD_SOCKET, else " DEFAULT_SOCKET "); -s and -S\n"
+	"                          mean what they mean to vifguardctl\n"
 	"  -l, --log-level LEVEL   err, warn, info (default) or debug\n"
 	"  -f, --foreground        stay in the foreground (the default; for systemd units)\n"
 	"  -h, --help              show this help\n"
@@ -201,8 +203,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "filter-dir", required_argument, NULL, 'F' },
 		{ "builtin-dir", required_argument, NULL, 'B' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "socket", required_argument, NULL, 'S' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -235,10 +237,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'B':
 			cli.cfg.builtin_dir = optarg;
 			break;
-		case 's':
+		case 'S':
 			cli.cfg.state_dir = optarg;
 			break;
-		case 'S':
+		case 's':
 			cli.cfg.socket_path = optarg;
 			break;
 		case 'l':
@@ -307,6 +309,9 @@ int main(int argc, char **argv)
 		file.cfg.builtin_dir = conf_builtin_dir();
 	if (!file.cfg.state_dir)
 		file.cfg.state_dir = DEFAULT_STATE_DIR;
+	/* as for vifguardctl: $VIFGUARD_SOCKET before the default, so both find the same socket */
+	if (!file.cfg.socket_path && getenv("VIFGUARD_SOCKET") && *getenv("VIFGUARD_SOCKET"))
+		file.cfg.socket_path = getenv("VIFGUARD_SOCKET");
 	if (!file.cfg.socket_path)
 		file.cfg.socket_path = DEFAULT_SOCKET;
 	log_set_level((int)o.level >= 0 ? o.level : file.level);

@@ -27,6 +27,17 @@ expect_eq "no daemon: status exits 3, as systemctl is-active" 3 "$rc"
 out=$(in_ns "$HOST" "$CTL" --socket="$TMPD/control.sock" status --json 2>/dev/null)
 expect_eq "no daemon: status --json (and --socket=PATH) says running false" \
 	'{"running": false}' "$out"
+ip netns exec "$HOST" env VIFGUARD_SOCKET="$TMPD/env.sock" "$DAEMON" -S "$TMPD/state-env" \
+	>"$TMPD/env.log" 2>&1 &
+env_pid=$!
+for _ in $(seq 100); do
+	in_ns "$HOST" env VIFGUARD_SOCKET="$TMPD/env.sock" "$CTL" status >/dev/null 2>&1 && break
+	sleep 0.05
+done
+check "vifguardd takes \$VIFGUARD_SOCKET as vifguardctl does, and -S is its state directory" \
+	in_ns "$HOST" env VIFGUARD_SOCKET="$TMPD/env.sock" "$CTL" status
+kill "$env_pid" 2>/dev/null
+wait "$env_pid" 2>/dev/null
 check "the daemon starts" daemon_start --filter-dir "$TMPD/filters"
 expect_eq "status --json says running true" True \
 	"$(vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["running"])')"
