@@ -424,10 +424,9 @@ static void add_template_refresh(struct strbuf *tx, const struct fw_port *p)
 	strbuf_add(tx, p->template_add);
 }
 
-int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
-		    struct err *err)
+static int repair_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		       bool without_prepared, char *msg, size_t size)
 {
-	char msg[ERR_MSG_MAX / 2];
 	struct strbuf tx;
 	int r;
 
@@ -436,22 +435,40 @@ int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *p
 	strbuf_init(&tx);
 	add_bases(ctx, &tx, n, ports);
 	for (size_t i = 0; i < n; i++)
-		if (ports[i]->template_add[0] && !is_in(ports, i, fw_port_template(ports[i])))
+		if (ports[i]->template_add[0] && !(without_prepared && ports[i]->prepared_id) &&
+		    !is_in(ports, i, fw_port_template(ports[i])))
 			add_template_refresh(&tx, ports[i]);
 	for (size_t i = 0; i < n; i++)
 		strbuf_add(&tx, ports[i]->elements_add);
 	if (strbuf_error(&tx) < 0) {
 		strbuf_fini(&tx);
-		return err_set(err, -ENOMEM, "out of memory");
+		snprintf(msg, size, "out of memory");
+		return -ENOMEM;
 	}
-	r = run(ctx, tx.buf, msg, sizeof(msg));
+	r = run(ctx, tx.buf, msg, size);
 	strbuf_fini(&tx);
+	return r;
+}
+
+int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+		    struct err *err)
+{
+	char msg[ERR_MSG_MAX / 2];
+	bool without_prepared = false;
+	int r = repair_once(ctx, n, ports, without_prepared, msg, sizeof(msg));
+
+	/* as for an apply: a template a learning port would make ahead is no reason to fail it */
+	if (r == -EIO && has_prepared(ports, n)) {
+		without_prepared = true;
+		r = repair_once(ctx, n, ports, without_prepared, msg, sizeof(msg));
+	}
 	if (r < 0)
 		return err_set(err, r, "nft: %s", msg[0] ? msg : "transaction failed");
 	for (size_t i = 0; i < n; i++) {
 		ctx->has_base[ports[i]->attach] = true;
 		ctx->has_inet_base |= ports[i]->needs_inet;
-		remember(ctx, fw_port_template(ports[i]), true);
+		if (!(without_prepared && ports[i]->prepared_id))
+			remember(ctx, fw_port_template(ports[i]), true);
 	}
 	return 0;
 }

@@ -254,6 +254,11 @@ check "bind vnet1 (clean-traffic) and vnet2 (no-ip-spoofing), both learning" sh 
 	   --mac $VM2_MAC --filter no-ip-spoofing"
 expect_eq "vnet2 learns, though its template could not be made ahead" learning \
 	"$(state vnet2)"
+check "another change to the table by someone else" in_ns "$HOST" nft add set bridge vifguard \
+	vg-stray2 "{ type ipv4_addr; }"
+sleep 0.3 # the daemon repairs its table 50 ms after a foreign change
+expect_eq "the repair that follows leaves vnet2 learning (its template still cannot be made)" \
+	learning "$(state vnet2)"
 kill -STOP "$DAEMON_PID"
 in_ns "$VM1" python3 "$FRAMES" send eth0 ipv4 --tag b1 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$GW_IP"
 in_ns "$VM2" python3 "$FRAMES" send eth0 ipv4 --tag b2 --smac "$VM2_MAC" --sip "$VM2_IP" --dip "$GW_IP"
@@ -266,7 +271,8 @@ expect_eq "vnet1's full rules work" 3 \
 	"$(frames_pass "$VM1" "$GW" ipv4 --smac "$VM1_MAC" --sip "$VM1_IP" --dip "$GW_IP")"
 check "clean up" sh -c "ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 &&
 	ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet2 &&
-	ip netns exec $HOST nft delete set bridge vifguard $tpl-o0"
+	ip netns exec $HOST nft delete set bridge vifguard $tpl-o0 &&
+	ip netns exec $HOST nft delete set bridge vifguard vg-stray2"
 
 # ---- applying the full rules fails: the port goes down -------------------------
 mkdir -p "$TMPD/filters"
