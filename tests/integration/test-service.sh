@@ -217,6 +217,8 @@ res "another user cannot reach the socket" yes "$(setpriv --reuid=65534 --regid=
 	$CTL status 2>&1 | grep -q 'Permission denied' && echo yes)"
 pid=$(systemctl show -p MainPID --value vifguardd)
 systemctl reload vifguardd
+# the kill in ExecReload returns before the daemon's RELOADING=1 ... READY=1: wait that out
+for _ in $(seq 50); do [ "$(systemctl is-active vifguardd)" = reloading ] || break; sleep 0.1; done
 res "systemctl reload (SIGHUP through ExecReload) keeps it running" "active $pid" \
 	"$(systemctl is-active vifguardd) $(systemctl show -p MainPID --value vifguardd)"
 systemctl restart vifguardd
