@@ -85,8 +85,7 @@ int daemon_filter_define(struct daemon *d, const char *xml, bool keeps_old_rules
 /* Refused (-EBUSY) while a binding uses the filter, naming the bindings. */
 int daemon_filter_undefine(struct daemon *d, const char *name, struct err *err);
 /* Re-reads the filter directories (SIGHUP): parse, diff, apply, swap; on error keep the old set. */
-int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures,
-		  struct err *err);
+int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failures, struct err *err);
 
 /*
  * Bindings; each takes ownership of b, also on failure. A create that fails

@@ -55,10 +55,7 @@ static int check_given(struct engine *e, const struct binding *b, const uint8_t 
 
 		if (ipv4_parse(text, ip) < 0)
 			continue; /* not an address of its own: the compiler says what it is */
-		why = engine_ip_protected(e, ip);
-		for (size_t i = 0; i < n_bridge && !why; i++)
-			if (memcmp(bridge[i], ip, 4) == 0)
-				why = "the bridge's own address";
+		why = engine_ip_protected(e, bridge, n_bridge, ip);
 		if (why)
 			return err_set(err, -EADDRINUSE, "cannot bind port %s: IP %s is %s",
 				       b->portdev, text, why);

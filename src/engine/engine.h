@@ -232,7 +232,8 @@ struct engine_actions {
 	size_t n, cap;
 	int r; /* the first error of the input that produced them */
 	struct err err;
-	/* ports whose rebuild failed (set down, or keeping their previous rules): "port: why; ..." */
+	/* ports whose rebuild failed (set down, or keeping their previous rules): "port: why; ..."
+	 */
 	struct strbuf failures;
 };
 

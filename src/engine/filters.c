@@ -127,8 +127,7 @@ static int check_learning_lock(const struct engine *e, const struct filter_set *
  * port whose new rules cannot be had fails and is set down, as a create
  * would, unless keeps_old: then its old rules stay in force.
  */
-static void rebuild_ports(struct engine *e, bool keeps_old, int64_t now,
-			  struct engine_actions *out)
+static void rebuild_ports(struct engine *e, bool keeps_old, int64_t now, struct engine_actions *out)
 {
 	for (size_t i = 0; i < e->n_ports; i++) {
 		struct engine_port *p = e->ports[i];

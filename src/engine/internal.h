@@ -39,7 +39,7 @@ struct engine_port {
 	bool is_blocked;          /* learning failed: everything is dropped until relearn */
 	bool is_quarantined;      /* its MAC changed or it left its bridge: note says which */
 	bool keeps_up_on_failure; /* its create asked so: a failed first apply leaves it up */
-	bool keeps_old_rules;     /* the running rebuild asked so: its failure keeps the old rules */
+	bool keeps_old_rules; /* the running rebuild asked so: its failure keeps the old rules */
 	enum learn_mode learn_mode;
 	uint8_t (*servers)[4];      /* owned; DHCPSERVER; n_servers == 0: any server */
 	uint8_t (*bridge_addrs)[4]; /* owned: its bridge's addresses, protected */
@@ -142,7 +142,9 @@ int engine_bridge_addrs(struct engine *e, int bridge, const uint8_t (*addrs)[4],
 struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_port *self,
 				    const uint8_t ip[4], bool *ret_is_learned);
 /* Why nobody may own ip (a text for a message), or NULL. */
-const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4]);
+/* bridge: the bridge addresses of a port not bound yet (n_bridge may be 0) */
+const char *engine_ip_protected(const struct engine *e, const uint8_t (*bridge)[4], size_t n_bridge,
+				const uint8_t ip[4]);
 /* Takes ip from the port that learned it (a binding gives it to another): rules at the flush. */
 void engine_ip_take(struct engine_port *owner, const uint8_t ip[4], const char *taker,
 		    struct engine_actions *out);

@@ -54,8 +54,12 @@ struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_
 	return NULL;
 }
 
-const char *engine_ip_protected(const struct engine *e, const uint8_t ip[4])
+const char *engine_ip_protected(const struct engine *e, const uint8_t (*bridge)[4], size_t n_bridge,
+				const uint8_t ip[4])
 {
+	for (size_t i = 0; i < n_bridge; i++)
+		if (memcmp(bridge[i], ip, 4) == 0)
+			return "the bridge's own address";
 	for (size_t i = 0; i < e->cfg.n_protected; i++)
 		if (memcmp(e->protected_addrs[i], ip, 4) == 0)
 			return "a protected address (protected_addresses)";
@@ -91,7 +95,7 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 {
 	bool is_learned;
 	const struct engine_port *owner = engine_ip_owner(e, p, dec->addr, &is_learned);
-	const char *why_refused = engine_ip_protected(e, dec->addr);
+	const char *why_refused = engine_ip_protected(e, NULL, 0, dec->addr);
 	struct engine_addr a = { .source = dec->source,
 				 .has_server = dec->has_server_id,
 				 .learned_at = now };

@@ -127,19 +127,16 @@ static int take_filter_given(const struct engine *e, struct engine_port *p,
 		const struct filter_var *v = filter_params_find(inst->levels[l], "IP");
 
 		for (size_t k = 0; v && k < v->n_values; k++) {
-			const char *why = NULL;
 			struct engine_port *owner;
 			uint8_t ip[4], (*grown)[4];
 			bool is_learned;
+			const char *why;
 
+			/* not an address of its own: the compiler says what it is */
 			if (ipv4_parse(v->values[k], ip) < 0)
-				continue; /* not an address of its own: the compiler says what it is
-					   */
-			for (size_t i = 0; i < p->n_bridge_addrs && !why; i++)
-				if (memcmp(p->bridge_addrs[i], ip, 4) == 0)
-					why = "the bridge's own address";
-			if (!why)
-				why = engine_ip_protected(e, ip);
+				continue;
+			why = engine_ip_protected(e, (const uint8_t(*)[4])p->bridge_addrs,
+						  p->n_bridge_addrs, ip);
 			owner = why ? NULL : engine_ip_owner(e, p, ip, &is_learned);
 			if (why || owner) {
 				free(list);

@@ -301,13 +301,39 @@ static void add_bases(struct fw_ctx *ctx, struct strbuf *tx, size_t n,
 		fw_base_inet_add(tx);
 }
 
+/* Runs a transaction built in tx, which it takes; an allocation failure in tx is -ENOMEM. */
+static int run_tx(struct fw_ctx *ctx, struct strbuf *tx, char *msg, size_t size)
+{
+	int r;
+
+	if (strbuf_error(tx) < 0) {
+		strbuf_fini(tx);
+		snprintf(msg, size, "out of memory");
+		return -ENOMEM;
+	}
+	r = run(ctx, tx->buf, msg, size);
+	strbuf_fini(tx);
+	return r;
+}
+
+/* What a committed transaction of ports tells the context about the kernel. */
+static void note_applied(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
+			 bool without_prepared)
+{
+	for (size_t i = 0; i < n; i++) {
+		ctx->has_base[ports[i]->attach] = true;
+		ctx->has_inet_base |= ports[i]->needs_inet;
+		if (!(without_prepared && ports[i]->prepared_id))
+			remember(ctx, fw_port_template(ports[i]), true);
+	}
+}
+
 /* without_prepared: the templates learning ports would create ahead are left out */
 static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
 		      const struct fw_record *const *olds, bool without_prepared, char *msg,
 		      size_t size)
 {
 	struct strbuf tx;
-	int r;
 
 	strbuf_init(&tx);
 	add_bases(ctx, &tx, n, ports);
@@ -325,14 +351,7 @@ static int apply_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const 
 			strbuf_add(&tx, p->template_add);
 		strbuf_add(&tx, p->elements_add);
 	}
-	if (strbuf_error(&tx) < 0) {
-		strbuf_fini(&tx);
-		snprintf(msg, size, "out of memory");
-		return -ENOMEM;
-	}
-	r = run(ctx, tx.buf, msg, size);
-	strbuf_fini(&tx);
-	return r;
+	return run_tx(ctx, &tx, msg, size);
 }
 
 int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
@@ -361,12 +380,7 @@ int fw_apply_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *po
 		return err_set(err, r, "%zu ports: nft: %s", n,
 			       msg[0] ? msg : "transaction failed");
 	}
-	for (size_t i = 0; i < n; i++) {
-		ctx->has_base[ports[i]->attach] = true;
-		ctx->has_inet_base |= ports[i]->needs_inet;
-		if (!(without_prepared && ports[i]->prepared_id))
-			remember(ctx, fw_port_template(ports[i]), true);
-	}
+	note_applied(ctx, n, ports, without_prepared);
 	for (size_t i = 0; i < n; i++)
 		if (olds[i] && !is_in(ports, n, fw_record_template(olds[i])))
 			collect_template(ctx, fw_record_template(olds[i]), olds[i]->template_del);
@@ -428,7 +442,6 @@ static int repair_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const
 		       bool without_prepared, char *msg, size_t size)
 {
 	struct strbuf tx;
-	int r;
 
 	/* the kernel changed behind our back: every base table is added again */
 	forget_kernel(ctx);
@@ -440,14 +453,7 @@ static int repair_once(struct fw_ctx *ctx, size_t n, const struct fw_port *const
 			add_template_refresh(&tx, ports[i]);
 	for (size_t i = 0; i < n; i++)
 		strbuf_add(&tx, ports[i]->elements_add);
-	if (strbuf_error(&tx) < 0) {
-		strbuf_fini(&tx);
-		snprintf(msg, size, "out of memory");
-		return -ENOMEM;
-	}
-	r = run(ctx, tx.buf, msg, size);
-	strbuf_fini(&tx);
-	return r;
+	return run_tx(ctx, &tx, msg, size);
 }
 
 int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *ports,
@@ -464,12 +470,7 @@ int fw_repair_ports(struct fw_ctx *ctx, size_t n, const struct fw_port *const *p
 	}
 	if (r < 0)
 		return err_set(err, r, "nft: %s", msg[0] ? msg : "transaction failed");
-	for (size_t i = 0; i < n; i++) {
-		ctx->has_base[ports[i]->attach] = true;
-		ctx->has_inet_base |= ports[i]->needs_inet;
-		if (!(without_prepared && ports[i]->prepared_id))
-			remember(ctx, fw_port_template(ports[i]), true);
-	}
+	note_applied(ctx, n, ports, without_prepared);
 	return 0;
 }
 

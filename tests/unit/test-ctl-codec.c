@@ -401,7 +401,8 @@ static void test_request_keys_and_types(void **state)
 	expect_error("{\"version\":1,\"verb\":\"filter.undefine\",\"args\":{}}", -EINVAL,
 		     "request: \"args.name\" missing (required by filter.undefine)");
 	expect_error("{\"version\":1,\"verb\":\"filter.define\",\"args\":{\"name\":\"x\"}}",
-		     -EINVAL, "request: unknown key 'args.name' for filter.define (known: xml, on_failure)");
+		     -EINVAL,
+		     "request: unknown key 'args.name' for filter.define (known: xml, on_failure)");
 }
 
 static void test_request_params_errors(void **state)
