@@ -103,10 +103,10 @@ static uint64_t median(uint64_t *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void report(void *userdata, enum conf_severity sev, const char *msg)
+static void report(void *userdata, const struct conf_message *m)
 {
-	if (sev == CONF_ERROR)
-		fprintf(stderr, "fw-bench: %s\n", msg);
+	if (m->severity == CONF_ERROR)
+		fprintf(stderr, "fw-bench: %s\n", m->text);
 }
 
 /* Port k of a run: vnetK (or PREFIXK), MAC 52:54:00:xx:xx:xx and IP 10.x.y.1 made from k. */

@@ -253,7 +253,7 @@ cat >"$TMPD/vm1.xml" <<XML
 </filterbinding>
 XML
 t0=$(ms_now)
-if ! VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml" >"$TMPD/apply" 2>&1; then
+if ! VIFGUARD_RUN_DIR="$TMPD/state" in_ns "$HOST" "$CTL" apply "$TMPD/vm1.xml" >"$TMPD/apply" 2>&1; then
 	cat "$TMPD/apply" >&2
 	log "vifguardctl apply failed"
 	exit 1
@@ -279,7 +279,7 @@ n_bound=$(count_ports)
 measure_paired "$n_bound (vm1 + 999)"
 
 t0=$(ms_now)
-VIFGUARD_STATE_DIR="$TMPD/state" in_ns "$HOST" "$CTL" remove vnet1 >/dev/null 2>&1 || FAILED=1
+VIFGUARD_RUN_DIR="$TMPD/state" in_ns "$HOST" "$CTL" remove vnet1 >/dev/null 2>&1 || FAILED=1
 CLI_REMOVE_MS=$(( ($(ms_now) - t0) / 1000000 ))
 
 # ---------------------------------------------------------------- results

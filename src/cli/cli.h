@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conf/conf.h"
 
@@ -23,16 +24,35 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 extern const char *cli_program;
 
-/* Prints "vifguardctl: <message>" to stderr. */
+/*
+ * Diagnostics go to stderr as text when they happen, and are kept for
+ * --json: "vifguardctl: <message>" (cli_error), "vifguardctl: warning:
+ * <message>" (cli_warning), and the parser's from a cli_diag_init() diag.
+ */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_diag_init(struct conf_diag *diag);
+size_t cli_diagnostics_count(enum conf_severity severity);
+void cli_diagnostics_clear(void);
+
+/*
+ * --json: every command prints exactly one JSON value on one line (watch: one
+ * per event). Objects carry "diagnostics": [{severity, file, line, element,
+ * attribute, value, message, accepted}], the parts absent being null.
+ */
+struct ctl_obj;
+int cli_json_add_diagnostics(struct ctl_obj *obj);
+/* obj as one line of JSON without the newline (takes obj); NULL on -ENOMEM. */
+char *cli_json_format(struct ctl_obj *obj);
+/* Adds the diagnostics to obj (taken) and prints it; returns the exit code for is_ok. */
+int cli_json_print(struct ctl_obj *obj, bool is_ok);
+/* Prints {"ok": false, "diagnostics": [...]}; returns CLI_EXIT_FAILURE. */
+int cli_json_failure(void);
 /* Prints a usage error and the hint to run help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints the usage of command to stdout; returns CLI_EXIT_OK. */
 int cli_print_help(const char *command);
-
-/* A conf_diag reporting errors and warnings on stderr. */
-void cli_diag_init(struct conf_diag *diag);
 
 int cmd_validate(int argc, char **argv);
 int cmd_format(int argc, char **argv);

@@ -31,7 +31,7 @@ const char *client_socket_path(void)
 
 	if (socket_path)
 		return socket_path;
-	return env && *env ? env : VIFGUARD_STATE_DIR "/control.sock";
+	return env && *env ? env : VIFGUARD_RUN_DIR "/control.sock";
 }
 
 static bool is_unreachable;

@@ -19,12 +19,13 @@
 
 #include "cli/cli.h"
 #include "cli/offline.h"
+#include "ctl/ctl.h"
 #include "fw/apply.h"
 #include "util/cleanup.h"
 
 static int record_path(const struct cli_filters *cf, const char *port, char **ret)
 {
-	return asprintf(ret, "%s/ports/%s", cli_state_dir(cf), port) < 0 ? -ENOMEM : 0;
+	return asprintf(ret, "%s/ports/%s", cli_run_dir(cf), port) < 0 ? -ENOMEM : 0;
 }
 
 static int mkdir_p(const char *dir)
@@ -129,41 +130,74 @@ static int check_not_daemons(struct fw_ctx *ctx, const char *port)
 	return 0;
 }
 
+/* What apply and remove did, as the one JSON object --json prints. */
+static int print_done(const char *port, const char *action, const struct fw_port *p)
+{
+	struct ctl_obj *obj = ctl_obj_new();
+
+	ctl_obj_add_bool(obj, "ok", true);
+	ctl_obj_add_string(obj, "port", port);
+	ctl_obj_add_string(obj, "action", action);
+	if (p) {
+		ctl_obj_add_string(obj, "template", p->template_id);
+		ctl_obj_add_uint(obj, "elements", p->n_elements);
+	}
+	return cli_json_print(obj, true);
+}
+
+static int apply_port(const struct cli_filters *cf, const char *file, bool is_json);
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option options[] = {
 		CLI_FILTERS_OPTIONS,
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
-	_cleanup_(fw_record_freep) struct fw_record *old = NULL, *rec = NULL;
-	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
-	_cleanup_free_ char *path = NULL;
 	struct cli_filters cf = { 0 };
-	struct err err = { 0 };
-	bool was_lost;
+	bool is_json = false;
 	int opt, r, exit_code = 0;
-	char *slash;
 
-	while ((opt = getopt_long(argc, argv, "F:p:S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "F:p:R:jh", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "apply", &exit_code)) {
 			if (exit_code)
 				return exit_code;
 			continue;
 		}
-		if (opt == 'h')
+		if (opt == 'j')
+			is_json = true;
+		else if (opt == 'h')
 			return cli_print_help("apply");
-		return cli_usage_error("apply", "invalid option");
+		else
+			return cli_usage_error("apply", "invalid option");
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
+	r = apply_port(&cf, argv[optind], is_json);
+	if (r != CLI_EXIT_OK && is_json)
+		return cli_json_failure();
+	return r;
+}
+
+static int apply_port(const struct cli_filters *cf, const char *file, bool is_json)
+{
+	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
+	_cleanup_(fw_record_freep) struct fw_record *old = NULL, *rec = NULL;
+	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct err err = { 0 };
+	bool was_lost;
+	int r;
+	char *slash;
+
 	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	if (cli_compile_binding(&cf, argv[optind], choose_port_id,
-				&(struct apply){ .cf = &cf, .ctx = ctx }, &p) < 0)
+	if (cli_compile_binding(cf, file, choose_port_id, &(struct apply){ .cf = cf, .ctx = ctx },
+				&p) < 0)
 		return CLI_EXIT_FAILURE;
 	if (if_nametoindex(p->port) == 0) {
 		cli_error("cannot bind port %s: no such interface (VM not started?)", p->port);
@@ -171,7 +205,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (check_not_daemons(ctx, p->port) < 0)
 		return CLI_EXIT_FAILURE;
-	if (fw_port_mark_ctl(p) < 0 || record_path(&cf, p->port, &path) < 0) {
+	if (fw_port_mark_ctl(p) < 0 || record_path(cf, p->port, &path) < 0) {
 		cli_error("out of memory");
 		return CLI_EXIT_FAILURE;
 	}
@@ -184,15 +218,14 @@ int cmd_apply(int argc, char **argv)
 	*slash = '\0'; /* path is now the ports directory */
 	r = mkdir_p(path);
 	if (r < 0) {
-		cli_error("cannot create the state directory %s: %s", path, strerror(-r));
+		cli_error("cannot create the directory %s: %s", path, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
 	*slash = '/';
 	r = fw_replace_port(ctx, p, old, &rec, &was_lost, &err);
 	if (was_lost)
-		fprintf(stderr,
-			"vifguardctl: port %s: its rules recorded in %s are not in the kernel; "
-			"applying afresh\n",
+		cli_warning(
+			"port %s: its rules recorded in %s are not in the kernel; applying afresh",
 			p->port, path);
 	if (r < 0) {
 		cli_error("cannot apply: %s", err.msg);
@@ -205,28 +238,32 @@ int cmd_apply(int argc, char **argv)
 			  path, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
+	if (is_json)
+		return print_done(p->port, old ? "replaced" : "bound", p);
 	printf("port %s: %s (template %s, %u elements)\n", p->port, old ? "replaced" : "bound",
 	       p->template_id, p->n_elements);
 	return CLI_EXIT_OK;
 }
 
+static int remove_port(const struct cli_filters *cf, const char *port, bool is_json);
+
 int cmd_remove(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "state-dir", required_argument, NULL, 'S' },
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
-	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
-	_cleanup_free_ char *path = NULL;
 	struct cli_filters cf = { 0 };
-	struct err err = { 0 };
+	bool is_json = false;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "S:h", options, NULL)) != -1) {
-		if (opt == 'S')
-			cf.state_dir = optarg;
+	while ((opt = getopt_long(argc, argv, "R:jh", options, NULL)) != -1) {
+		if (opt == 'R')
+			cf.run_dir = optarg;
+		else if (opt == 'j')
+			is_json = true;
 		else if (opt == 'h')
 			return cli_print_help("remove");
 		else
@@ -234,24 +271,39 @@ int cmd_remove(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("remove", "remove takes exactly one PORT");
+	r = remove_port(&cf, argv[optind], is_json);
+	if (r != CLI_EXIT_OK && is_json)
+		return cli_json_failure();
+	return r;
+}
+
+static int remove_port(const struct cli_filters *cf, const char *port, bool is_json)
+{
+	_cleanup_(fw_record_freep) struct fw_record *rec = NULL;
+	_cleanup_(fw_closep) struct fw_ctx *ctx = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct err err = { 0 };
+	int r;
+
 	if (fw_open(FW_NFLOG_GROUP_KEEP, &ctx, &err) < 0) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	if (check_not_daemons(ctx, argv[optind]) < 0 || record_path(&cf, argv[optind], &path) < 0)
+	if (check_not_daemons(ctx, port) < 0 || record_path(cf, port, &path) < 0)
 		return CLI_EXIT_FAILURE;
 	r = read_record(path, &rec, &err);
 	if (r == -ENOENT) {
-		cli_error("port %s is not bound (no record %s)", argv[optind], path);
+		cli_error("port %s is not bound (no record %s)", port, path);
 		return CLI_EXIT_FAILURE;
 	}
 	if (r < 0 || fw_remove_port(ctx, rec, true, &err) < 0) {
-		cli_error("cannot remove port %s: %s", argv[optind], err.msg);
+		cli_error("cannot remove port %s: %s", port, err.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	if (unlink(path) < 0)
-		cli_error("warning: port %s removed, but %s: %s", argv[optind], path,
-			  strerror(errno));
-	printf("port %s: removed\n", argv[optind]);
+		cli_warning("port %s removed, but %s: %s", port, path, strerror(errno));
+	if (is_json)
+		return print_done(port, "removed", NULL);
+	printf("port %s: removed\n", port);
 	return CLI_EXIT_OK;
 }

@@ -75,9 +75,9 @@ static void format_addresses(const struct ctl_value *obj, bool is_long, char *ou
 	}
 }
 
-static void print_json(const struct ctl_value *v, bool pretty)
+static void print_json(const struct ctl_value *v)
 {
-	_cleanup_free_ char *text = ctl_value_to_json_string(v, pretty);
+	_cleanup_free_ char *text = ctl_value_to_json_string(v, false);
 
 	puts(text ? text : "null");
 }
@@ -97,14 +97,14 @@ static int print_item(const struct ctl_value *item, void *userdata)
 	if (strcmp(o->kind, "verify") == 0 && !is_true(item, "enforced"))
 		o->n_unenforced++;
 	if (o->is_json && strcmp(o->kind, "event") == 0) {
-		print_json(item, false);
+		print_json(item);
 		fflush(stdout);
 		return 0;
 	}
 	if (o->is_json) {
 		_cleanup_free_ char *text = ctl_value_to_json_string(item, false);
 
-		printf("%s%s", o->is_first ? "[" : ",\n ", text ? text : "null");
+		printf("%s%s", o->is_first ? "[" : ",", text ? text : "null");
 	} else if (strcmp(o->kind, "binding") == 0) {
 		char addrs[512];
 
@@ -137,6 +137,17 @@ static int print_item(const struct ctl_value *item, void *userdata)
 	return 0;
 }
 
+/* --json: a listing cut short still ends as an array; none began: the failure object */
+static int listing_failed(const struct out *o)
+{
+	if (!o->is_json)
+		return CLI_EXIT_FAILURE;
+	if (o->is_first)
+		return cli_json_failure();
+	puts("]");
+	return CLI_EXIT_FAILURE;
+}
+
 static int list(enum ctl_verb verb, const char *kind, bool is_json)
 {
 	struct ctl_request req = { .id = 1, .verb = verb };
@@ -144,7 +155,7 @@ static int list(enum ctl_verb verb, const char *kind, bool is_json)
 	int r = client_call(&req, print_item, &o, NULL);
 
 	if (r < 0)
-		return CLI_EXIT_FAILURE;
+		return listing_failed(&o);
 	if (is_json)
 		puts(o.is_first ? "[]" : "]");
 	else if (o.is_first)
@@ -159,7 +170,7 @@ static int verify(char *port, bool is_json)
 	struct out o = { .is_json = is_json, .is_first = true, .kind = "verify" };
 
 	if (client_call(&req, print_item, &o, NULL) < 0)
-		return CLI_EXIT_FAILURE;
+		return listing_failed(&o);
 	if (is_json)
 		puts(o.is_first ? "[]" : "]");
 	else if (o.is_first)
@@ -174,10 +185,14 @@ static int call_and_show(struct ctl_request *req, bool is_json,
 	struct ctl_message reply = { 0 };
 
 	req->id = 1;
-	if (client_call(req, NULL, NULL, &reply) < 0)
-		return CLI_EXIT_FAILURE;
+	if (client_call(req, NULL, NULL, &reply) < 0) {
+		/* status: no daemon is an answer, not a failure */
+		if (req->verb == CTL_VERB_STATUS && client_daemon_unreachable())
+			return CLI_EXIT_NOT_RUNNING;
+		return is_json ? cli_json_failure() : CLI_EXIT_FAILURE;
+	}
 	if (is_json)
-		print_json(reply.data, true);
+		print_json(reply.data);
 	else if (show)
 		show(reply.data);
 	ctl_message_fini(&reply);
@@ -191,12 +206,17 @@ static void show_xml(const struct ctl_value *data)
 
 static void show_failures(const struct ctl_value *data)
 {
-	const char *failed = str(data, "failed_ports");
+	const struct ctl_value *failed = NULL;
+	size_t n = ctl_value_find(data, "failed_ports", &failed) == 0 && failed
+			   ? ctl_value_array_len(failed)
+			   : 0;
 
-	if (*failed && strcmp(failed, "-") != 0)
-		printf("done; the new rules of these ports cannot be applied: %s\n", failed);
-	else
-		printf("done\n");
+	printf(n ? "done; the new rules of these ports cannot be applied:\n" : "done\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct ctl_value *f = ctl_value_array_at(failed, i);
+
+		printf("  %s: %s\n", str(f, "port"), str(f, "error"));
+	}
 }
 
 static void show_learning(const struct ctl_value *data)
@@ -558,11 +578,8 @@ int cmd_status(int argc, char **argv)
 	if (argc != 1)
 		return cli_usage_error("status", "status takes no arguments but --json");
 	r = call_and_show(&req, is_json, show_status);
-	if (r != CLI_EXIT_OK && client_daemon_unreachable()) {
-		if (is_json)
-			puts("{\"running\": false}");
-		return CLI_EXIT_NOT_RUNNING;
-	}
+	if (r == CLI_EXIT_NOT_RUNNING && is_json)
+		puts("{\"running\":false}");
 	return r;
 }
 

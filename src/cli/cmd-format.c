@@ -7,16 +7,6 @@
 #include "cli.h"
 #include "util/cleanup.h"
 
-static void report_to_stderr(void *userdata, enum conf_severity severity, const char *msg)
-{
-	fprintf(stderr, "%s%s\n", severity == CONF_WARNING ? "warning: " : "", msg);
-}
-
-void cli_diag_init(struct conf_diag *diag)
-{
-	*diag = (struct conf_diag){ .report = report_to_stderr };
-}
-
 int cmd_format(int argc, char **argv)
 {
 	static const struct option options[] = {

@@ -8,74 +8,27 @@
 
 #include "cli.h"
 #include "cli/offline.h"
-#include "ctl/report.h"
+#include "ctl/ctl.h"
 #include "filter/filter.h"
 #include "util/cleanup.h"
 
-/* Diagnostics of one file, kept for --json. */
-struct collected {
-	char **errors, **warnings;
-	size_t n_errors, n_warnings;
-	bool is_json;
-	bool is_oom;
-};
+static bool is_first_file = true;
 
-static void collect(void *userdata, enum conf_severity severity, const char *msg)
+/* One file's result as a JSON object (without newline), or NULL on -ENOMEM. */
+static char *format_json(const char *file, int r, enum conf_doc_kind kind, const char *name)
 {
-	struct collected *c = userdata;
-	char ***list = severity == CONF_ERROR ? &c->errors : &c->warnings;
-	size_t *n = severity == CONF_ERROR ? &c->n_errors : &c->n_warnings;
-	char **grown;
+	struct ctl_obj *obj = ctl_obj_new();
 
-	if (!c->is_json) {
-		fprintf(stderr, "%s%s\n", severity == CONF_WARNING ? "warning: " : "", msg);
-		return;
-	}
-	grown = realloc(*list, (*n + 1) * sizeof(**list));
-	if (!grown || !(grown[*n] = strdup(msg))) {
-		if (grown)
-			*list = grown;
-		c->is_oom = true;
-		return;
-	}
-	*list = grown;
-	(*n)++;
-}
-
-static void collected_fini(struct collected *c)
-{
-	for (size_t i = 0; i < c->n_errors; i++)
-		free(c->errors[i]);
-	for (size_t i = 0; i < c->n_warnings; i++)
-		free(c->warnings[i]);
-	free(c->errors);
-	free(c->warnings);
-	*c = (struct collected){ .is_json = c->is_json };
-}
-
-static int print_json(const char *file, int r, enum conf_doc_kind kind, const char *name,
-		      struct collected *c)
-{
-	struct ctl_validation v = {
-		.file = file,
-		.is_valid = r >= 0,
-		.kind = r < 0                     ? NULL
-			: kind == CONF_DOC_FILTER ? "filter"
-						  : "filterbinding",
-		.name = r < 0 ? NULL : name,
-		.errors = (const char *const *)c->errors,
-		.n_errors = c->n_errors,
-		.warnings = (const char *const *)c->warnings,
-		.n_warnings = c->n_warnings,
-	};
-	_cleanup_free_ char *line = c->is_oom ? NULL : ctl_validation_format(&v);
-
-	if (!line) {
-		cli_error("%s: out of memory", file);
-		return -1;
-	}
-	puts(line);
-	return 0;
+	ctl_obj_add_string(obj, "file", file);
+	ctl_obj_add_bool(obj, "valid", r >= 0);
+	ctl_obj_add_string(obj, "kind",
+			   r < 0                     ? NULL
+			   : kind == CONF_DOC_FILTER ? "filter"
+						     : "filterbinding");
+	ctl_obj_add_string(obj, "name", r < 0 ? NULL : name);
+	if (cli_json_add_diagnostics(obj) < 0)
+		obj = ctl_obj_free(obj);
+	return obj ? cli_json_format(obj) : NULL;
 }
 
 /*
@@ -102,29 +55,35 @@ static int compile_binding(const struct cli_filters *given, const char *file, st
 static int validate_one(const struct cli_filters *cf, const char *file, bool is_quiet, bool is_json,
 			bool is_strict)
 {
-	struct collected c = { .is_json = is_json };
-	struct conf_diag diag = { .report = collect, .userdata = &c };
+	struct conf_diag diag;
 	enum conf_doc_kind kind = CONF_DOC_FILTER;
 	_cleanup_(filter_freep) struct filter *f = NULL;
 	_cleanup_(binding_freep) struct binding *b = NULL;
+	_cleanup_free_ char *json = NULL;
 	const char *name;
 	int r;
 
+	cli_diagnostics_clear();
+	cli_diag_init(&diag);
 	r = conf_parse_file(file, &diag, &kind, &f, &b);
 	if (r >= 0 && b)
 		r = compile_binding(cf, file, b);
 	/* --strict: a warning (something ignored) fails the file too */
-	if (r >= 0 && is_strict && diag.n_warnings)
+	if (r >= 0 && is_strict && cli_diagnostics_count(CONF_WARNING))
 		r = -EINVAL;
 	name = f ? f->name : b ? b->portdev : NULL;
 	if (is_json) {
-		if (print_json(file, r, kind, name, &c) < 0)
-			r = -1;
+		json = format_json(file, r, kind, name);
+		if (!json) {
+			cli_error("%s: out of memory", file);
+			return -ENOMEM;
+		}
+		printf("%s%s", is_first_file ? "[" : ",", json);
+		is_first_file = false;
 	} else if (r >= 0 && !is_quiet) {
 		printf("%s: valid %s '%s'\n", file, kind == CONF_DOC_FILTER ? "filter" : "binding",
 		       name);
 	}
-	collected_fini(&c);
 	return r;
 }
 
@@ -139,7 +98,7 @@ int cmd_validate(int argc, char **argv)
 	bool is_quiet = false, is_json = false, is_strict = false;
 	int opt, failures = 0, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "qjsF:p:S:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qjsF:p:h", options, NULL)) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "validate", &exit_code)) {
 			if (exit_code)
 				return exit_code;
@@ -166,5 +125,7 @@ int cmd_validate(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (validate_one(&cf, argv[i], is_quiet, is_json, is_strict) < 0)
 			failures++;
+	if (is_json)
+		puts("]");
 	return failures ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }

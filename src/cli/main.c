@@ -64,7 +64,7 @@ static const char apply_usage[] =
 	"\n"
 	"  -F, --filter-dir DIR   also load filters from DIR (repeatable)\n"
 	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n"
-	"  -S, --state-dir DIR    where port records live (default $VIFGUARD_STATE_DIR or /run/vifguard)\n";
+	"  -S, --state-dir DIR    where port records live (default $VIFGUARD_RUN_DIR or /run/vifguard)\n";
 
 static const char remove_usage[] =
 	"Usage: vifguardctl remove [--state-dir DIR] PORT\n"
@@ -157,17 +157,6 @@ const struct cli_command cli_commands[] = {
 	{ "help", cmd_help, "show the commands, or the help of one", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cli_program);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {

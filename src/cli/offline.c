@@ -38,21 +38,21 @@ int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const c
 		}
 		cf->params[cf->n_params++] = arg;
 		return 1;
-	case 'S':
-		cf->state_dir = arg;
+	case 'R':
+		cf->run_dir = arg;
 		return 1;
 	default:
 		return 0;
 	}
 }
 
-const char *cli_state_dir(const struct cli_filters *cf)
+const char *cli_run_dir(const struct cli_filters *cf)
 {
-	const char *env = getenv("VIFGUARD_STATE_DIR");
+	const char *env = getenv("VIFGUARD_RUN_DIR");
 
-	if (cf->state_dir)
-		return cf->state_dir;
-	return env && *env ? env : VIFGUARD_STATE_DIR;
+	if (cf->run_dir)
+		return cf->run_dir;
+	return env && *env ? env : VIFGUARD_RUN_DIR;
 }
 
 /*
@@ -140,8 +140,7 @@ int cli_compile_parsed(const struct cli_filters *cf, struct binding *b, const ch
 	if (r < 0)
 		cli_error("%s: %s", file, err.msg);
 	else if ((*ret)->needs_inet && !fw_stateful_sees_bridged())
-		fprintf(stderr, "%s: warning: port %s: %s\n", cli_program, b->portdev,
-			FW_STATEFUL_WARNING);
+		cli_warning("port %s: %s", b->portdev, FW_STATEFUL_WARNING);
 	return r;
 }
 

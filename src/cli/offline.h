@@ -13,16 +13,16 @@ struct cli_filters {
 	int n_dirs;
 	const char *params[64]; /* NAME=VALUE from --param */
 	int n_params;
-	const char *state_dir;
+	const char *run_dir;
 };
 
 /* Handles the options shared by explain and apply; returns 1 when opt was one of them. */
 int cli_filters_option(struct cli_filters *cf, int opt, const char *arg, const char *command,
 		       int *ret_exit);
-#define CLI_FILTERS_OPTIONS                                                                        \
-	{ "filter-dir", required_argument, NULL, 'F' }, { "param", required_argument, NULL, 'p' }, \
-	{                                                                                          \
-		"state-dir", required_argument, NULL, 'S'                                          \
+#define CLI_FILTERS_OPTIONS                             \
+	{ "filter-dir", required_argument, NULL, 'F' }, \
+	{                                               \
+		"param", required_argument, NULL, 'p'   \
 	}
 
 /* Picks the port's id for the packet mark once its name is known; prints why it cannot. */
@@ -40,5 +40,5 @@ int cli_compile_binding(const struct cli_filters *cf, const char *file, cli_port
 int cli_compile_parsed(const struct cli_filters *cf, struct binding *b, const char *file,
 		       cli_port_id_fn choose_id, void *userdata, struct fw_port **ret);
 
-/* The directory of the port records ($VIFGUARD_STATE_DIR/ports by default). */
-const char *cli_state_dir(const struct cli_filters *cf);
+/* Where apply keeps its port records: --run-dir, $VIFGUARD_RUN_DIR, or /run/vifguard. */
+const char *cli_run_dir(const struct cli_filters *cf);

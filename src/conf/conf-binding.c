@@ -168,20 +168,15 @@ static void report_file(struct conf_diag *diag, const char *path, const char *fm
 static void report_file(struct conf_diag *diag, const char *path, const char *fmt, ...)
 {
 	struct conf_diag local = { 0 };
-	char msg[ERR_MSG_MAX], line[ERR_MSG_MAX + 256];
+	char msg[ERR_MSG_MAX];
 	va_list ap;
 
-	if (!diag)
-		diag = &local;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "%s: %s", path, msg);
-	diag->n_errors++;
-	if (diag->first_error.code == 0)
-		err_set(&diag->first_error, -EINVAL, "%s", line);
-	if (diag->report)
-		diag->report(diag->userdata, CONF_ERROR, line);
+	conf_diag_emit(
+		diag ? diag : &local,
+		&(struct conf_message){ .severity = CONF_ERROR, .file = path, .message = msg });
 }
 
 /* path "-" reads standard input (left open). */

@@ -32,26 +32,51 @@ static void xml_docfreep(xmlDoc **d)
 		xmlFreeDoc(*d);
 }
 
-static void report_line(struct conf_ctx *c, enum conf_severity sev, long line, const char *text)
+void conf_diag_emit(struct conf_diag *diag, const struct conf_message *m)
 {
-	struct conf_diag *d = c->diag;
+	struct conf_message full = *m;
 	struct strbuf sb;
 
 	strbuf_init(&sb);
-	if (line > 0)
-		strbuf_addf(&sb, "%s:%ld: %s", c->name, line, text);
-	else
-		strbuf_addf(&sb, "%s: %s", c->name, text);
-	if (sev == CONF_ERROR) {
-		d->n_errors++;
-		if (d->first_error.code == 0)
-			err_set(&d->first_error, -EINVAL, "%s", sb.buf ? sb.buf : text);
-	} else {
-		d->n_warnings++;
+	if (!full.text) {
+		if (full.file)
+			strbuf_addf(&sb, full.line > 0 ? "%s:%ld: " : "%s: ", full.file, full.line);
+		if (full.element) {
+			strbuf_addf(&sb, "<%s", full.element);
+			if (full.attribute)
+				strbuf_addf(&sb, " %s='%s'>", full.attribute,
+					    full.value ? full.value : "");
+			else if (full.value)
+				strbuf_addf(&sb, ">%s</%s>", full.value, full.element);
+			else
+				strbuf_addc(&sb, '>');
+			strbuf_add(&sb, ": ");
+		}
+		strbuf_add(&sb, full.message ? full.message : "");
+		if (full.accepted)
+			strbuf_addf(&sb, " (accepted: %s)", full.accepted);
+		full.text = sb.buf ? sb.buf : full.message ? full.message : "out of memory";
 	}
-	if (d->report)
-		d->report(d->userdata, sev, sb.buf ? sb.buf : text);
+	if (full.severity == CONF_ERROR) {
+		diag->n_errors++;
+		if (diag->first_error.code == 0)
+			err_set(&diag->first_error, -EINVAL, "%s", full.text);
+	} else {
+		diag->n_warnings++;
+	}
+	if (diag->report)
+		diag->report(diag->userdata, &full);
 	strbuf_fini(&sb);
+}
+
+static void report_line(struct conf_ctx *c, enum conf_severity sev, long line, const char *text)
+{
+	conf_diag_emit(c->diag, &(struct conf_message){
+					.severity = sev,
+					.file = c->name,
+					.line = line,
+					.message = text,
+				});
 }
 
 /* User text in a message: at most 64 bytes, control characters as \xNN. */
@@ -73,36 +98,47 @@ static void add_display(struct strbuf *sb, const char *s)
 		strbuf_add(sb, "...");
 }
 
+/* "what is wrong (accepted: what is right)" is kept apart for JSON */
+static char *split_accepted(char *msg)
+{
+	char *open = strstr(msg, " (accepted: ");
+	size_t len = strlen(msg);
+
+	while (open && strstr(open + 1, " (accepted: "))
+		open = strstr(open + 1, " (accepted: ");
+	if (!open || msg[len - 1] != ')')
+		return NULL;
+	*open = '\0';
+	msg[len - 1] = '\0';
+	return open + strlen(" (accepted: ");
+}
+
 void conf_report(struct conf_ctx *c, enum conf_severity sev, const xmlNode *node, const char *attr,
 		 const char *value, const char *fmt, ...)
 {
-	struct strbuf sb;
+	struct conf_message m = {
+		.severity = sev,
+		.file = c->name,
+		.line = node ? xmlGetLineNo(node) : 0,
+		.element = node ? (const char *)node->name : NULL,
+		.attribute = node ? attr : NULL,
+	};
+	struct strbuf shown;
 	va_list ap;
 	char msg[ERR_MSG_MAX];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	strbuf_init(&sb);
-	if (node) {
-		strbuf_addf(&sb, "<%s", (const char *)node->name);
-		if (attr) {
-			strbuf_addf(&sb, " %s='", attr);
-			add_display(&sb, value ? value : "");
-			strbuf_add(&sb, "'>");
-		} else if (value) {
-			/* Element text, e.g. <uuid>...</uuid>. */
-			strbuf_addc(&sb, '>');
-			add_display(&sb, value);
-			strbuf_addf(&sb, "</%s>", (const char *)node->name);
-		} else {
-			strbuf_addc(&sb, '>');
-		}
-		strbuf_add(&sb, ": ");
+	strbuf_init(&shown);
+	if (node && (attr || value)) {
+		add_display(&shown, value ? value : "");
+		m.value = shown.buf ? shown.buf : "";
 	}
-	strbuf_add(&sb, msg);
-	report_line(c, sev, node ? xmlGetLineNo(node) : 0, sb.buf ? sb.buf : msg);
-	strbuf_fini(&sb);
+	m.accepted = split_accepted(msg);
+	m.message = msg;
+	conf_diag_emit(c->diag, &m);
+	strbuf_fini(&shown);
 }
 
 char *conf_prop(const xmlNode *node, const char *name)

@@ -20,8 +20,24 @@ enum conf_severity {
 	CONF_WARNING,
 };
 
-/* Receives each diagnostic; msg already starts with "FILE:LINE: ". */
-typedef void (*conf_report_fn)(void *userdata, enum conf_severity severity, const char *msg);
+/*
+ * One diagnostic, in parts (for JSON) and as the line a person reads:
+ * "FILE:LINE: <element attribute='value'>: message (accepted: ...)".
+ * Parts that do not apply are NULL (line: 0).
+ */
+struct conf_message {
+	enum conf_severity severity;
+	const char *file;
+	long line;
+	const char *element;
+	const char *attribute;
+	const char *value; /* as shown: at most 64 bytes, control characters as \xNN */
+	const char *message;
+	const char *accepted; /* what would have been accepted */
+	const char *text;     /* the whole line */
+};
+
+typedef void (*conf_report_fn)(void *userdata, const struct conf_message *m);
 
 struct conf_diag {
 	conf_report_fn report; /* may be NULL: diagnostics are only counted */
@@ -35,6 +51,12 @@ enum conf_doc_kind {
 	CONF_DOC_FILTER,
 	CONF_DOC_BINDING,
 };
+
+/*
+ * Counts m, keeps it as first_error if it is the first error, and passes it
+ * to diag->report; m->text is made from the parts when NULL.
+ */
+void conf_diag_emit(struct conf_diag *diag, const struct conf_message *m);
 
 /*
  * Parses one document from memory; name is the file name used in messages.

@@ -20,10 +20,11 @@ static bool has_xml_suffix(const char *name)
 	return len > 4 && strcmp(name + len - 4, ".xml") == 0;
 }
 
-static void report(struct conf_diag *diag, enum conf_severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void report(struct conf_diag *diag, enum conf_severity sev, const char *file,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void report(struct conf_diag *diag, enum conf_severity sev, const char *fmt, ...)
+static void report(struct conf_diag *diag, enum conf_severity sev, const char *file,
+		   const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	va_list ap;
@@ -31,15 +32,8 @@ static void report(struct conf_diag *diag, enum conf_severity sev, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (sev == CONF_ERROR) {
-		diag->n_errors++;
-		if (diag->first_error.code == 0)
-			err_set(&diag->first_error, -EINVAL, "%s", msg);
-	} else {
-		diag->n_warnings++;
-	}
-	if (diag->report)
-		diag->report(diag->userdata, sev, msg);
+	conf_diag_emit(diag,
+		       &(struct conf_message){ .severity = sev, .file = file, .message = msg });
 }
 
 static uint64_t fnv1a(const char *s, uint64_t h)
@@ -81,12 +75,11 @@ static int load_file(const char *path, const char *file_name, struct filter_set 
 		name_uuid(f->name, f->uuid);
 	/* libvirt requires <name>.xml; a mismatch is confusing but harmless */
 	if (strlen(f->name) != stem || strncmp(f->name, file_name, stem) != 0)
-		report(diag, CONF_WARNING, "%s: filter '%s' is not in a file named %s.xml", path,
+		report(diag, CONF_WARNING, path, "filter '%s' is not in a file named %s.xml",
 		       f->name, f->name);
 	r = filter_set_add(set, f, NULL);
 	if (r < 0) {
-		report(diag, CONF_ERROR, "%s: cannot add filter '%s': %s", path, f->name,
-		       strerror(-r));
+		report(diag, CONF_ERROR, path, "cannot add filter '%s': %s", f->name, strerror(-r));
 		return r;
 	}
 	TAKE_PTR(f);
@@ -102,7 +95,7 @@ int conf_load_dir(const char *dir, struct filter_set *set, struct conf_diag *dia
 	if (n < 0) {
 		int r = -errno;
 
-		report(diag, CONF_ERROR, "%s: cannot read filter directory: %s", dir, strerror(-r));
+		report(diag, CONF_ERROR, dir, "cannot read filter directory: %s", strerror(-r));
 		return r;
 	}
 	for (int i = 0; i < n; i++) {

@@ -194,6 +194,8 @@ int ctl_event(struct ctl_obj *event, char **ret_line, size_t *ret_len);
  * -EMSGSIZE; only -ENOMEM.
  */
 int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line, size_t *ret_len);
+/* A root object alone, as one '\n'-terminated line (the CLI's --json output); takes obj. */
+int ctl_obj_to_line(struct ctl_obj *obj, char **ret_line);
 
 /* ---- reading replies, items, events (CLI side) ---------------------------- */
 

@@ -297,3 +297,8 @@ int ctl_reply_error(uint64_t id, int error, const char *message, char **ret_line
 	}
 	return ctl_json_to_line(root, ret_line, ret_len);
 }
+
+int ctl_obj_to_line(struct ctl_obj *obj, char **ret_line)
+{
+	return ctl_json_to_line(obj ? J(obj) : json_object_new_object(), ret_line, NULL);
+}

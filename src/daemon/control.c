@@ -273,12 +273,12 @@ static int binding_from_args(const struct ctl_request *req, struct binding **ret
 	return 0;
 }
 
-static void collect_errors(void *userdata, enum conf_severity sev, const char *msg)
+static void collect_errors(void *userdata, const struct conf_message *dm)
 {
 	struct strbuf *sb = userdata;
 
-	if (sev == CONF_ERROR)
-		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", msg);
+	if (dm->severity == CONF_ERROR)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", dm->text);
 }
 
 static int binding_from_xml(const char *xml, struct binding **ret, struct err *err)
@@ -357,8 +357,24 @@ static void reply_with_failures(struct control_conn *conn, uint64_t id, int r,
 	struct ctl_obj *data = NULL;
 
 	if (r >= 0) {
+		struct ctl_array *failed;
+
 		data = ctl_obj_new();
-		ctl_obj_add_string(data, "failed_ports", failures->buf ? failures->buf : "");
+		failed = ctl_obj_add_array(data, "failed_ports");
+		/* one "PORT: why" per line; a port name has no ':' */
+		for (char *line = failures->buf, *next; line && *line; line = next) {
+			struct ctl_obj *f = ctl_array_add_obj(failed);
+			char *colon;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			colon = strstr(line, ": ");
+			if (colon)
+				*colon = '\0';
+			ctl_obj_add_string(f, "port", line);
+			ctl_obj_add_string(f, "error", colon ? colon + 2 : "");
+		}
 	}
 	reply_result(conn, id, r, err, data);
 	strbuf_fini(failures);

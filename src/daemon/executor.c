@@ -303,7 +303,7 @@ static void take_outcome(struct outcome *o, struct engine_actions *acts)
 			*o->err = acts->err;
 	}
 	if (o->failures && acts->failures.len)
-		strbuf_addf(o->failures, "%s%s", o->failures->len ? "; " : "", acts->failures.buf);
+		strbuf_addf(o->failures, "%s%s", o->failures->len ? "\n" : "", acts->failures.buf);
 }
 
 /*

@@ -23,17 +23,17 @@
 
 /* ---- filters ---------------------------------------------------------- */
 
-void daemon_log_diag(void *userdata, enum conf_severity sev, const char *msg)
+void daemon_log_diag(void *userdata, const struct conf_message *dm)
 {
 	struct strbuf *errors = userdata;
 
-	if (sev == CONF_WARNING) {
-		log_warn("%s", msg);
+	if (dm->severity == CONF_WARNING) {
+		log_warn("%s", dm->text);
 		return;
 	}
-	log_err("%s", msg);
+	log_err("%s", dm->text);
 	if (errors)
-		strbuf_addf(errors, "%s%s", errors->len ? "; " : "", msg);
+		strbuf_addf(errors, "%s%s", errors->len ? "; " : "", dm->text);
 }
 
 /*
@@ -157,12 +157,12 @@ static void defined_undo(struct daemon *d, const char *name, struct defined_filt
 		d->defined[i] = d->defined[--d->n_defined];
 }
 
-static void collect_report(void *userdata, enum conf_severity sev, const char *msg)
+static void collect_report(void *userdata, const struct conf_message *dm)
 {
 	struct strbuf *sb = userdata;
 
-	if (sev == CONF_ERROR)
-		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", msg);
+	if (dm->severity == CONF_ERROR)
+		strbuf_addf(sb, "%s%s", sb->len ? "; " : "", dm->text);
 }
 
 /* ---- filters -------------------------------------------------------------- */

@@ -43,4 +43,4 @@ int daemon_build_filters(const struct daemon_config *cfg, const struct defined_f
 			 struct err *err);
 int daemon_defined_put(struct daemon *d, char *name, char *xml, struct defined_filter *old);
 void daemon_defined_fini(struct defined_filter *df);
-void daemon_log_diag(void *userdata, enum conf_severity sev, const char *msg);
+void daemon_log_diag(void *userdata, const struct conf_message *dm);

@@ -21,7 +21,7 @@
 
 #define DEFAULT_CONFIG    "/etc/vifguard/vifguardd.conf"
 #define DEFAULT_STATE_DIR "/var/lib/vifguard"
-#define DEFAULT_SOCKET    VIFGUARD_STATE_DIR "/control.sock"
+#define DEFAULT_SOCKET    VIFGUARD_RUN_DIR "/control.sock"
 #define CONFIG_LINE_MAX   4096
 
 static const char usage[] =

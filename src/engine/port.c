@@ -559,7 +559,7 @@ int engine_repair(struct engine *e, int64_t now, struct engine_actions *out)
 void port_rebuild_failed(struct engine_port *p, const char *why, struct engine_actions *out)
 {
 	pending_events_clear(p);
-	strbuf_addf(&out->failures, "%s%s: %s%s", out->failures.len ? "; " : "",
+	strbuf_addf(&out->failures, "%s%s: %s%s", out->failures.len ? "\n" : "",
 		    p->binding->portdev, why,
 		    p->keeps_old_rules ? " (its previous rules stay)" : " (port set down)");
 	if (p->keeps_old_rules) {

@@ -5,7 +5,7 @@
 
 require_root
 topo_up
-export VIFGUARD_STATE_DIR="$TMPD/state"
+export VIFGUARD_RUN_DIR="$TMPD/state"
 UDHCPC_SCRIPT="$SRC/tests/integration/udhcpc-script.sh"
 
 cat >"$TMPD/vm1.xml" <<XML

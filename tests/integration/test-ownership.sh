@@ -7,7 +7,7 @@
 
 require_root
 topo_up
-export VIFGUARD_STATE_DIR="$TMPD/ctl-state"
+export VIFGUARD_RUN_DIR="$TMPD/ctl-state"
 mkdir -p "$TMPD/filters"
 cat >"$TMPD/filters/ssh-only.xml" <<'XML'
 <filter name='ssh-only' chain='root'>

@@ -6,7 +6,7 @@
 
 require_root
 topo_up
-export VIFGUARD_STATE_DIR="$TMPD/state"
+export VIFGUARD_RUN_DIR="$TMPD/state"
 mkdir -p "$TMPD/filters"
 cat >"$TMPD/filters/web-only.xml" <<'XML'
 <filter name='web-only' chain='root'>

@@ -41,13 +41,13 @@ struct messages {
 	char text[16384];
 };
 
-static void collect(void *userdata, enum conf_severity sev, const char *msg)
+static void collect(void *userdata, const struct conf_message *dm)
 {
 	struct messages *m = userdata;
 	size_t len = strlen(m->text);
 
 	snprintf(m->text + len, sizeof(m->text) - len, "%s%s\n",
-		 sev == CONF_ERROR ? "error: " : "warning: ", msg);
+		 dm->severity == CONF_ERROR ? "error: " : "warning: ", dm->text);
 }
 
 static char *read_text(const char *path)

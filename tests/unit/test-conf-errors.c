@@ -238,12 +238,12 @@ struct messages {
 	char text[8192];
 };
 
-static void collect(void *userdata, enum conf_severity sev, const char *msg)
+static void collect(void *userdata, const struct conf_message *dm)
 {
 	struct messages *m = userdata;
 	size_t len = strlen(m->text);
 
-	snprintf(m->text + len, sizeof(m->text) - len, "%s\n", msg);
+	snprintf(m->text + len, sizeof(m->text) - len, "%s\n", dm->text);
 }
 
 /* Parses doc; returns the diagnostics, one per line. */

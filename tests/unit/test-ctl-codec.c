@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "ctl/report.h"
 #include "util/cleanup.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1127,21 +1126,20 @@ static void test_writer_reader_roundtrip(void **state)
 	free(line);
 }
 
-/* The helper for `validate --json` shares the module and must keep working. */
-static void test_report_validation(void **state)
+/* The CLI's --json output: one line, '/' as it is, null for a NULL string. */
+static void test_obj_to_line(void **state)
 {
-	const char *errors[] = { "line 3: bad" };
-	struct ctl_validation v = { .file = "a.xml",
-				    .is_valid = false,
-				    .kind = "filter",
-				    .errors = errors,
-				    .n_errors = 1 };
-	char *text = ctl_validation_format(&v);
+	struct ctl_obj *obj = ctl_obj_new();
+	char *line = NULL;
 
-	assert_string_equal(text,
-			    "{\"file\":\"a.xml\",\"valid\":false,\"kind\":\"filter\",\"name\":null,"
-			    "\"errors\":[\"line 3: bad\"],\"warnings\":[]}");
-	free(text);
+	(void)state;
+	assert_int_equal(ctl_obj_add_string(obj, "file", "/etc/a.xml"), 0);
+	assert_int_equal(ctl_obj_add_string(obj, "name", NULL), 0);
+	assert_int_equal(ctl_array_add_string(ctl_obj_add_array(obj, "files"), "x\ny"), 0);
+	assert_int_equal(ctl_obj_to_line(obj, &line), 0);
+	assert_string_equal(line,
+			    "{\"file\":\"/etc/a.xml\",\"name\":null,\"files\":[\"x\\ny\"]}\n");
+	free(line);
 }
 
 /* ---- linebuf -------------------------------------------------------------- */
@@ -1503,7 +1501,7 @@ int main(void)
 		cmocka_unit_test(test_message_line_limit),
 		cmocka_unit_test(test_value_accessors),
 		cmocka_unit_test(test_writer_reader_roundtrip),
-		cmocka_unit_test(test_report_validation),
+		cmocka_unit_test(test_obj_to_line),
 		cmocka_unit_test(test_linebuf_every_split),
 		cmocka_unit_test(test_linebuf_pending_and_nul),
 		cmocka_unit_test(test_linebuf_limit_exact),

@@ -69,7 +69,7 @@ static const char *const preset[][2] = {
 	{ "GATEWAY_MAC", "52:54:00:00:00:fe" },
 };
 
-static void silent(void *userdata, enum conf_severity sev, const char *msg)
+static void silent(void *userdata, const struct conf_message *dm)
 {
 }
 
