@@ -15,14 +15,51 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "conf/keyfile.h"
 #include "config.h"
 #include "util/cleanup.h"
 
 static const char *socket_path;
+static char *config_socket_path; /* the configuration file's "socket" */
 
 void client_set_socket_path(const char *path)
 {
 	socket_path = path;
+}
+
+static int take_socket(void *userdata, const char *key, const char *value, struct err *err)
+{
+	(void)userdata;
+	(void)err;
+	if (strcmp(key, "socket") != 0)
+		return 0; /* the daemon's: vifguardd -n checks them */
+	free(config_socket_path);
+	config_socket_path = strdup(value);
+	return config_socket_path ? 0 : -ENOMEM;
+}
+
+int client_read_config(const char *path)
+{
+	const char *env = getenv("VIFGUARD_CONFIG");
+	bool is_explicit = path || (env && *env);
+	struct err err = { 0 };
+	int r;
+
+	if (!path)
+		path = env && *env ? env : VIFGUARD_CONFIG_FILE;
+	r = conf_keyfile_read(path, take_socket, NULL, &err);
+	/* the default file may be absent, or root's alone; the default socket then */
+	if (r < 0 && !is_explicit && (r == -ENOENT || r == -EACCES))
+		return 0;
+	if (r < 0)
+		cli_error("%s", err.msg);
+	return r;
+}
+
+void client_fini(void)
+{
+	free(config_socket_path);
+	config_socket_path = NULL;
 }
 
 const char *client_socket_path(void)
@@ -31,7 +68,9 @@ const char *client_socket_path(void)
 
 	if (socket_path)
 		return socket_path;
-	return env && *env ? env : VIFGUARD_RUN_DIR "/control.sock";
+	if (env && *env)
+		return env;
+	return config_socket_path ? config_socket_path : VIFGUARD_RUN_DIR "/control.sock";
 }
 
 static bool is_unreachable;

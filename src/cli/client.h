@@ -6,9 +6,18 @@
 
 #include "ctl/ctl.h"
 
-/* The socket: --socket, else $VIFGUARD_SOCKET, else the default. */
+/*
+ * The socket: --socket, else $VIFGUARD_SOCKET, else the "socket" of the
+ * daemon's configuration file, else the default, as vifguardd finds it.
+ */
 const char *client_socket_path(void);
 void client_set_socket_path(const char *path);
+/*
+ * Reads the configuration file (path: --config, NULL: $VIFGUARD_CONFIG or
+ * the default, which may be absent or unreadable). 0 or -errno (printed).
+ */
+int client_read_config(const char *path);
+void client_fini(void);
 
 /* True once a call found no daemon at the socket (nothing there, or nobody listening). */
 bool client_daemon_unreachable(void);

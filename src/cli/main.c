@@ -174,7 +174,8 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 static void print_overview(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--help] [--version] [--socket PATH | --socket=PATH] COMMAND [ARGS...]\n"
+		"Usage: %s [-h|--help] [-V|--version] [-c|--config FILE] [-s|--socket PATH]\n"
+		"                   COMMAND [ARGS...]\n"
 		"\n"
 		"Guards VM and container ports on Linux bridges with libvirt-compatible\n"
 		"network filters compiled to nftables.\n"
@@ -185,10 +186,12 @@ static void print_overview(FILE *out)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out,
 		"\nvalidate, format, explain, apply and remove work without the daemon. The others\n"
-		"talk to vifguardd on --socket PATH (default $VIFGUARD_SOCKET or %s).\n"
-		"Exit status: 0 success, 1 failure, 2 usage error.\n"
+		"talk to vifguardd on its socket: --socket PATH, else $VIFGUARD_SOCKET, else the\n"
+		"'socket' of the daemon's configuration file (--config FILE, else $VIFGUARD_CONFIG,\n"
+		"else " VIFGUARD_CONFIG_FILE "), else " VIFGUARD_RUN_DIR "/control.sock.\n"
+		"Exit status: 0 success, 1 failure, 2 usage error, 3 no daemon (status).\n"
 		"\nRun '%s help COMMAND' for the options of a command.\n",
-		client_socket_path(), cli_program);
+		cli_program);
 }
 
 static const struct cli_command *find_command(const char *name)
@@ -224,6 +227,8 @@ int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
+	const char *config_path = NULL;
+	int r;
 
 	if (argc < 2) {
 		print_overview(stderr);
@@ -236,7 +241,18 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	for (;;) {
-		if (argc >= 2 && strncmp(argv[1], "--socket=", 9) == 0) {
+		if (argc >= 2 && strncmp(argv[1], "--config=", 9) == 0) {
+			config_path = argv[1] + 9;
+			argc -= 1;
+			argv += 1;
+		} else if (argc >= 2 &&
+			   (strcmp(argv[1], "--config") == 0 || strcmp(argv[1], "-c") == 0)) {
+			if (argc < 3)
+				return cli_usage_error(NULL, "--config needs a FILE");
+			config_path = argv[2];
+			argc -= 2;
+			argv += 2;
+		} else if (argc >= 2 && strncmp(argv[1], "--socket=", 9) == 0) {
 			if (!argv[1][9])
 				return cli_usage_error(NULL, "--socket needs a PATH");
 			client_set_socket_path(argv[1] + 9);
@@ -260,7 +276,13 @@ int main(int argc, char **argv)
 	c = find_command(argv[1]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+	if ((config_path && !*config_path) || client_read_config(config_path) < 0)
+		return config_path && !*config_path ? cli_usage_error(NULL, "--config needs a FILE")
+						    : CLI_EXIT_FAILURE;
 	/* Sub-commands see their own name as argv[0], so getopt starts fresh. */
 	optind = 1;
-	return c->run(argc - 1, argv + 1);
+	r = c->run(argc - 1, argv + 1);
+	client_fini();
+	cli_diagnostics_clear();
+	return r;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conf/keyfile.h"
 #include "conf/load.h"
 #include "daemon/daemon.h"
 #include "daemon/loop.h"
@@ -19,10 +20,8 @@
 #include "util/addr.h"
 #include "util/log.h"
 
-#define DEFAULT_CONFIG    "/etc/vifguard/vifguardd.conf"
 #define DEFAULT_STATE_DIR "/var/lib/vifguard"
 #define DEFAULT_SOCKET    VIFGUARD_RUN_DIR "/control.sock"
-#define CONFIG_LINE_MAX   4096
 
 static const char usage[] =
 	"Usage: vifguardd [OPTIONS]\n"
@@ -30,17 +29,17 @@ static const char usage[] =
 	"The vifguard host daemon: binds VM and container ports to libvirt-compatible\n"
 	"network filters compiled to nftables, and keeps them bound across restarts.\n"
 	"\n"
-	"  -c, --config FILE       configuration file (default " DEFAULT_CONFIG ",\n"
-	"                          used when it exists)\n"
+	"  -c, --config FILE       configuration file (default $VIFGUARD_CONFIG, else\n"
+	"                          " VIFGUARD_CONFIG_FILE ", used when it exists)\n"
 	"  -n, --check             check the configuration and the filters, then exit\n"
 	"  -v, --verbose           with -n: list every filter loaded\n"
 	"  -F, --filter-dir DIR    also load filters from DIR (repeatable; a libvirt\n"
 	"                          /etc/libvirt/nwfilter works as it is)\n"
 	"      --builtin-dir DIR   the built-in filters (default: the installed ones)\n"
 	"  -S, --state-dir DIR     where the state database lives (default " DEFAULT_STATE_DIR ")\n"
-	"  -s, --socket PATH       the control socket (default: the configuration's socket,\n"
-	"                          else $VIFGUARD_SOCKET, else " DEFAULT_SOCKET "); -s and -S\n"
-	"                          mean what they mean to vifguardctl\n"
+	"  -s, --socket PATH       the control socket (default $VIFGUARD_SOCKET, else the\n"
+	"                          configuration's socket, else " DEFAULT_SOCKET "); found\n"
+	"                          the same way by vifguardctl\n"
 	"  -l, --log-level LEVEL   err, warn, info (default) or debug\n"
 	"  -f, --foreground        stay in the foreground (the default; for systemd units)\n"
 	"  -h, --help              show this help\n"
@@ -77,18 +76,6 @@ static int add_filter_dir(struct daemon_config *cfg, const char *dir)
 		return -E2BIG;
 	cfg->filter_dirs[cfg->n_filter_dirs++] = dir;
 	return 0;
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
 }
 
 /* "10.0.0.1, 10.0.0.254": IPv4 addresses separated by commas or blanks; adds to the list. */
@@ -162,37 +149,17 @@ static int config_set(struct options *o, const char *key, const char *value, str
 	return 0;
 }
 
-/* "key = value" lines; '#' starts a comment. Errors carry FILE:LINE. */
+static int set_from_file(void *userdata, const char *key, const char *value, struct err *err)
+{
+	return config_set(userdata, key, value, err);
+}
+
 static int read_config(struct options *o, struct err *err)
 {
-	_cleanup_fclose_ FILE *f = fopen(o->config_path, "re");
-	char line[CONFIG_LINE_MAX];
-	int n = 0, r;
+	int r = conf_keyfile_read(o->config_path, set_from_file, o, err);
 
-	if (!f) {
-		if (errno == ENOENT && !o->is_config_explicit)
-			return 0;
-		return err_set(err, -errno, "cannot read %s: %s", o->config_path, strerror(errno));
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *hash = strchr(line, '#'), *eq, *key;
-
-		n++;
-		if (hash)
-			*hash = '\0';
-		key = trim(line);
-		if (!*key)
-			continue;
-		eq = strchr(key, '=');
-		if (!eq)
-			return err_set(err, -EINVAL, "%s:%d: expected 'key = value'",
-				       o->config_path, n);
-		*eq = '\0';
-		r = config_set(o, trim(key), trim(eq + 1), err);
-		if (r < 0)
-			return err_prefix(err, r, "%s:%d: ", o->config_path, n);
-	}
-	return 0;
+	/* no file at the default place: the defaults */
+	return r == -ENOENT && !o->is_config_explicit ? 0 : r;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -282,11 +249,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .config_path = DEFAULT_CONFIG };
+	const char *env_config = getenv("VIFGUARD_CONFIG");
+	struct options o = { .config_path = VIFGUARD_CONFIG_FILE };
 	struct options file = { 0 };
 	struct err err = { 0 };
 	int r;
 
+	if (env_config && *env_config) {
+		o.config_path = env_config;
+		o.is_config_explicit = true;
+	}
 	r = parse_args(argc, argv, &o);
 	if (r >= 0)
 		return r;
@@ -304,14 +276,15 @@ int main(int argc, char **argv)
 		(void)add_filter_dir(&file.cfg, o.cfg.filter_dirs[i]);
 	file.cfg.builtin_dir = o.cfg.builtin_dir ? o.cfg.builtin_dir : file.cfg.builtin_dir;
 	file.cfg.state_dir = o.cfg.state_dir ? o.cfg.state_dir : file.cfg.state_dir;
-	file.cfg.socket_path = o.cfg.socket_path ? o.cfg.socket_path : file.cfg.socket_path;
+	/* as vifguardctl finds it: the option, $VIFGUARD_SOCKET, the file, the default */
+	if (o.cfg.socket_path)
+		file.cfg.socket_path = o.cfg.socket_path;
+	else if (getenv("VIFGUARD_SOCKET") && *getenv("VIFGUARD_SOCKET"))
+		file.cfg.socket_path = getenv("VIFGUARD_SOCKET");
 	if (!file.cfg.builtin_dir)
 		file.cfg.builtin_dir = conf_builtin_dir();
 	if (!file.cfg.state_dir)
 		file.cfg.state_dir = DEFAULT_STATE_DIR;
-	/* as for vifguardctl: $VIFGUARD_SOCKET before the default, so both find the same socket */
-	if (!file.cfg.socket_path && getenv("VIFGUARD_SOCKET") && *getenv("VIFGUARD_SOCKET"))
-		file.cfg.socket_path = getenv("VIFGUARD_SOCKET");
 	if (!file.cfg.socket_path)
 		file.cfg.socket_path = DEFAULT_SOCKET;
 	log_set_level((int)o.level >= 0 ? o.level : file.level);

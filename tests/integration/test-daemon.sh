@@ -38,6 +38,24 @@ check "vifguardd takes \$VIFGUARD_SOCKET as vifguardctl does, and -S is its stat
 	in_ns "$HOST" env VIFGUARD_SOCKET="$TMPD/env.sock" "$CTL" status
 kill "$env_pid" 2>/dev/null
 wait "$env_pid" 2>/dev/null
+# the socket of the configuration file: the daemon listens there, and vifguardctl finds it
+printf '# moved\nsocket = %s\nstate_dir = %s\n' "$TMPD/conf.sock" "$TMPD/state-conf" >"$TMPD/sock.conf"
+ip netns exec "$HOST" "$DAEMON" -c "$TMPD/sock.conf" >"$TMPD/conf.log" 2>&1 &
+conf_pid=$!
+wait_for running sh -c "ip netns exec $HOST $CTL -c $TMPD/sock.conf status --json 2>/dev/null |
+	grep -o running" >/dev/null
+check "vifguardctl --config FILE finds the daemon on the socket of that file" \
+	in_ns "$HOST" "$CTL" --config "$TMPD/sock.conf" status
+check "so does \$VIFGUARD_CONFIG=FILE" in_ns "$HOST" env VIFGUARD_CONFIG="$TMPD/sock.conf" "$CTL" status
+out=$(in_ns "$HOST" env VIFGUARD_CONFIG="$TMPD/sock.conf" VIFGUARD_SOCKET="$TMPD/none.sock" "$CTL" status 2>&1)
+case "$out" in *"cannot connect to $TMPD/none.sock"*) ok "\$VIFGUARD_SOCKET wins over the file, as for vifguardd" ;;
+*) not_ok "\$VIFGUARD_SOCKET wins over the file, as for vifguardd"; echo "# $out" ;; esac
+out=$(in_ns "$HOST" "$CTL" -c "$TMPD/missing.conf" status 2>&1)
+rc=$?
+case "$rc:$out" in 1:*"cannot read $TMPD/missing.conf: No such file"*) ok "a --config FILE that is not there is an error" ;;
+*) not_ok "a --config FILE that is not there is an error"; echo "# $rc $out" ;; esac
+kill "$conf_pid" 2>/dev/null
+wait "$conf_pid" 2>/dev/null
 check "the daemon starts" daemon_start --filter-dir "$TMPD/filters"
 expect_eq "status --json says running true" True \
 	"$(vg status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["running"])')"
