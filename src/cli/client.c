@@ -96,7 +96,9 @@ static int client_connect(void)
 		int r = -errno;
 
 		is_unreachable = r == -ENOENT || r == -ECONNREFUSED;
-		cli_error("cannot connect to %s: %s — is vifguardd running?", path, strerror(-r));
+		cli_error("cannot connect to %s: %s — %s", path, strerror(-r),
+			  r == -EACCES || r == -EPERM ? "the control socket is root's: run as root"
+						      : "is vifguardd running?");
 		if (fd >= 0)
 			close(fd);
 		return r;

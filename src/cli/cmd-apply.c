@@ -9,12 +9,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -22,6 +24,19 @@
 #include "ctl/ctl.h"
 #include "fw/apply.h"
 #include "util/cleanup.h"
+
+/* nftables changes need CAP_NET_ADMIN; without it, say so before libnftables does, tersely */
+static bool may_change_rules(const char *command)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &header, data) == 0 &&
+	    (data[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))))
+		return true;
+	cli_error("%s changes nftables rules, which needs CAP_NET_ADMIN: run it as root", command);
+	return false;
+}
 
 static int record_path(const struct cli_filters *cf, const char *port, char **ret)
 {
@@ -175,7 +190,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
-	r = apply_port(&cf, argv[optind], is_json);
+	r = may_change_rules("apply") ? apply_port(&cf, argv[optind], is_json) : CLI_EXIT_FAILURE;
 	if (r != CLI_EXIT_OK && is_json)
 		return cli_json_failure();
 	return r;
@@ -271,7 +286,7 @@ int cmd_remove(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("remove", "remove takes exactly one PORT");
-	r = remove_port(&cf, argv[optind], is_json);
+	r = may_change_rules("remove") ? remove_port(&cf, argv[optind], is_json) : CLI_EXIT_FAILURE;
 	if (r != CLI_EXIT_OK && is_json)
 		return cli_json_failure();
 	return r;

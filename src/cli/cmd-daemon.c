@@ -451,6 +451,20 @@ static bool take_json_flag(int *argc, char **argv)
 	return is_json;
 }
 
+/*
+ * What is left after the flags were taken out is operands; a word that looks
+ * like an option is named as one (argv[0] is the command, argv[1] the
+ * subcommand, "-" is standard input).
+ */
+static int refuse_options(int argc, char **argv, const char *command)
+{
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error(command, "%s %s: unknown option '%s'", command,
+					       argv[1], argv[i]);
+	return 0;
+}
+
 /* Takes --keep-old-rules out of argv: a port whose rebuild fails keeps its old rules. */
 static char *take_keep_old_flag(int *argc, char **argv)
 {
@@ -470,6 +484,7 @@ static char *take_keep_old_flag(int *argc, char **argv)
 int cmd_binding(int argc, char **argv)
 {
 	bool is_json;
+	int r;
 
 	if (argc < 2)
 		return cli_usage_error("binding", "binding needs a subcommand");
@@ -477,9 +492,16 @@ int cmd_binding(int argc, char **argv)
 		optind = 1;
 		return binding_create(argc - 1, argv + 1, false);
 	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return cli_print_help("binding");
 	is_json = take_json_flag(&argc, argv);
-	if (strcmp(argv[1], "list") == 0 && argc == 2)
-		return list(CTL_VERB_BINDING_LIST, "binding", is_json);
+	r = refuse_options(argc, argv, "binding");
+	if (r)
+		return r;
+	if (strcmp(argv[1], "list") == 0)
+		return argc == 2 ? list(CTL_VERB_BINDING_LIST, "binding", is_json)
+				 : cli_usage_error("binding", "binding list takes no PORT");
 	if (strcmp(argv[1], "delete") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DELETE, "binding", is_json,
 			       NULL);
@@ -489,13 +511,13 @@ int cmd_binding(int argc, char **argv)
 	if (strcmp(argv[1], "dumpxml") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_DUMPXML, "binding", is_json,
 			       show_xml);
-	if (strcmp(argv[1], "verify") == 0 && argc <= 3)
-		return verify(argc == 3 ? argv[2] : NULL, is_json);
+	if (strcmp(argv[1], "verify") == 0)
+		return argc <= 3 ? verify(argc == 3 ? argv[2] : NULL, is_json)
+				 : cli_usage_error("binding",
+						   "binding verify takes at most one PORT");
 	if (strcmp(argv[1], "relearn") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_BINDING_RELEARN, "binding", is_json,
 			       NULL);
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
-		return cli_print_help("binding");
 	return cli_usage_error("binding", "unknown binding subcommand '%s'", argv[1]);
 }
 
@@ -503,14 +525,24 @@ int cmd_filter(int argc, char **argv)
 {
 	struct ctl_request req = { 0 };
 	bool is_json;
+	int r;
 
 	if (argc < 2)
 		return cli_usage_error("filter", "filter needs a subcommand");
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return cli_print_help("filter");
 	is_json = take_json_flag(&argc, argv);
 	req.on_failure = take_keep_old_flag(&argc, argv);
-	if (strcmp(argv[1], "list") == 0 && argc == 2)
-		return list(CTL_VERB_FILTER_LIST, "filter", is_json);
-	if (strcmp(argv[1], "define") == 0 && argc == 3) {
+	r = refuse_options(argc, argv, "filter");
+	if (r)
+		return r;
+	if (strcmp(argv[1], "list") == 0)
+		return argc == 2 ? list(CTL_VERB_FILTER_LIST, "filter", is_json)
+				 : cli_usage_error("filter", "filter list takes no NAME");
+	if (strcmp(argv[1], "define") == 0) {
+		if (argc != 3)
+			return cli_usage_error("filter", "filter define takes exactly one FILE");
 		_cleanup_free_ char *xml = read_input(argv[2]);
 
 		if (!xml)
@@ -525,9 +557,7 @@ int cmd_filter(int argc, char **argv)
 	if (strcmp(argv[1], "dumpxml") == 0)
 		return one_arg(argc - 1, argv + 1, CTL_VERB_FILTER_DUMPXML, "filter", is_json,
 			       show_xml);
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
-		return cli_print_help("filter");
-	return cli_usage_error("filter", "unknown or incomplete filter subcommand '%s'", argv[1]);
+	return cli_usage_error("filter", "unknown filter subcommand '%s'", argv[1]);
 }
 
 int cmd_watch(int argc, char **argv)

@@ -122,4 +122,76 @@ out=$("$CTL" validate "$TMPD" 2>&1)
 case "$out" in *"cannot read: Is a directory"*) ok "a directory is named as one, not as an I/O error" ;;
 *) not_ok "a directory is named as one, not as an I/O error"; echo "# $out" ;; esac
 
+# ---- one JSON contract ----------------------------------------------------------------------
+# json_check NAME PYTHON-EXPRESSION COMMAND...: the command's stdout is one line of JSON, d, for
+# which the expression holds
+json_check() {
+	name=$1
+	expr=$2
+	shift 2
+	"$@" >"$TMPD/json" 2>"$TMPD/json.err"
+	if python3 -c "
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, 'not one line: %r' % lines
+d = json.loads(lines[0])
+assert $expr, d
+" "$TMPD/json" >"$TMPD/json.why" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name"
+		sed 's/^/# /' "$TMPD/json.why" "$TMPD/json" | tail -5
+	fi
+}
+cat >"$TMPD/typo.xml" <<'XML'
+<filter name='typo' chain='root'>
+  <rule action='acept' direction='in' priority='500'>
+    <tcp dstportstart='22'/>
+  </rule>
+</filter>
+XML
+json_check "validate --json: one array, each diagnostic an object in parts" \
+	"d[0]['valid'] is False and d[1]['valid'] is True and d[0]['diagnostics'][0] == {'severity': 'error', \
+'file': '$TMPD/typo.xml', 'line': 2, 'element': 'rule', 'attribute': 'action', 'value': 'acept', \
+'message': 'unknown action', 'accepted': 'drop, reject, accept, return, continue'}" \
+	"$CTL" validate --json "$TMPD/typo.xml" "$TMPD/good.xml"
+json_check "explain --json: the template, its rules and the port's elements" \
+	"d['ok'] and d['port'] == 'vnet1' and d['template']['rules'] > 0 and 'ether saddr' in \
+d['template']['nft'] and d['elements']['count'] > 0 and d['diagnostics'] == []" \
+	"$CTL" explain --json "$TMPD/good.xml"
+binding "$TMPD/missing-filter.xml" vnet1 "" NOSUCH
+json_check "explain --json of a broken binding: ok false, with the reason" \
+	"d['ok'] is False and 'NOSUCH' in d['diagnostics'][-1]['message']" \
+	"$CTL" explain --json "$TMPD/missing-filter.xml"
+json_check "remove --json of a port never applied: ok false, with the reason" \
+	"d['ok'] is False and len(d['diagnostics']) == 1" \
+	"$CTL" remove --json --run-dir "$TMPD/run" vnet-none
+if grep -q '\\/' "$TMPD/json"; then not_ok "no escaped slashes in JSON"; else ok "no escaped slashes in JSON"; fi
+
+# ---- errors that say what to do ----------------------------------------------------------------
+out=$("$CTL" binding list --bogus 2>&1)
+rc=$?
+case "$rc:$out" in 2:*"binding list: unknown option '--bogus'"*) ok "a bad option is named as an option" ;;
+*) not_ok "a bad option is named as an option"; echo "# $rc $out" ;; esac
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	python3 -c "
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o600); s.listen(1); time.sleep(5)" "$TMPD/root.sock" &
+	listener=$!
+	chmod 755 "$TMPD"
+	wait_for yes sh -c "[ -S '$TMPD/root.sock' ] && echo yes" >/dev/null
+	out=$(su nobody -s /bin/sh -c "'$CTL' -s '$TMPD/root.sock' status" 2>&1)
+	case "$out" in *"Permission denied"*"run as root"*) ok "a socket only root may use: says to run as root" ;;
+	*) not_ok "a socket only root may use: says to run as root"; echo "# $out" ;; esac
+	out=$(su nobody -s /bin/sh -c "'$CTL' apply '$TMPD/good.xml'" 2>&1)
+	case "$out" in "vifguardctl: apply changes nftables rules, which needs CAP_NET_ADMIN: run it as root") ok "apply without CAP_NET_ADMIN: one line saying so" ;;
+	*) not_ok "apply without CAP_NET_ADMIN: one line saying so"; echo "# $out" ;; esac
+	kill "$listener" 2>/dev/null
+	wait "$listener" 2>/dev/null
+else
+	ok "a socket only root may use: says to run as root # SKIP not root"
+	ok "apply without CAP_NET_ADMIN: one line saying so # SKIP not root"
+fi
+
 done_testing
