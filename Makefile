@@ -54,11 +54,24 @@ fuzz:
 	@ninja -C $(FUZZ_BUILD)
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# make install PREFIX=/usr DESTDIR=/tmp/pkg
-install: build
+deps:
+	@scripts/install-deps.sh build
+
+# make install PREFIX=/usr DESTDIR=/tmp/pkg. Installs no Debian package
+# (it names the missing ones; 'make deps' installs them), and puts the
+# configuration file in place only where there is none.
+install:
+	@scripts/install-deps.sh --no-install build
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS) >/dev/null
 	@meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
 	@ninja -C $(BUILD) >/dev/null
-	@DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+	@DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild --quiet
+	@if [ -e $(DESTDIR)/etc/vifguard/vifguardd.conf ]; then \
+		echo "kept $(DESTDIR)/etc/vifguard/vifguardd.conf (the new one: $(PREFIX)/share/doc/vifguard/vifguardd.conf)"; \
+	else \
+		install -D -m 0644 data/vifguardd.conf $(DESTDIR)/etc/vifguard/vifguardd.conf && \
+		echo "installed $(DESTDIR)/etc/vifguard/vifguardd.conf"; \
+	fi
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

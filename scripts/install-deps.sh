@@ -1,9 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, and only the missing ones.
-# Usage: scripts/install-deps.sh build|check|demo|bench|fuzz
+# Usage: scripts/install-deps.sh [--no-install] build|check|demo|bench|fuzz
 # Each package is listed with the reason it is needed, printed when installed.
+# --no-install only lists the missing ones (exit 1 if any): 'make install'
+# builds on a machine where the administrator chose the packages.
 set -eu
 
+no_install=false
+if [ "${1:-}" = --no-install ]; then
+	no_install=true
+	shift
+fi
 target=${1:-build}
 
 build_pkgs="
@@ -56,6 +63,14 @@ done
 
 [ -z "$missing" ] && exit 0
 
+if $no_install; then
+	echo "vifguard needs these Debian packages to build, and 'make install' installs none:" >&2
+	for entry in $missing; do
+		echo "  ${entry%%:*} (for $(echo "${entry#*:}" | tr _ ' '))" >&2
+	done
+	echo "install them: apt-get install$(for e in $missing; do printf ' %s' "${e%%:*}"; done) (or run 'make deps' as root)" >&2
+	exit 1
+fi
 if [ "$(id -u)" != 0 ]; then
 	echo "vifguard needs these Debian packages for 'make $target', and installing them needs root:" >&2
 	for entry in $missing; do
