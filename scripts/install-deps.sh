@@ -38,6 +38,8 @@ busybox:integration_tests_arping_and_tools
 iputils-ping:integration_tests_ping
 libfaketime:integration_tests_wall_clock_steps
 procps:integration_tests_sysctl_and_kill
+man-db:test-man_renders_the_man_pages
+bsdextrautils:test-man_(col)
 systemd:test-service_scores_the_unit_(systemd-analyze)_and_boots_it_in_a_container
 "
 fuzz_pkgs="

@@ -16,8 +16,7 @@
 const char *cli_program = "vifguardctl";
 
 static const char validate_usage[] =
-	"Usage: vifguardctl validate [--quiet] [--json] [--strict] [-F DIR]... [-p NAME=VALUE]...\n"
-	"                            FILE...\n"
+	"Usage: vifguardctl validate [-q] [-j] [--strict] [-F DIR]... [-p NAME=VALUE]... FILE...\n"
 	"\n"
 	"Checks that each FILE is a valid libvirt <filter>, <filterbinding> or\n"
 	"<filterbindingstatus> document, with libvirt's value rules. Prints one message per\n"
@@ -25,9 +24,10 @@ static const char validate_usage[] =
 	"although it is wrong. A binding is valid only when it compiles, as explain, apply\n"
 	"and the daemon compile it (with the filters of -F and the values of -p); one that\n"
 	"learns its IP is compiled with an address standing in for the one it will learn.\n"
+	"FILE may be '-' for standard input.\n"
 	"\n"
 	"  -q, --quiet             print nothing for valid files\n"
-	"  -j, --json              print one JSON object per file on stdout\n"
+	"  -j, --json              print a JSON array on stdout: one object per file\n"
 	"      --strict            a warning fails the file too\n"
 	"  -F, --filter-dir DIR    also load filters from DIR (repeatable)\n"
 	"  -p, --param NAME=VALUE  add a variable to each binding (repeatable)\n"
@@ -43,46 +43,52 @@ static const char format_usage[] =
 	"FILE may be '-' for standard input.\n";
 
 static const char explain_usage[] =
-	"Usage: vifguardctl explain [OPTIONS] BINDING\n"
+	"Usage: vifguardctl explain [-j] [-F DIR]... [-p NAME=VALUE]... BINDING\n"
 	"\n"
 	"Prints the nftables statements that binding BINDING (a libvirt <filterbinding>\n"
-	"file) would add: the shared template of its filter tree, created once for all\n"
-	"ports bound to the same filters, and the port's own set elements. Changes nothing.\n"
+	"file, or '-' for standard input) would add: the shared template of its filter\n"
+	"tree, created once for all ports bound to the same filters, and the port's own\n"
+	"set elements. Changes nothing.\n"
 	"\n"
-	"  -F, --filter-dir DIR   also load filters from DIR, after the built-in ones (repeatable;\n"
-	"                         a libvirt /etc/libvirt/nwfilter works as it is)\n"
-	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n";
+	"  -j, --json              print one JSON object: port, template, elements\n"
+	"  -F, --filter-dir DIR    also load filters from DIR, after the built-in ones\n"
+	"                          (repeatable; a libvirt /etc/libvirt/nwfilter works as it is)\n"
+	"  -p, --param NAME=VALUE  add a variable to the binding (repeatable: a list)\n";
 
 static const char apply_usage[] =
-	"Usage: vifguardctl apply [OPTIONS] BINDING\n"
+	"Usage: vifguardctl apply [-j] [-F DIR]... [-p NAME=VALUE]... [-R DIR] BINDING\n"
 	"\n"
 	"Binds a port directly, without the daemon: compiles BINDING and applies it in one\n"
 	"nftables transaction (the port gets all of its rules or none). Applying a binding\n"
 	"for a port that is already bound replaces its rules in the same transaction.\n"
-	"What was applied is recorded in STATE_DIR/ports/PORT for 'remove'. A port bound\n"
-	"through vifguardd is refused: delete its binding first.\n"
+	"What was applied is recorded in RUN_DIR/ports/PORT for 'remove'. A port bound\n"
+	"through vifguardd is refused: delete its binding first. Needs CAP_NET_ADMIN (root).\n"
 	"\n"
-	"  -F, --filter-dir DIR   also load filters from DIR (repeatable)\n"
-	"  -p, --param NAME=VALUE add a variable to the binding (repeatable: a list)\n"
-	"  -S, --state-dir DIR    where port records live (default $VIFGUARD_RUN_DIR or /run/vifguard)\n";
+	"  -j, --json              print one JSON object: port, action, template, elements\n"
+	"  -F, --filter-dir DIR    also load filters from DIR (repeatable)\n"
+	"  -p, --param NAME=VALUE  add a variable to the binding (repeatable: a list)\n"
+	"  -R, --run-dir DIR       where port records live (default $VIFGUARD_RUN_DIR,\n"
+	"                          else /run/vifguard)\n";
 
 static const char remove_usage[] =
-	"Usage: vifguardctl remove [--state-dir DIR] PORT\n"
+	"Usage: vifguardctl remove [-j] [-R DIR] PORT\n"
 	"\n"
 	"Removes what 'apply' added for PORT, in one transaction; traffic of the port is\n"
 	"unfiltered afterwards. The shared template goes too when no other port uses it.\n"
-	"A port bound through vifguardd is refused: use 'binding delete'.\n";
+	"A port bound through vifguardd is refused: use 'binding delete'.\n"
+	"\n"
+	"  -j, --json              print one JSON object: port, action\n"
+	"  -R, --run-dir DIR       where apply left the port's record (as for apply)\n";
 
 static const char binding_usage[] =
-	"Usage: vifguardctl binding create [--keep-up] FILE\n"
-	"       vifguardctl binding create --port PORT --mac MAC --filter NAME [--keep-up]\n"
-	"                                  [--param NAME=VALUE]... [--owner NAME] [--linkdev DEV]\n"
+	"Usage: vifguardctl binding create [--keep-up] [-j] FILE\n"
+	"       vifguardctl binding create --port PORT --mac MAC --filter NAME [OPTION]...\n"
 	"       vifguardctl binding delete PORT\n"
-	"       vifguardctl binding list [--json]\n"
-	"       vifguardctl binding show PORT [--json]\n"
+	"       vifguardctl binding list [-j]\n"
+	"       vifguardctl binding show PORT [-j]\n"
 	"       vifguardctl binding dumpxml PORT\n"
 	"       vifguardctl binding relearn PORT\n"
-	"       vifguardctl binding verify [PORT] [--json]\n"
+	"       vifguardctl binding verify [PORT] [-j]\n"
 	"\n"
 	"Bindings attach a filter to a VM's port, through the daemon. create takes a libvirt\n"
 	"<filterbinding> file as it is ('-' reads standard input), or the same facts as\n"
@@ -100,43 +106,57 @@ static const char binding_usage[] =
 	"elements, its template's chains), without changing anything, and exits 1 when\n"
 	"some port's are not all there; show asks it too, and says 'unenforced' then.\n"
 	"\n"
-	"  --json   print the daemon's objects as JSON (list: an array)\n";
+	"      --port PORT         the port (libvirt's <portdev name>)\n"
+	"      --mac MAC           the guest's MAC address\n"
+	"      --filter NAME       the filter to bind\n"
+	"      --param NAME=VALUE  a filter variable (repeatable: a list)\n"
+	"      --owner NAME        the VM's name (libvirt's <owner>)\n"
+	"      --linkdev DEV       a macvtap's lower device (libvirt's type='direct')\n"
+	"      --keep-up           leave the port up when its binding cannot be applied\n"
+	"  -j, --json              print the daemon's objects as JSON (list, verify: an array)\n";
 
 static const char filter_usage[] =
-	"Usage: vifguardctl filter define [--keep-old-rules] FILE\n"
+	"Usage: vifguardctl filter define [--keep-old-rules] [-j] FILE\n"
 	"       vifguardctl filter undefine NAME\n"
-	"       vifguardctl filter list [--json]\n"
+	"       vifguardctl filter list [-j]\n"
 	"       vifguardctl filter dumpxml NAME\n"
 	"\n"
 	"Filters defined here are stored by the daemon and win over the filter directories.\n"
 	"Redefining a filter rebuilds every bound port that uses it, each in one transaction;\n"
-	"a port whose new rules cannot be applied fails and is set down, and define names it\n"
-	"(--keep-old-rules: it keeps its previous rules instead). A filter\n"
-	"without <uuid> replaces the one of the same name. undefine is refused while a\n"
-	"binding uses the filter; filters from directories are removed by removing the\n"
-	"file and reloading.\n";
+	"a port whose new rules cannot be applied fails and is set down, and define names it.\n"
+	"A filter without <uuid> replaces the one of the same name. undefine is refused\n"
+	"while a binding uses the filter; filters from directories are removed by removing\n"
+	"the file and reloading. FILE may be '-' for standard input.\n"
+	"\n"
+	"      --keep-old-rules    a port whose new rules cannot be applied keeps its old ones\n"
+	"  -j, --json              print the daemon's objects as JSON (list: an array)\n";
 
 static const char watch_usage[] =
-	"Usage: vifguardctl watch [--json]\n"
+	"Usage: vifguardctl watch [-j]\n"
 	"\n"
 	"Prints the daemon's events as they happen (bindings created and deleted, ports\n"
-	"gone or renamed, filters defined, reloads), until interrupted. --json prints one\n"
-	"JSON object per line.\n";
+	"gone or renamed, filters defined, reloads, learning), until interrupted.\n"
+	"\n"
+	"  -j, --json              print one JSON object per event, one per line\n";
 
 static const char status_usage[] =
-	"Usage: vifguardctl status [--json]\n"
+	"Usage: vifguardctl status [-j]\n"
 	"\n"
 	"Says whether the daemon runs, its version, its bindings, what it learned, and\n"
 	"whether others changed its nftables tables. Exits 3 when no daemon answers on the\n"
-	"socket (--json then prints {\"running\": false}), as systemctl is-active does.\n";
+	"socket, as systemctl is-active does.\n"
+	"\n"
+	"  -j, --json              print one JSON object ({\"running\":false} with no daemon)\n";
 
 static const char reload_usage[] =
-	"Usage: vifguardctl reload [--keep-old-rules]\n"
+	"Usage: vifguardctl reload [--keep-old-rules] [-j]\n"
 	"\n"
 	"Makes the daemon re-read its filter directories (like SIGHUP): the new filters are\n"
 	"parsed first; on any error the old ones stay in force. Bound ports are rebuilt\n"
-	"where their rules change; one whose new rules cannot be applied is set down, or\n"
-	"with --keep-old-rules keeps its previous rules.\n";
+	"where their rules change; one whose new rules cannot be applied is set down.\n"
+	"\n"
+	"      --keep-old-rules    a port whose new rules cannot be applied keeps its old ones\n"
+	"  -j, --json              print one JSON object: failed_ports\n";
 
 static const char help_usage[] = "Usage: vifguardctl help [COMMAND]\n"
 				 "\n"
@@ -174,14 +194,14 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 static void print_overview(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [-h|--help] [-V|--version] [-c|--config FILE] [-s|--socket PATH]\n"
-		"                   COMMAND [ARGS...]\n"
+		"Usage: %s [-c FILE] [-s PATH] COMMAND [ARGS...]\n"
+		"       %s -h|--help|-V|--version\n"
 		"\n"
 		"Guards VM and container ports on Linux bridges with libvirt-compatible\n"
 		"network filters compiled to nftables.\n"
 		"\n"
 		"Commands:\n",
-		cli_program);
+		cli_program, cli_program);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out,
@@ -190,6 +210,11 @@ static void print_overview(FILE *out)
 		"'socket' of the daemon's configuration file (--config FILE, else $VIFGUARD_CONFIG,\n"
 		"else " VIFGUARD_CONFIG_FILE "), else " VIFGUARD_RUN_DIR "/control.sock.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error, 3 no daemon (status).\n"
+		"\n"
+		"  -c, --config FILE       the daemon's configuration file, for its socket\n"
+		"  -s, --socket PATH       the daemon's socket (also --socket=PATH)\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n"
 		"\nRun '%s help COMMAND' for the options of a command.\n",
 		cli_program);
 }
