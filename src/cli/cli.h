@@ -51,6 +51,13 @@ int cli_json_failure(void);
 /* Prints a usage error and the hint to run help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * getopt_long for command; an unknown option or a missing value is printed
+ * as a usage error, and '?' returned (the caller then returns CLI_EXIT_USAGE).
+ */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *command);
 /* Prints the usage of command to stdout; returns CLI_EXIT_OK. */
 int cli_print_help(const char *command);
 

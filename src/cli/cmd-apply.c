@@ -175,7 +175,7 @@ int cmd_apply(int argc, char **argv)
 	bool is_json = false;
 	int opt, r, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "F:p:R:jh", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "F:p:R:jh", options, "apply")) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "apply", &exit_code)) {
 			if (exit_code)
 				return exit_code;
@@ -186,7 +186,7 @@ int cmd_apply(int argc, char **argv)
 		else if (opt == 'h')
 			return cli_print_help("apply");
 		else
-			return cli_usage_error("apply", "invalid option");
+			return CLI_EXIT_USAGE;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("apply", "apply takes exactly one BINDING file");
@@ -274,7 +274,7 @@ int cmd_remove(int argc, char **argv)
 	bool is_json = false;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "R:jh", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "R:jh", options, "remove")) != -1) {
 		if (opt == 'R')
 			cf.run_dir = optarg;
 		else if (opt == 'j')
@@ -282,7 +282,7 @@ int cmd_remove(int argc, char **argv)
 		else if (opt == 'h')
 			return cli_print_help("remove");
 		else
-			return cli_usage_error("remove", "invalid option");
+			return CLI_EXIT_USAGE;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("remove", "remove takes exactly one PORT");

@@ -368,7 +368,7 @@ static int binding_create(int argc, char **argv, bool is_json)
 	int opt, r = CLI_EXIT_OK;
 
 	/* no -f: to vifguardd it means --foreground */
-	while ((opt = getopt_long(argc, argv, "P:m:p:o:L:kj", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "P:m:p:o:L:kj", options, "binding create")) != -1) {
 		switch (opt) {
 		case 'P':
 			req.port = strdup(optarg);
@@ -398,7 +398,7 @@ static int binding_create(int argc, char **argv, bool is_json)
 			is_json = true;
 			break;
 		default:
-			r = cli_usage_error("binding", "invalid option");
+			r = CLI_EXIT_USAGE;
 		}
 	}
 	if (r == CLI_EXIT_OK && argc - optind == 1 && !req.port && !req.mac && !req.filter &&

@@ -41,7 +41,7 @@ int cmd_explain(int argc, char **argv)
 	bool is_json = false;
 	int opt, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "F:p:jh", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "F:p:jh", options, "explain")) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "explain", &exit_code)) {
 			if (exit_code)
 				return exit_code;
@@ -52,7 +52,7 @@ int cmd_explain(int argc, char **argv)
 		else if (opt == 'h')
 			return cli_print_help("explain");
 		else
-			return cli_usage_error("explain", "invalid option");
+			return CLI_EXIT_USAGE;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("explain", "explain takes exactly one BINDING file");

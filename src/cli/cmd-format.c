@@ -20,10 +20,10 @@ int cmd_format(int argc, char **argv)
 	struct conf_diag diag;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "h", options, "format")) != -1) {
 		if (opt == 'h')
 			return cli_print_help("format");
-		return cli_usage_error("format", "invalid option");
+		return CLI_EXIT_USAGE;
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("format", "format takes exactly one FILE");

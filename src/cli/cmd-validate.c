@@ -98,7 +98,7 @@ int cmd_validate(int argc, char **argv)
 	bool is_quiet = false, is_json = false, is_strict = false;
 	int opt, failures = 0, exit_code = 0;
 
-	while ((opt = getopt_long(argc, argv, "qjsF:p:h", options, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "qjsF:p:h", options, "validate")) != -1) {
 		if (cli_filters_option(&cf, opt, optarg, "validate", &exit_code)) {
 			if (exit_code)
 				return exit_code;
@@ -117,7 +117,7 @@ int cmd_validate(int argc, char **argv)
 		case 'h':
 			return cli_print_help("validate");
 		default:
-			return cli_usage_error("validate", "invalid option");
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)

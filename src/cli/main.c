@@ -12,6 +12,7 @@
 
 #include "cli/client.h"
 #include "config.h"
+#include "util/opt.h"
 
 const char *cli_program = "vifguardctl";
 
@@ -189,6 +190,21 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	fprintf(stderr, "\nTry '%s help%s%s'.\n", cli_program, command ? " " : "",
 		command ? command : "");
 	return CLI_EXIT_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *command)
+{
+	char why[256], help_topic[32];
+	int opt = opt_next(argc, argv, shortopts, longopts, why, sizeof(why));
+
+	if (opt == '?') {
+		/* "binding create": the help is binding's */
+		snprintf(help_topic, sizeof(help_topic), "%.*s", (int)strcspn(command, " "),
+			 command);
+		cli_usage_error(help_topic, "%s: %s", command, why);
+	}
+	return opt;
 }
 
 static void print_overview(FILE *out)

@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/addr.h"
 #include "util/log.h"
+#include "util/opt.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/vifguard"
 #define DEFAULT_SOCKET    VIFGUARD_RUN_DIR "/control.sock"
@@ -179,10 +180,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options cli = { .level = -1 };
+	char why[256];
 	int opt;
 
 	/* the file is read first; remember the command line and apply it after */
-	while ((opt = getopt_long(argc, argv, "c:nvF:s:S:l:fhV", options, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, "c:nvF:s:S:l:fhV", options, why, sizeof(why))) != -1) {
 		switch (opt) {
 		case 'c':
 			o->config_path = optarg;
@@ -228,7 +230,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			printf("vifguardd %s\n", VIFGUARD_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'vifguardd --help'.\n");
+			fprintf(stderr, "vifguardd: %s\nTry 'vifguardd --help'.\n", why);
 			return 2;
 		}
 	}

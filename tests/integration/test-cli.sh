@@ -173,6 +173,15 @@ out=$("$CTL" binding list --bogus 2>&1)
 rc=$?
 case "$rc:$out" in 2:*"binding list: unknown option '--bogus'"*) ok "a bad option is named as an option" ;;
 *) not_ok "a bad option is named as an option"; echo "# $rc $out" ;; esac
+out=$("$CTL" validate -x "$TMPD/good.xml" 2>&1)
+expect_eq "an unknown option: one line, one prefix, then the hint" \
+	"vifguardctl: validate: unknown option '-x'|Try 'vifguardctl help validate'." "$(echo "$out" | paste -sd'|')"
+out=$("$CTL" apply "$TMPD/good.xml" --run-dir 2>&1)
+case "$out" in "vifguardctl: apply: option '--run-dir' needs a value"*) ok "a missing value is named" ;;
+*) not_ok "a missing value is named"; echo "# $out" ;; esac
+out=$("$DAEMON" -x 2>&1)
+expect_eq "vifguardd: the program's name, not its path" \
+	"vifguardd: unknown option '-x'|Try 'vifguardd --help'." "$(echo "$out" | paste -sd'|')"
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	python3 -c "
 import os, socket, sys, time
