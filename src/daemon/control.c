@@ -113,7 +113,8 @@ static int filter_item(const struct daemon_filter_info *info, void *userdata)
 static void add_port_summary(struct ctl_obj *obj, const struct engine_port_info *p,
 			     const char *state)
 {
-	char mac[MAC_TEXT_MAX];
+	struct ctl_obj *owner;
+	char mac[MAC_TEXT_MAX], uuid[37];
 
 	mac_format(p->binding->mac, mac);
 	ctl_obj_add_string(obj, "port", p->binding->portdev);
@@ -122,6 +123,11 @@ static void add_port_summary(struct ctl_obj *obj, const struct engine_port_info 
 	ctl_obj_add_string(obj, "mac", mac);
 	ctl_obj_add_string(obj, "template", p->template_id);
 	ctl_obj_add_string(obj, "note", p->note);
+	/* in list items too: a libvirt hook finds a domain's bindings by its UUID */
+	owner = ctl_obj_add_obj(obj, "owner");
+	filter_uuid_format(p->binding->owner_uuid, uuid);
+	ctl_obj_add_string(owner, "name", p->binding->owner_name);
+	ctl_obj_add_string(owner, "uuid", uuid);
 }
 
 static void add_params(struct ctl_obj *obj, const struct filter_params *params)
@@ -207,16 +213,11 @@ static const char *add_enforced(struct control_ctx *ctx, struct ctl_obj *obj,
 /* ctx: ask the kernel what it enforces (NULL: right after an apply that succeeded) */
 static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine_port_info *p)
 {
-	struct ctl_obj *obj = ctl_obj_new(), *owner;
-	char uuid[37];
+	struct ctl_obj *obj = ctl_obj_new();
 
 	if (ctx)
 		daemon_verify_begin(ctx->daemon);
 	add_port_summary(obj, p, ctx ? add_enforced(ctx, obj, p) : NULL);
-	owner = ctl_obj_add_obj(obj, "owner");
-	filter_uuid_format(p->binding->owner_uuid, uuid);
-	ctl_obj_add_string(owner, "name", p->binding->owner_name);
-	ctl_obj_add_string(owner, "uuid", uuid);
 	ctl_obj_add_string(obj, "linkdev", p->binding->linkdev);
 	ctl_obj_add_string(obj, "attach", p->attach == FW_ATTACH_NETDEV ? "netdev" : "bridge");
 	ctl_obj_add_int(obj, "ifindex", p->ifindex);
