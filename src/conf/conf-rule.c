@@ -364,8 +364,6 @@ int conf_rule_parse(struct conf_ctx *c, const xmlNode *node, struct filter_rule 
 /* libvirt skips invalid parameters silently; we skip them too, but say so. */
 static int param_parse(struct conf_ctx *c, const xmlNode *node, struct filter_params *p)
 {
-	static const char value_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					  "0123456789_.:";
 	static const char *const known[] = { "name", "value", NULL };
 	_cleanup_xml_ char *name = conf_prop(node, "name");
 	_cleanup_xml_ char *value = conf_prop(node, "value");
@@ -381,7 +379,7 @@ static int param_parse(struct conf_ctx *c, const xmlNode *node, struct filter_pa
 			  "not a variable name, parameter ignored (accepted: letters, digits, _)");
 		return 0;
 	}
-	if (!*value || strspn(value, value_chars) != strlen(value)) {
+	if (!filter_is_param_value(value)) {
 		conf_warn(
 			c, node, "value", value,
 			"not a parameter value, parameter ignored (accepted: letters, digits, _ . :)");

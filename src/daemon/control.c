@@ -230,14 +230,6 @@ static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine
 
 /* ---- bindings from options ---------------------------------------------- */
 
-static bool is_param_value(const char *s)
-{
-	static const char chars[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:";
-
-	return *s && strspn(s, chars) == strlen(s);
-}
-
 static int binding_from_args(const struct ctl_request *req, struct binding **ret, struct err *err)
 {
 	_cleanup_(binding_freep) struct binding *b = binding_new();
@@ -261,7 +253,7 @@ static int binding_from_args(const struct ctl_request *req, struct binding **ret
 				       "parameter '%s': not a variable name (letters, digits, _)",
 				       p->name);
 		for (size_t k = 0; k < p->n_values; k++) {
-			if (!is_param_value(p->values[k]))
+			if (!filter_is_param_value(p->values[k]))
 				return err_set(err, -EINVAL,
 					       "parameter %s='%s': not a valid value (letters, "
 					       "digits, '_', '.', ':')",

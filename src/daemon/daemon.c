@@ -75,6 +75,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, st
 	struct engine_input in = { .type = ENGINE_IN_BIND,
 				   .bind = { .binding = b, .keeps_up_on_failure = keeps_up } };
 	struct err link_err = { 0 };
+	char port[IFNAMSIZ];
 	int r = link_lookup_name(b->portdev, &in.bind.link, &link_err);
 
 	/* no such interface: the engine says so, as it refuses any bind */
@@ -95,14 +96,22 @@ int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, st
 		in.bind.n_bridge_addrs = bridge_addrs(&in.bind.link, bridge);
 		in.bind.bridge_addrs = (const uint8_t(*)[4])bridge;
 	}
-	return daemon_dispatch(d, &in, NULL, err);
+	snprintf(port, sizeof(port), "%s", b->portdev);
+	r = daemon_dispatch(d, &in, NULL, err);
+	if (r >= 0)
+		daemon_guard_port(d, port);
+	return r;
 }
 
 int daemon_binding_delete(struct daemon *d, const char *port, struct err *err)
 {
 	struct engine_input in = { .type = ENGINE_IN_UNBIND, .port = port };
+	int r = daemon_dispatch(d, &in, NULL, err);
 
-	return daemon_dispatch(d, &in, NULL, err);
+	/* a guarded port without its binding is dropped again */
+	if (r >= 0)
+		daemon_guard_port(d, port);
+	return r;
 }
 
 int daemon_binding_relearn(struct daemon *d, const char *port, struct err *err)
@@ -167,6 +176,7 @@ void daemon_link_changed(struct daemon *d, const struct link_info *link)
 	struct engine_input in = { .type = ENGINE_IN_LINK, .link = *link };
 
 	(void)daemon_dispatch(d, &in, NULL, NULL);
+	daemon_guard_link(d, link);
 }
 
 void daemon_link_gone(struct daemon *d, int ifindex)
@@ -174,6 +184,7 @@ void daemon_link_gone(struct daemon *d, int ifindex)
 	struct engine_input in = { .type = ENGINE_IN_LINK_GONE, .link = { .ifindex = ifindex } };
 
 	(void)daemon_dispatch(d, &in, NULL, NULL);
+	daemon_guard_link_gone(d, ifindex);
 }
 
 /* Reads a bridge's addresses again and gives them to its ports. */
@@ -266,6 +277,7 @@ void daemon_repair(struct daemon *d, const struct fw_damage *damage)
 
 	fw_damage_format(damage, what, sizeof(what));
 	log_warn("nftables: %s; putting back the rules of %zu ports", what, n);
+	daemon_guard_repair(d);
 	r = daemon_dispatch(d, &in, NULL, &err);
 	d->repairs.n++;
 	d->repairs.n_failed += r < 0;
@@ -422,6 +434,9 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
 		r = fw_open(d->cfg.nflog_group, &d->fw, err);
+	/* before any binding: a guarded port is dropped from the first moment */
+	if (r >= 0)
+		r = daemon_guard_start(d, err);
 	if (r >= 0)
 		r = store_bindings_load(d->store, restore_binding, d, err);
 	if (r < 0) {
@@ -437,6 +452,7 @@ struct daemon *daemon_free(struct daemon *d)
 	if (!d)
 		return NULL;
 	engine_actions_fini(&d->learned);
+	daemon_guard_free(d);
 	engine_free(d->engine);
 	for (size_t i = 0; i < d->n_defined; i++)
 		daemon_defined_fini(&d->defined[i]);

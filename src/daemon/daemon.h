@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "daemon/guard.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct daemon_config {
 	size_t max_addrs;        /* learned addresses per port; 0: the engine's default */
 	uint8_t protected_addrs[DAEMON_PROTECTED_MAX][4]; /* nobody may learn or be given these */
 	size_t n_protected;
+	struct guard_config guard; /* ports no binding covers */
 };
 
 struct daemon_event {

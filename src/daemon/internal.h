@@ -27,7 +27,19 @@ struct daemon {
 	bool is_store_open;            /* a store transaction is open */
 	struct engine_actions learned; /* what the records of the running capture read asked */
 	struct daemon_repairs repairs;
+	struct guard_link *links; /* guard-run.c: every link seen */
+	size_t n_links;
 };
+
+/* guard-run.c: ports no binding covers (guard_ports, guard_bridge, auto_bind) */
+int daemon_guard_start(struct daemon *d, struct err *err);
+void daemon_guard_link(struct daemon *d, const struct link_info *link);
+void daemon_guard_link_gone(struct daemon *d, int ifindex);
+/* A binding of port was created or deleted: judge the port again. */
+void daemon_guard_port(struct daemon *d, const char *port);
+/* After others changed the tables: the guard rules and the unbound ports back. */
+void daemon_guard_repair(struct daemon *d);
+void daemon_guard_free(struct daemon *d);
 
 /* executor.c: one input through the engine, and its actions carried out */
 int daemon_dispatch(struct daemon *d, const struct engine_input *in, struct strbuf *failures,

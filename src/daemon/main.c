@@ -101,7 +101,10 @@ static int parse_protected(struct daemon_config *cfg, const char *value, struct 
 static int config_set(struct options *o, const char *key, const char *value, struct err *err)
 {
 	char *end;
+	int r = guard_config_set(&o->cfg.guard, key, value, err);
 
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (strcmp(key, "filter_dir") == 0)
 		return add_filter_dir(&o->cfg, keep(o, value)) < 0
 			       ? err_set(err, -E2BIG, "at most %d filter_dir lines",
@@ -144,7 +147,8 @@ static int config_set(struct options *o, const char *key, const char *value, str
 		return err_set(err, -EINVAL,
 			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
 			       "socket, log_level, learn_timeout, nflog_group, max_addresses, "
-			       "protected_addresses)",
+			       "protected_addresses, guard_ports, guard_bridge, trusted_ports, "
+			       "auto_bind)",
 			       key);
 	}
 	return 0;

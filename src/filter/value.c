@@ -432,6 +432,14 @@ bool filter_is_var_name(const char *s)
 	return *s && strspn(s, chars) == strlen(s);
 }
 
+bool filter_is_param_value(const char *s)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:";
+
+	return *s && strspn(s, chars) == strlen(s);
+}
+
 static const char *skip_blanks(const char *p)
 {
 	while (*p == ' ' || *p == '\t')

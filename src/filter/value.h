@@ -32,6 +32,8 @@ int filter_uuid_parse(const char *text, uint8_t ret[16]);
 void filter_uuid_format(const uint8_t uuid[16], char out[37]);
 /* Names: [A-Za-z0-9_]+ (variables, parameters). */
 bool filter_is_var_name(const char *s);
+/* A value a <parameter> may carry, as libvirt takes it: letters, digits, _ . : */
+bool filter_is_param_value(const char *s);
 
 /* Text of a variable reference as libvirt prints it, without the '$'. Caller frees. */
 char *filter_var_ref_format(const struct filter_var_ref *ref);

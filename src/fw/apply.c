@@ -660,6 +660,34 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
 	return 0;
 }
 
+int fw_apply_guard(struct fw_ctx *ctx, const struct fw_guard *g, struct err *err)
+{
+	struct strbuf tx;
+	char msg[ERR_MSG_MAX / 2];
+
+	strbuf_init(&tx);
+	fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
+	fw_guard_add(&tx, g);
+	if (run_tx(ctx, &tx, msg, sizeof(msg)) < 0)
+		return err_set(err, -EIO, "guard rules: nft: %s",
+			       msg[0] ? msg : "transaction failed");
+	ctx->has_base[FW_ATTACH_BRIDGE] = true;
+	return 0;
+}
+
+int fw_unbound_port(struct fw_ctx *ctx, const char *port, bool is_unbound, struct err *err)
+{
+	char cmd[128], msg[ERR_MSG_MAX / 2];
+
+	snprintf(cmd, sizeof(cmd), "%s element bridge " FW_TABLE " unbound-ports { \"%s\" }",
+		 is_unbound ? "add" : "delete", port);
+	/* deleting a name that is not there: nothing to do */
+	if (run(ctx, cmd, msg, sizeof(msg)) < 0 && is_unbound)
+		return err_set(err, -EIO, "port %s: nft: %s", port,
+			       msg[0] ? msg : "transaction failed");
+	return 0;
+}
+
 void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach)
 {
 	char cmd[128];

@@ -144,6 +144,14 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
  */
 void fw_forget_rates(struct fw_ctx *ctx, const char *port, enum fw_attach attach);
 
+/*
+ * Replaces the guard rules (fw_guard_add), with the base table, in one
+ * transaction: run at start and after a repair.
+ */
+int fw_apply_guard(struct fw_ctx *ctx, const struct fw_guard *g, struct err *err);
+/* Adds port to (or takes it from) the ports the guard drops until bound. */
+int fw_unbound_port(struct fw_ctx *ctx, const char *port, bool is_unbound, struct err *err);
+
 /* Runs arbitrary nft statements as one transaction (tests and tools). */
 int fw_run(struct fw_ctx *ctx, const char *statements, struct err *err);
 

@@ -159,6 +159,9 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 		       "add chain bridge " FW_TABLE " output { type filter hook output "
 		       "priority -200; policy accept; }\n"
 		       "add chain bridge " FW_TABLE " set-out-mark\n"
+		       "add set bridge " FW_TABLE " unbound-ports { type ifname; }\n"
+		       "add chain bridge " FW_TABLE " guard-o\n"
+		       "add chain bridge " FW_TABLE " guard-i\n"
 		       "flush chain bridge " FW_TABLE " prerouting\n"
 		       "flush chain bridge " FW_TABLE " forward\n"
 		       "flush chain bridge " FW_TABLE " postrouting\n"
@@ -169,6 +172,7 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 		       "add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
 		       "ip udp sport 68 udp dport 67 jump log-o\n"
 		       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
+		       "add rule bridge " FW_TABLE " prerouting jump guard-o\n"
 		       "add rule bridge " FW_TABLE " forward oifname @dhcp-copy-ports ether type "
 		       "ip udp sport 67 udp dport 68 jump log-reply\n"
 		       "add rule bridge " FW_TABLE " output oifname @dhcp-copy-ports ether type "
@@ -176,6 +180,7 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 		       "add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
 		       "set-out-mark\n"
 		       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"
+		       "add rule bridge " FW_TABLE " postrouting jump guard-i\n"
 		       "add rule bridge " FW_TABLE " set-out-mark meta mark set meta mark & "
 		       "0xffff0000\n");
 	for (int bit = 0; bit < 16; bit++)
@@ -183,6 +188,36 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 			    "add rule bridge " FW_TABLE " set-out-mark oifname @l3-out-bit%d "
 			    "meta mark set meta mark | 0x%04x\n",
 			    bit, 1u << bit);
+}
+
+/*
+ * guard-o and guard-i are reached by the frames of ports not in the dispatch
+ * maps, and by bound ports whose chains return; "not bound" is asked of the
+ * maps themselves, so binding a port opens it in the same transaction that
+ * adds its elements, and deleting its binding closes it in the one that
+ * removes them. The base never flushes them: their rules are the daemon's
+ * configuration, not a port's.
+ */
+void fw_guard_add(struct strbuf *sb, const struct fw_guard *g)
+{
+	strbuf_add(sb, "flush chain bridge " FW_TABLE " guard-o\n"
+		       "flush chain bridge " FW_TABLE " guard-i\n");
+	for (size_t i = 0; i < g->n_trusted; i++)
+		strbuf_addf(sb,
+			    "add rule bridge " FW_TABLE " guard-o iifname \"%s\" return\n"
+			    "add rule bridge " FW_TABLE " guard-i oifname \"%s\" return\n",
+			    g->trusted[i], g->trusted[i]);
+	for (size_t i = 0; i < g->n_patterns; i++)
+		strbuf_addf(sb,
+			    "add rule bridge " FW_TABLE " guard-o iifname \"%s\" iifname != "
+			    "@out-ports drop\n"
+			    "add rule bridge " FW_TABLE " guard-i oifname \"%s\" oifname != "
+			    "@in-ports drop\n",
+			    g->patterns[i], g->patterns[i]);
+	strbuf_add(sb, "add rule bridge " FW_TABLE " guard-o iifname @unbound-ports iifname != "
+		       "@out-ports drop\n"
+		       "add rule bridge " FW_TABLE " guard-i oifname @unbound-ports oifname != "
+		       "@in-ports drop\n");
 }
 
 void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group)

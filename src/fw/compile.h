@@ -62,6 +62,23 @@ struct fw_port {
  * allocation failure is left in sb (strbuf_error).
  */
 void fw_base_add(struct strbuf *sb, unsigned nflog_group);
+/*
+ * Ports no binding covers, on a bridge: dropped in both directions when
+ * their name matches a pattern ("vnet*": a trailing '*' matches any rest,
+ * as nftables matches interface names) or is in the set unbound-ports,
+ * unless it matches a trusted name first. The kernel does this by itself:
+ * a port that matches a pattern is dropped from its first frame, whether
+ * or not the daemon runs.
+ */
+#define FW_GUARD_NAMES_MAX 64
+struct fw_guard {
+	const char *patterns[FW_GUARD_NAMES_MAX];
+	size_t n_patterns;
+	const char *trusted[FW_GUARD_NAMES_MAX];
+	size_t n_trusted;
+};
+/* Appends the statements that replace the guard rules (needs the base). */
+void fw_guard_add(struct strbuf *sb, const struct fw_guard *g);
 /* The same for the netdev table of macvtap ports (FW_ATTACH_NETDEV). */
 void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */

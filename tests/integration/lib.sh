@@ -186,7 +186,7 @@ vg() {
 DAEMON_ENV=
 daemon_start() {
 	# shellcheck disable=SC2086
-	ip netns exec "$HOST" env $DAEMON_ENV "$DAEMON" --state-dir "$TMPD/state" --socket "$TMPD/control.sock" \
+	ip netns exec "$HOST" env $DAEMON_ENV "$DAEMON" --config /dev/null --state-dir "$TMPD/state" --socket "$TMPD/control.sock" \
 		--log-level debug "$@" >>"$TMPD/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
