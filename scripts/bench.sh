@@ -26,6 +26,8 @@
 #      synthetic DLT_NFLOG capture of the test fixtures; appended.
 #   7. macvtap ports (scripts/bench-macvtap.sh, its own namespaces): 200
 #      macvtap bindings and 100 learning rounds on one; appended.
+#   8. the guard (scripts/bench-guard.sh, its own namespaces): how long a port
+#      joining a guarded bridge passes frames before it is dropped; appended.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -338,4 +340,6 @@ fi
 # ---------------------------------------------------------------- 7. macvtap ports
 log "macvtap ports: scripts/bench-macvtap.sh (appends to $OUT)"
 "$(dirname "$0")/bench-macvtap.sh" "$BUILD" || FAILED=1
+log "the guard: scripts/bench-guard.sh (appends to $OUT)"
+"$(dirname "$0")/bench-guard.sh" "$BUILD" || FAILED=1
 [ "$FAILED" = 0 ]
