@@ -492,6 +492,13 @@ int cmd_binding(int argc, char **argv)
 		optind = 1;
 		return binding_create(argc - 1, argv + 1, false);
 	}
+	if (strcmp(argv[1], "import") == 0) {
+		optind = 1;
+		return cli_binding_import(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "export") == 0)
+		return refuse_options(argc, argv, "binding")
+			       ?: cli_binding_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)
 		return cli_print_help("binding");

@@ -328,3 +328,19 @@ int ctl_json_to_line(json_object *root, char **ret_line, size_t *ret_len)
 		*ret_len = len + 1;
 	return 0;
 }
+
+int ctl_document_parse(const char *text, size_t len, const char *who, struct ctl_value **ret,
+		       struct err *err)
+{
+	json_object *root = NULL;
+	int r = ctl_json_parse(text, len, who, &root, err);
+
+	if (r >= 0)
+		*ret = (struct ctl_value *)(void *)root;
+	return r;
+}
+
+void ctl_document_free(struct ctl_value *doc)
+{
+	json_object_put((json_object *)(void *)doc);
+}

@@ -105,6 +105,8 @@ struct ctl_request {
 	/* binding.create: "down" (the default) or "keep-up"; filter.define and reload:
 	 * "down" or "keep-old-rules" */
 	char *on_failure;
+	/* binding.create: addresses the port learned elsewhere (ctl_learned_parse) */
+	char *learned;
 	struct ctl_param *params; /* owned array of n_params; NULL when absent */
 	size_t n_params;
 };
@@ -134,6 +136,31 @@ void ctl_request_fini(struct ctl_request *req);
  * the same message (plus -EINVAL for duplicate parameter names and -ENOMEM).
  */
 int ctl_request_format(const struct ctl_request *req, char **ret_line, struct err *err);
+
+/*
+ * The "learned" argument of binding.create: a live migration's learned
+ * addresses, "ADDRESS/SOURCE/SERVER/LEASE_END/LEARNED_AT" entries separated
+ * by ','; SOURCE is dhcp, arp or ipv4; SERVER an IPv4 address or '-';
+ * LEASE_END and LEARNED_AT seconds since the epoch, LEASE_END '-' for none.
+ */
+struct ctl_learned {
+	uint8_t address[4];
+	char source[8];
+	bool has_server;
+	uint8_t server[4];
+	bool has_lease;
+	int64_t lease_end;
+	int64_t learned_at;
+};
+#define CTL_LEARNED_MAX 4096
+/*
+ * Parses text into out[] (at most max entries, *ret_n of them); pure, any
+ * bytes are safe. -EINVAL/-E2BIG with err naming the entry and what is wrong.
+ */
+int ctl_learned_parse(const char *text, struct ctl_learned *out, size_t max, size_t *ret_n,
+		      struct err *err);
+/* One entry, as parse reads it, into buf; -ENOSPC when it does not fit. */
+int ctl_learned_format(const struct ctl_learned *l, char *buf, size_t size);
 
 /* ---- writing replies, items, events (daemon side) ------------------------- */
 
@@ -242,6 +269,14 @@ struct ctl_message {
 int ctl_message_parse(const char *line, size_t len, struct ctl_message *ret, struct err *err);
 /* NULL-safe; zeroes *msg. */
 void ctl_message_fini(struct ctl_message *msg);
+
+/*
+ * A JSON object from a file (binding export): the limits of a line, any
+ * layout; who names it in err. The root is the caller's: ctl_document_free().
+ */
+int ctl_document_parse(const char *text, size_t len, const char *who, struct ctl_value **ret,
+		       struct err *err);
+void ctl_document_free(struct ctl_value *doc);
 
 enum ctl_type ctl_value_type(const struct ctl_value *v);
 /* "an object", "a string", "null", ...: for messages. */

@@ -60,6 +60,7 @@ static const struct arg_spec args_binding_create[] = {
 	STRING_ARG(owner, false),
 	STRING_ARG(linkdev, false),
 	STRING_ARG(on_failure, false),
+	STRING_ARG(learned, false),
 };
 
 static int check_binding_create(const struct ctl_request *req, json_object *args, struct err *err);
@@ -419,6 +420,7 @@ void ctl_request_fini(struct ctl_request *req)
 	free(req->owner);
 	free(req->linkdev);
 	free(req->on_failure);
+	free(req->learned);
 	for (size_t i = 0; req->params && i < req->n_params; i++) {
 		for (size_t j = 0; j < req->params[i].n_values; j++)
 			free(req->params[i].values[j]);
@@ -474,11 +476,11 @@ static int format_params(const struct ctl_request *req, json_object **ret, struc
 /* Every non-NULL field, in the order of the verb table. */
 static int format_args(const struct ctl_request *req, json_object *root, struct err *err)
 {
-	const char *const keys[] = { "xml",    "name",  "port",    "mac",       "filter",
-				     "params", "owner", "linkdev", "on_failure" };
-	const char *const values[] = { req->xml,   req->name,    req->port,
-				       req->mac,   req->filter,  NULL,
-				       req->owner, req->linkdev, req->on_failure };
+	const char *const keys[] = { "xml",    "name",  "port",    "mac",        "filter",
+				     "params", "owner", "linkdev", "on_failure", "learned" };
+	const char *const values[] = { req->xml,        req->name,   req->port,  req->mac,
+				       req->filter,     NULL,        req->owner, req->linkdev,
+				       req->on_failure, req->learned };
 	json_object *args = json_object_new_object();
 	int r;
 

@@ -466,7 +466,7 @@ static void do_binding_create(struct control_ctx *ctx, struct control_conn *conn
 
 		r = daemon_binding_create(
 			ctx->daemon, b, req->on_failure && strcmp(req->on_failure, "keep-up") == 0,
-			&err);
+			req->learned, &err);
 		if (r >= 0 && port && engine_port_find(daemon_engine(ctx->daemon), port, &info))
 			data = port_details(NULL, &info);
 	}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "fw/apply.h"
+#include "ctl/ctl.h"
 #include "fw/record.h"
 #include "learn/frame.h"
 #include "link/link.h"
@@ -69,8 +70,52 @@ static size_t bridge_addrs(const struct link_info *link, uint8_t (*ret)[4])
 	return (size_t)n;
 }
 
-int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, struct err *err)
+/* binding.create's "learned", as the engine's addresses (its clock); *ret NULL when none */
+static int imported_addrs(const char *learned, struct engine_addr **ret, size_t *ret_n,
+			  struct err *err)
 {
+	_cleanup_free_ struct ctl_learned *l = NULL;
+	struct engine_addr *a;
+	size_t n = 1;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!learned || !*learned)
+		return 0;
+	for (const char *c = learned; *c && n <= CTL_LEARNED_MAX; c++)
+		n += *c == ',';
+	if (n > CTL_LEARNED_MAX)
+		return err_set(err, -E2BIG, "learned: more than %d addresses", CTL_LEARNED_MAX);
+	l = calloc(n, sizeof(*l));
+	if (!l)
+		return err_set(err, -ENOMEM, "out of memory");
+	r = ctl_learned_parse(learned, l, n, &n, err);
+	if (r < 0)
+		return r;
+	a = calloc(n ? n : 1, sizeof(*a));
+	if (!a)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		memcpy(a[i].ip, l[i].address, 4);
+		a[i].source = strcmp(l[i].source, "dhcp") == 0  ? LEARN_SOURCE_DHCP
+			      : strcmp(l[i].source, "arp") == 0 ? LEARN_SOURCE_ARP
+								: LEARN_SOURCE_IPV4;
+		a[i].has_server = l[i].has_server;
+		memcpy(a[i].server, l[i].server, 4);
+		a[i].has_lease = l[i].has_lease;
+		a[i].lease_end = l[i].has_lease ? daemon_mono_time(l[i].lease_end) : 0;
+		a[i].learned_at = daemon_mono_time(l[i].learned_at);
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
+}
+
+int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, const char *learned,
+			  struct err *err)
+{
+	_cleanup_free_ struct engine_addr *imported = NULL;
 	uint8_t bridge[BRIDGE_ADDRS_MAX][4];
 	struct engine_input in = { .type = ENGINE_IN_BIND,
 				   .bind = { .binding = b, .keeps_up_on_failure = keeps_up } };
@@ -88,6 +133,9 @@ int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, st
 	else if ((r = fw_port_is_ctl(d->fw, b->portdev, engine_port_attach(b, &in.bind.link),
 				     &in.bind.is_ctl_port, err)) >= 0)
 		r = free_port_id(d, b->portdev, &in.bind.port_id, err);
+	if (r >= 0)
+		r = imported_addrs(learned, &imported, &in.bind.n_imported, err);
+	in.bind.imported = imported;
 	if (r < 0) {
 		binding_free(b);
 		return r;

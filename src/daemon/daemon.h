@@ -93,7 +93,12 @@ int daemon_reload(struct daemon *d, bool keeps_old_rules, struct strbuf *failure
  * Bindings; each takes ownership of b, also on failure. A create that fails
  * once the port was found sets the port down, unless keeps_up.
  */
-int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, struct err *err);
+/*
+ * Takes b. learned (may be NULL): addresses the port learned on another
+ * host (binding.create's "learned"), in force at once.
+ */
+int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, const char *learned,
+			  struct err *err);
 int daemon_binding_delete(struct daemon *d, const char *port, struct err *err);
 /* What the engine knows, read-only, for listings; valid until the next call that changes state. */
 const struct engine *daemon_engine(const struct daemon *d);

@@ -98,7 +98,7 @@ static void auto_bind(struct daemon *d, struct guard_link *l, const struct guard
 	log_info("guard: %s matches auto_bind %s: binding it to %s", l->info.name, rule->pattern,
 		 rule->filter);
 	/* a binding that cannot be applied sets the port down, as any create does */
-	if (daemon_binding_create(d, b, false, &err) < 0)
+	if (daemon_binding_create(d, b, false, NULL, &err) < 0)
 		log_err("guard: auto_bind %s: %s", l->info.name, err.msg);
 }
 

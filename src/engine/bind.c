@@ -106,6 +106,56 @@ static int bind_failed(struct engine_actions *out, const char *port, bool keeps_
 	return engine_fail_input(out, r, err);
 }
 
+/*
+ * Addresses a port learned on another host, for a live migration: in force
+ * at once, without learning again, if each would have been learned here (not
+ * another port's, not protected, not the bridge's, within max_addresses); a
+ * lease that ended meanwhile is dropped. Only a binding that learns takes
+ * them: a given IP says which addresses the port has.
+ */
+static int take_imported(struct engine *e, struct engine_port *p, const struct engine_input *in,
+			 int64_t now, struct err *err)
+{
+	const char *port = p->binding->portdev;
+	char ip[IP_TEXT_MAX];
+	bool is_learned;
+
+	if (in->bind.n_imported && filter_params_find(&p->binding->ref.params, "IP"))
+		return err_set(err, -EINVAL,
+			       "cannot bind port %s: its binding gives IP, so it takes no learned "
+			       "addresses",
+			       port);
+	for (size_t i = 0; i < in->bind.n_imported; i++) {
+		const struct engine_addr *a = &in->bind.imported[i];
+		const struct engine_port *owner = engine_ip_owner(e, p, a->ip, &is_learned);
+		const char *why = engine_ip_protected(e, in->bind.bridge_addrs,
+						      in->bind.n_bridge_addrs, a->ip);
+
+		ipv4_format(a->ip, ip);
+		if (owner)
+			return err_set(err, -EADDRINUSE,
+				       "cannot bind port %s: its learned address %s belongs to "
+				       "port %s",
+				       port, ip, owner->binding->portdev);
+		if (!why && learn_addr_check(a->ip) != LEARN_DROP_NONE)
+			why = learn_drop_name(learn_addr_check(a->ip));
+		if (why)
+			return err_set(err, -EINVAL,
+				       "cannot bind port %s: its learned address %s is refused: %s",
+				       port, ip, why);
+		if (a->has_lease && a->lease_end <= now)
+			continue;
+		if (p->n_addrs >= e->cfg.max_addrs)
+			return err_set(err, -E2BIG,
+				       "cannot bind port %s: more learned addresses than "
+				       "max_addresses (%zu)",
+				       port, e->cfg.max_addrs);
+		if (port_addr_add(p, a) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		struct engine_actions *out)
 {
@@ -163,7 +213,9 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 		return engine_fail_input(out, r, NULL);
 	}
 	p->keeps_up_on_failure = keeps_up;
-	r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
+	r = take_imported(e, p, in, now, &err);
+	if (r >= 0)
+		r = port_compile(e, e->filters, p, now, &compiled, &state, &err);
 	if (r >= 0)
 		r = engine_port_insert(e, p);
 	if (r < 0) {
@@ -182,6 +234,8 @@ int engine_bind(struct engine *e, const struct engine_input *in, int64_t now,
 	/* the intent first: a crash after the kernel change is repaired at the next start */
 	if (r >= 0)
 		r = port_store_binding(p, ENGINE_PORT_NEW, out);
+	for (size_t i = 0; r >= 0 && i < p->n_addrs && in->bind.n_imported; i++)
+		r = engine_store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR, out);
 	if (r >= 0)
 		take_given(e, p, out);
 	if (r >= 0)

@@ -140,6 +140,10 @@ struct engine_input {
 			 * them */
 			const uint8_t (*bridge_addrs)[4];
 			size_t n_bridge_addrs;
+			/* learned on another host (a live migration's export): in force at once,
+			 * checked as a learned address is; times are the engine's */
+			const struct engine_addr *imported;
+			size_t n_imported;
 		} bind;
 		const char *port;
 		struct {

@@ -143,6 +143,9 @@ struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_
 				    const uint8_t ip[4], bool *ret_is_learned);
 /* Why nobody may own ip (a text for a message), or NULL. */
 /* bridge: the bridge addresses of a port not bound yet (n_bridge may be 0) */
+/* Has the store keep (ENGINE_ACT_STORE_ADDR) or forget (..._DEL) address a of port p. */
+int engine_store_addr(const struct engine_port *p, const struct engine_addr *a,
+		      enum engine_action_type type, struct engine_actions *out);
 const char *engine_ip_protected(const struct engine *e, const uint8_t (*bridge)[4], size_t n_bridge,
 				const uint8_t ip[4]);
 /* Takes ip from the port that learned it (a binding gives it to another): rules at the flush. */

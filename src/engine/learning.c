@@ -80,7 +80,7 @@ static void lease_set(struct engine_addr *a, const struct learn_decision *dec, i
 	a->lease_end = a->has_lease ? now + (int64_t)dec->lease_s : 0;
 }
 
-static int store_addr(const struct engine_port *p, const struct engine_addr *a,
+int engine_store_addr(const struct engine_port *p, const struct engine_addr *a,
 		      enum engine_action_type type, struct engine_actions *out)
 {
 	struct engine_action act = { .type = type,
@@ -139,7 +139,7 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 		ev->timestamp_us = f->timestamp_us;
 		ev->latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
 	}
-	(void)store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
+	(void)engine_store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
 	p->is_settling = true;
 }
 
@@ -150,7 +150,7 @@ static void forget_address(struct engine_port *p, size_t i, enum engine_event_ty
 	char ip[IP_TEXT_MAX];
 
 	ipv4_format(p->addrs[i].ip, ip);
-	(void)store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR_DEL, out);
+	(void)engine_store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR_DEL, out);
 	p->addrs[i] = p->addrs[--p->n_addrs];
 	/* learning again is known once the rules are compiled: the event says so then */
 	(void)port_pending_event(p, type, ip, "%s %s%s", ip, why,
@@ -187,7 +187,7 @@ static void renew_address(struct engine_port *p, const struct learn_decision *de
 	lease_set(&p->addrs[i], dec, now);
 	p->addrs[i].source = LEARN_SOURCE_DHCP;
 	ipv4_format(dec->addr, ip);
-	(void)store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR, out);
+	(void)engine_store_addr(p, &p->addrs[i], ENGINE_ACT_STORE_ADDR, out);
 	/* the kernel's timeout of the address moves with the lease */
 	(void)port_pending_event(p, ENGINE_EVENT_RENEWED, ip, "lease of %s renewed for %us", ip,
 				 dec->lease_s);

@@ -1142,6 +1142,55 @@ static void test_obj_to_line(void **state)
 	free(line);
 }
 
+/* binding.create's "learned": what export carries to another host, read strictly. */
+static void test_learned(void **state)
+{
+	struct ctl_learned l[3];
+	struct err err = { 0 };
+	char text[128];
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(ctl_learned_parse("", l, 3, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ctl_learned_parse("10.0.0.5/dhcp/10.0.0.1/1765000000/1764990000,"
+					   "10.0.0.6/arp/-/-/1764990001",
+					   l, 3, &n, &err),
+			 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(l[0].address, ((uint8_t[]){ 10, 0, 0, 5 }), 4);
+	assert_string_equal(l[0].source, "dhcp");
+	assert_true(l[0].has_server && l[0].has_lease);
+	assert_int_equal(l[0].lease_end, 1765000000);
+	assert_false(l[1].has_server || l[1].has_lease);
+	assert_int_equal(l[1].learned_at, 1764990001);
+	assert_int_equal(ctl_learned_format(&l[0], text, sizeof(text)), 0);
+	assert_string_equal(text, "10.0.0.5/dhcp/10.0.0.1/1765000000/1764990000");
+	assert_int_equal(ctl_learned_format(&l[0], text, 10), -ENOSPC);
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "10.0.0.5/dhcp/-/-",
+		  "learned[0]: expected ADDRESS/SOURCE/SERVER/LEASE_END/LEARNED_AT" },
+		{ "10.0.0.5/dhcp/-/-/1/x", "learned[0]: expected" },
+		{ "10.0.0.300/dhcp/-/-/1", "'10.0.0.300' is not an IPv4 address" },
+		{ "10.0.0.5/dhcpv6/-/-/1", "source 'dhcpv6' (accepted: dhcp, arp, ipv4)" },
+		{ "10.0.0.5/dhcp/x/-/1", "server 'x' is not an IPv4 address or -" },
+		{ "10.0.0.5/dhcp/-/-5/1", "lease end '-5' is not seconds since the epoch or -" },
+		{ "10.0.0.5/dhcp/-/99999999999999999999/1", "lease end" },
+		{ "10.0.0.5/dhcp/-/-/-", "learned at '-' is not seconds since the epoch" },
+		{ "10.0.0.5/dhcp/-/-/1,", "learned[1]: empty" },
+		{ "10.0.0.5/arp/-/-/1,,", "learned[1]: expected" },
+		{ "10.0.0.5/arp/-/-/1,10.0.0.6/arp/-/-/1,10.0.0.7/arp/-/-/1,10.0.0.8/arp/-/-/1",
+		  "more than 3 addresses" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(ctl_learned_parse(bad[i].text, l, 3, &n, &err) < 0);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("'%s': '%s' does not say '%s'", bad[i].text, err.msg, bad[i].msg);
+	}
+}
+
 /* ---- linebuf -------------------------------------------------------------- */
 
 /* Feeds data in the given chunks and checks the lines that come out. */
@@ -1502,6 +1551,7 @@ int main(void)
 		cmocka_unit_test(test_value_accessors),
 		cmocka_unit_test(test_writer_reader_roundtrip),
 		cmocka_unit_test(test_obj_to_line),
+		cmocka_unit_test(test_learned),
 		cmocka_unit_test(test_linebuf_every_split),
 		cmocka_unit_test(test_linebuf_pending_and_nul),
 		cmocka_unit_test(test_linebuf_limit_exact),
