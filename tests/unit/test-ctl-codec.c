@@ -382,7 +382,7 @@ static void test_request_keys_and_types(void **state)
 	expect_error(
 		"{\"version\":1,\"verb\":\"binding.create\",\"args\":{\"ip\":\"1.2.3.4\"}}",
 		-EINVAL,
-		"request: unknown key 'args.ip' for binding.create (known: xml, port, mac, filter, params, owner, linkdev, on_failure)");
+		"request: unknown key 'args.ip' for binding.create (known: xml, port, mac, filter, params, owner, linkdev, on_failure, learned)");
 	expect_error("{\"version\":1,\"verb\":\"binding.create\",\"args\":{\"xml\":\"<a/>\","
 		     "\"on_failure\":\"stay\"}}",
 		     -EINVAL,
