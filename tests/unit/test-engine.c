@@ -1365,6 +1365,58 @@ static void test_filter_redefine_rebuilds(void **state)
 	"<parameter name='IP' value='" ip "'/></filterref></filter>"
 
 /* I2: an address a filter gives (a <filterref> parameter) has one owner too. */
+/* Learned addresses from another host (binding import): active at once, or refused. */
+static void test_bind_imported(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t host_mac3[6] = { 0xfe, 0x54, 0, 0, 0, 3 };
+	struct engine_addr imported[2] = {
+		{ .ip = { 10, 0, 0, 8 },
+		  .source = LEARN_SOURCE_DHCP,
+		  .has_lease = true,
+		  .lease_end = fx->now + 600,
+		  .learned_at = fx->now - 10 },
+		{ .ip = { 10, 0, 0, 9 },
+		  .source = LEARN_SOURCE_ARP,
+		  .has_lease = true,
+		  .lease_end = fx->now - 1,
+		  .learned_at = fx->now - 900 },
+	};
+	struct engine_input in = {
+		.type = ENGINE_IN_BIND,
+		.bind = { .has_link = true, .imported = imported, .n_imported = 2 }
+	};
+	struct engine_port_info info;
+
+	in.bind.binding = binding_of("vnet3", "clean-traffic", fx_vm_mac, NULL);
+	in.bind.link = link_of("vnet3", 13, host_mac3);
+	assert_int_equal(run(fx, &in), 0);
+	/* no learning: the full rules at once, with the address whose lease has not ended */
+	assert_int_equal(state_of(fx, "vnet3"), ENGINE_PORT_ACTIVE);
+	assert_true(engine_port_find(fx->e, "vnet3", &info));
+	assert_int_equal(info.n_addrs, 1);
+	assert_memory_equal(info.addrs[0].ip, imported[0].ip, 4);
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR), 1);
+	/* another port's: refused, the port set down */
+	in.bind.binding = binding_of("vnet4", "clean-traffic", fx_other_mac, NULL);
+	in.bind.link = link_of("vnet4", 14, host_mac2);
+	in.bind.n_imported = 1;
+	assert_int_equal(run(fx, &in), -EADDRINUSE);
+	assert_string_equal(fx->last_err.msg,
+			    "cannot bind port vnet4: its learned address 10.0.0.8 "
+			    "belongs to port vnet3; port vnet4 set down");
+	assert_int_equal(count(fx, ENGINE_ACT_SET_DOWN), 1);
+	/* never an address */
+	imported[0].ip[0] = 224;
+	in.bind.binding = binding_of("vnet4", "clean-traffic", fx_other_mac, NULL);
+	assert_int_equal(run(fx, &in), -EINVAL);
+	assert_non_null(strstr(fx->last_err.msg, "its learned address 224.0.0.8 is refused"));
+	/* a binding that gives IP takes none */
+	in.bind.binding = binding_of("vnet4", "clean-traffic", fx_other_mac, "IP=10.0.0.20", NULL);
+	assert_int_equal(run(fx, &in), -EINVAL);
+	assert_non_null(strstr(fx->last_err.msg, "its binding gives IP, so it takes no learned"));
+}
+
 static void test_filter_given_address(void **state)
 {
 	struct fixture *fx = *state;
@@ -1525,6 +1577,7 @@ int main(void)
 		T(test_bridge_address_protected),
 		T(test_bridge_address_added_later),
 		T(test_filter_given_address),
+		T(test_bind_imported),
 		T(test_many_addresses_compile),
 		T(test_learn_apply_fails_sets_down),
 		T(test_timeouts_follow_monotonic_time_only),
