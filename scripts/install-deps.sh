@@ -65,22 +65,19 @@ done
 
 [ -z "$missing" ] && exit 0
 
-if $no_install; then
-	echo "vifguard needs these Debian packages to build, and 'make install' installs none:" >&2
+# refuse HEADLINE ADVICE: names the missing packages, each with why, and stops
+refuse() {
+	echo "$1" >&2
 	for entry in $missing; do
 		echo "  ${entry%%:*} (for $(echo "${entry#*:}" | tr _ ' '))" >&2
 	done
-	echo "install them: apt-get install$(for e in $missing; do printf ' %s' "${e%%:*}"; done) (or run 'make deps' as root)" >&2
+	echo "$2$(for e in $missing; do printf ' %s' "${e%%:*}"; done)$3" >&2
 	exit 1
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "vifguard needs these Debian packages for 'make $target', and installing them needs root:" >&2
-	for entry in $missing; do
-		echo "  ${entry%%:*} (for $(echo "${entry#*:}" | tr _ ' '))" >&2
-	done
-	echo "run 'make $target' as root, or: sudo apt-get install$(for e in $missing; do printf ' %s' "${e%%:*}"; done)" >&2
-	exit 1
-fi
+}
+$no_install && refuse "vifguard needs these Debian packages to build, and 'make install' installs none:" \
+	"install them: apt-get install" " (or run 'make deps' as root)"
+[ "$(id -u)" = 0 ] || refuse "vifguard needs these Debian packages for 'make $target', and installing them needs root:" \
+	"run 'make $target' as root, or: sudo apt-get install" ""
 
 echo "installing missing Debian packages for 'make $target':"
 pkgs=""

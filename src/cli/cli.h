@@ -72,6 +72,8 @@ int cmd_filter(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+/* The whole of path ("-": standard input); NULL, printed, when it cannot be read. */
+char *cli_read_input(const char *path);
 /* binding export PORT, binding import [--keep-up] [-j] FILE (argv[0] is the subcommand) */
 int cli_binding_export(int argc, char **argv);
 int cli_binding_import(int argc, char **argv);

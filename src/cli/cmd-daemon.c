@@ -295,7 +295,7 @@ static void show_created(const struct ctl_value *data)
 	       str(data, "state"));
 }
 
-static char *read_input(const char *path)
+char *cli_read_input(const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	char *text = NULL;
@@ -403,7 +403,7 @@ static int binding_create(int argc, char **argv, bool is_json)
 	}
 	if (r == CLI_EXIT_OK && argc - optind == 1 && !req.port && !req.mac && !req.filter &&
 	    !req.n_params) {
-		req.xml = read_input(argv[optind]);
+		req.xml = cli_read_input(argv[optind]);
 		r = req.xml ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 	} else if (r == CLI_EXIT_OK && (argc != optind || !req.port || !req.mac || !req.filter)) {
 		r = cli_usage_error("binding",
@@ -550,7 +550,7 @@ int cmd_filter(int argc, char **argv)
 	if (strcmp(argv[1], "define") == 0) {
 		if (argc != 3)
 			return cli_usage_error("filter", "filter define takes exactly one FILE");
-		_cleanup_free_ char *xml = read_input(argv[2]);
+		_cleanup_free_ char *xml = cli_read_input(argv[2]);
 
 		if (!xml)
 			return CLI_EXIT_FAILURE;

@@ -128,25 +128,6 @@ static char *learned_text(const struct ctl_value *addrs, const char *file)
 	return sb.buf ? sb.buf : strdup("");
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	char *text = NULL;
-	size_t size = 0;
-
-	if (!f) {
-		cli_error("cannot read %s: %m", path);
-		return NULL;
-	}
-	if (getdelim(&text, &size, '\0', f) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	if (f != stdin)
-		fclose(f);
-	return text;
-}
-
 int cli_binding_import(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -184,7 +165,7 @@ int cli_binding_import(int argc, char **argv)
 		ctl_request_fini(&req);
 		return r;
 	}
-	text = read_all(argv[optind]);
+	text = cli_read_input(argv[optind]);
 	if (!text)
 		goto out;
 	if (ctl_document_parse(text, strlen(text), argv[optind], &doc, &err) < 0) {
