@@ -85,6 +85,30 @@ int daemon_build_filters(const struct daemon_config *cfg, const struct defined_f
 	return 0;
 }
 
+static void print_names(const char *what, const char (*names)[IFNAMSIZ], size_t n)
+{
+	if (!n)
+		return;
+	printf("%s:", what);
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", names[i]);
+	printf("\n");
+}
+
+/* What the guard will do, and an auto_bind filter that is not there (its ports would fail). */
+static void print_guard(const struct guard_config *g, const struct filter_set *set)
+{
+	print_names("guard: dropped until bound, by the kernel", g->patterns, g->n_patterns);
+	print_names("guard: any other unbound port of bridge", g->bridges, g->n_bridges);
+	print_names("guard: never dropped", g->trusted, g->n_trusted);
+	for (size_t i = 0; i < g->n_autos; i++)
+		printf("guard: auto_bind %s to %s (mac=%s)%s\n", g->autos[i].pattern,
+		       g->autos[i].filter, g->autos[i].mac_rule == GUARD_MAC_FE ? "fe" : "port",
+		       filter_set_find(set, g->autos[i].filter)
+			       ? ""
+			       : ": no such filter, its ports would be set down");
+}
+
 int daemon_check_config(const struct daemon_config *cfg, bool is_verbose, struct err *err)
 {
 	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
@@ -106,6 +130,7 @@ int daemon_check_config(const struct daemon_config *cfg, bool is_verbose, struct
 
 		printf("filter %-24s chain %-12s %zu entries\n", f->name, f->chain, f->n_entries);
 	}
+	print_guard(&cfg->guard, set);
 	printf("configuration OK: %zu filters\n", filter_set_size(set));
 	return 0;
 }
