@@ -200,6 +200,7 @@ void guard_fw(const struct guard_config *g, struct fw_guard *out)
 		out->patterns[out->n_patterns++] = g->autos[i].pattern;
 	for (size_t i = 0; i < g->n_trusted; i++)
 		out->trusted[out->n_trusted++] = g->trusted[i];
+	out->has_unbound = g->n_bridges > 0;
 }
 
 bool guard_is_guarded_bridge(const struct guard_config *g, const char *name)

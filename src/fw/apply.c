@@ -665,6 +665,19 @@ int fw_apply_guard(struct fw_ctx *ctx, const struct fw_guard *g, struct err *err
 	struct strbuf tx;
 	char msg[ERR_MSG_MAX / 2];
 
+	/*
+	 * No guard: no bridge table for it (a host with macvtaps only has
+	 * none), but a table from a configuration that had one forgets its
+	 * rules. Where there is no table there is nothing to forget.
+	 */
+	if (!g->n_patterns && !g->n_trusted && !g->has_unbound) {
+		(void)run(ctx,
+			  "flush chain bridge " FW_TABLE " guard-o\n"
+			  "flush chain bridge " FW_TABLE " guard-i\n"
+			  "flush set bridge " FW_TABLE " unbound-ports\n",
+			  NULL, 0);
+		return 0;
+	}
 	strbuf_init(&tx);
 	fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
 	fw_guard_add(&tx, g);

@@ -76,6 +76,7 @@ struct fw_guard {
 	size_t n_patterns;
 	const char *trusted[FW_GUARD_NAMES_MAX];
 	size_t n_trusted;
+	bool has_unbound; /* some bridge is guarded: ports may be put in unbound-ports */
 };
 /* Appends the statements that replace the guard rules (needs the base). */
 void fw_guard_add(struct strbuf *sb, const struct fw_guard *g);

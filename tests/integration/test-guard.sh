@@ -120,6 +120,11 @@ out=$("$DAEMON" -n -c "$TMPD/guard.conf" 2>&1)
 case "$out" in *"guard: dropped until bound, by the kernel: gvm*"*"bridge: br0"*"never dropped: vnet* up*"*"auto_bind fe* to clean-traffic (mac=fe)"*"configuration OK"*)
 	ok "vifguardd -n says what the guard will do" ;;
 *) not_ok "vifguardd -n says what the guard will do"; echo "# $out" ;; esac
+daemon_stop
+check "the daemon starts again with no guard configured" daemon_start
+expect_eq "the old configuration's guard is forgotten: gvm2 passes" 3 \
+	"$(legit "$GVM2" "$G2_MAC" "$G2_IP")"
+expect_eq "and other3 is in no set" 0 "$(unbound_has other3)"
 printf 'auto_bind = fe* clean-traffic\n' >"$TMPD/bad.conf"
 out=$("$DAEMON" -n -c "$TMPD/bad.conf" 2>&1)
 case "$out" in *"bad.conf:1: auto_bind fe*: say where the guest's MAC comes from"*)
