@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/bindings.h"
 #include "cli/cli.h"
@@ -207,13 +208,49 @@ static int hook_prepare(const struct hook *h)
 	return CLI_EXIT_OK;
 }
 
-/* Whether the daemon's binding of port is exactly want (its canonical XML). */
-static bool is_same(const char *port, const struct binding *want)
+/*
+ * b's canonical XML without a MAC parameter equal to its own MAC: libvirt's
+ * nwfilter writes that one into its bindings (libvirt-import takes them as
+ * they are), the domain XML does not have it, and it means the same.
+ */
+static char *format_plain(struct binding *b)
 {
-	_cleanup_free_ char *have = NULL, *text = conf_binding_format(want);
+	struct filter_params saved = b->ref.params, plain = { 0 };
+	const struct filter_var *mac = filter_params_find(&saved, "MAC");
+	char own[MAC_TEXT_MAX], *text = NULL;
+	bool is_ok = true;
+
+	mac_format(b->mac, own);
+	if (!mac || mac->n_values != 1 || strcasecmp(mac->values[0], own) != 0)
+		return conf_binding_format(b);
+	for (size_t i = 0; i < saved.n_vars && is_ok; i++)
+		for (size_t k = 0; k < saved.vars[i].n_values && is_ok; k++)
+			if (&saved.vars[i] != mac)
+				is_ok = filter_params_add(&plain, saved.vars[i].name,
+							  saved.vars[i].values[k]) == 0;
+	if (is_ok) {
+		b->ref.params = plain;
+		text = conf_binding_format(b);
+		b->ref.params = saved;
+	}
+	filter_params_fini(&plain);
+	return text;
+}
+
+/* Whether the daemon's binding of port is the one want (both in canonical form). */
+static bool is_same(const char *port, struct binding *want)
+{
+	_cleanup_free_ char *have_xml = NULL, *have = NULL, *text = format_plain(want);
+	_cleanup_(binding_freep) struct binding *b = NULL;
+	struct conf_diag diag = { 0 };
+	enum conf_doc_kind kind;
 	struct err err = { 0 };
 
-	return text && cli_bound_dumpxml(port, &have, &err) == 0 && strcmp(have, text) == 0;
+	if (!text || cli_bound_dumpxml(port, &have_xml, &err) < 0 ||
+	    conf_parse_mem(have_xml, strlen(have_xml), port, &diag, &kind, NULL, &b) < 0 || !b)
+		return false;
+	have = format_plain(b);
+	return have && strcmp(have, text) == 0;
 }
 
 /*

@@ -362,6 +362,15 @@ import
 expect_eq "without the broken file: exits 0" 0 "$?"
 check "the second run says already bound" grep -q "^binding vnet1: already bound: filter 'site-guard', owner vm1" \
 	"$TMPD/import.out"
+# a binding libvirt wrote carries MAC as a parameter; the domain XML does not: the same binding
+vg binding delete vnet2 >/dev/null
+sed -e "s/vnet1/vnet2/g; s/$VM1_MAC/$VM2_MAC/g; s/$VM1_IP/$VM2_IP/; s/site-guard/clean-traffic/" \
+	-e "s/<name>vm1</<name>vm2</; s/$UUID1/$UUID2/" "$TMPD/nwfilter-binding/vnet1.xml" \
+	>"$TMPD/vnet2-libvirt.xml"
+check "vnet2 bound from a libvirt binding state file (with MAC=...)" vg binding create "$TMPD/vnet2-libvirt.xml"
+hook vm2 reconnect begin <"$TMPD/vm2.xml"
+expect_eq "reconnect begin keeps it: the same binding, said otherwise (no replace, nothing said)" \
+	"0|" "$?|$(cat "$TMPD/hook.err")"
 daemon_stop
 import
 expect_eq "libvirt-import without the daemon exits 1" 1 "$?"
