@@ -207,6 +207,31 @@ static void test_metadata_form(void **state)
 	conf_domain_free(d);
 }
 
+/* Written by libvirt 9.0 for a real LXC start with the hook installed (start begin's stdin). */
+static void test_lxc_metadata_real(void **state)
+{
+	struct conf_domain *d = sample("domain-lxc-metadata-start-begin.xml");
+
+	assert_string_equal(d->name, "lvx4");
+	assert_int_equal(d->n_ifaces, 1);
+	assert_string_equal(d->ifaces[0].target_dev, "vg10");
+	assert_mac(d->ifaces[0].mac, "52:54:00:00:00:14");
+	assert_int_equal(d->ifaces[0].guard, CONF_GUARD_METADATA);
+	assert_string_equal(d->ifaces[0].ref.filter, "clean-traffic");
+	assert_string_equal(param(&d->ifaces[0].ref, "IP"), "10.0.0.14");
+	conf_domain_free(d);
+}
+
+/* virsh metadata --key vifguard --set: libvirt puts the prefix on every child element too. */
+static void test_lxc_metadata_key_real(void **state)
+{
+	struct conf_domain *d = sample("domain-lxc-metadata-key-start-begin.xml");
+
+	assert_int_equal(d->ifaces[0].guard, CONF_GUARD_METADATA);
+	assert_string_equal(d->ifaces[0].ref.filter, "no-such-filter");
+	conf_domain_free(d);
+}
+
 static struct conf_domain *parse_ok(const char *doc)
 {
 	struct messages m = { { 0 } };
@@ -589,6 +614,8 @@ int main(void)
 	ADD(test_every_sample);
 	ADD(test_foreign_metadata);
 	ADD(test_metadata_form);
+	ADD(test_lxc_metadata_real);
+	ADD(test_lxc_metadata_key_real);
 	ADD(test_metadata_wins);
 	ADD(test_metadata_prefix);
 	ADD(test_mixed_interfaces);
