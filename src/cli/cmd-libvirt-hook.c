@@ -105,9 +105,8 @@ static int parse_args(int argc, char **argv, struct hook *h)
 			h->driver = argv[i] + 9;
 		} else if (strcmp(argv[i], "--driver") == 0) {
 			if (i + 1 == argc)
-				return cli_usage_error(
-					"libvirt-hook",
-					"libvirt-hook: option '--driver' needs a value");
+				return cli_usage_error("libvirt-hook", "libvirt-hook: option "
+								       "'--driver' needs a value");
 			h->driver = argv[++i];
 		} else {
 			break;
@@ -115,17 +114,15 @@ static int parse_args(int argc, char **argv, struct hook *h)
 	}
 	n = argc - i;
 	if (n < 3 || n > 4)
-		return cli_usage_error(
-			"libvirt-hook",
-			"libvirt-hook takes DOMAIN OP SUBOP [EXTRA], as libvirt passes "
-			"them");
+		return cli_usage_error("libvirt-hook",
+				       "libvirt-hook takes DOMAIN OP SUBOP [EXTRA], "
+				       "as libvirt passes them");
 	h->domain = argv[i];
 	h->op = op_of(argv[i + 1], argv[i + 2]);
 	if (strcmp(h->driver, "qemu") != 0 && strcmp(h->driver, "lxc") != 0) {
 		int r = cli_usage_error(
 			"libvirt-hook",
-			"libvirt-hook: --driver '%s': not a driver (accepted: qemu, "
-			"lxc)",
+			"libvirt-hook: --driver '%s': not a driver (accepted: qemu, lxc)",
 			h->driver);
 
 		return may_fail(h) ? r : CLI_EXIT_OK;
