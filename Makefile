@@ -72,6 +72,8 @@ install:
 		install -D -m 0644 data/vifguardd.conf $(DESTDIR)/etc/vifguard/vifguardd.conf && \
 		echo "installed $(DESTDIR)/etc/vifguard/vifguardd.conf"; \
 	fi
+	@echo "installed the libvirt hook: $(DESTDIR)/etc/libvirt/hooks/qemu.d/50-vifguard, $(DESTDIR)/etc/libvirt/hooks/lxc.d/50-vifguard"
+	@echo "  libvirtd looks for hooks when it starts: restart it once (systemctl restart libvirtd)"
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

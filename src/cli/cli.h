@@ -19,10 +19,18 @@ struct cli_command {
 	int (*run)(int argc, char **argv);
 	const char *summary; /* one line, for the command list */
 	const char *usage;   /* the full help text of `help NAME` */
+	/*
+	 * Reads the configuration file itself, and words its failure itself
+	 * (libvirt-hook: a bad file must not fail an operation libvirt would
+	 * kill a running domain for); main() only keeps cli_config_path.
+	 */
+	bool defers_config;
 };
 
 extern const struct cli_command cli_commands[];
 extern const char *cli_program;
+/* --config FILE, or NULL: for the commands that read the configuration themselves. */
+extern const char *cli_config_path;
 
 /*
  * Diagnostics go to stderr as text when they happen, and are kept for
@@ -77,3 +85,5 @@ char *cli_read_input(const char *path);
 /* binding export PORT, binding import [--keep-up] [-j] FILE (argv[0] is the subcommand) */
 int cli_binding_export(int argc, char **argv);
 int cli_binding_import(int argc, char **argv);
+int cmd_libvirt_hook(int argc, char **argv);
+int cmd_libvirt_import(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include "cli/client.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,32 @@
 
 static const char *socket_path;
 static char *config_socket_path; /* the configuration file's "socket" */
+static bool is_quiet;
+static char last_error[ERR_MSG_MAX];
+
+void client_set_quiet(bool quiet)
+{
+	is_quiet = quiet;
+}
+
+const char *client_last_error(void)
+{
+	return last_error;
+}
+
+/* Keeps msg as the last error; prints it (with hint, when not NULL) unless quiet. */
+static void fail(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (!is_quiet)
+		cli_error("%s%s%s", last_error, hint ? " — " : "", hint ? hint : "");
+}
 
 void client_set_socket_path(const char *path)
 {
@@ -52,12 +79,14 @@ int client_read_config(const char *path)
 	if (r < 0 && !is_explicit && (r == -ENOENT || r == -EACCES))
 		return 0;
 	if (r < 0)
-		cli_error("%s", err.msg);
+		fail(NULL, "%s", err.msg);
 	return r;
 }
 
 void client_fini(void)
 {
+	is_quiet = false;
+	last_error[0] = '\0';
 	free(config_socket_path);
 	config_socket_path = NULL;
 }
@@ -87,7 +116,7 @@ static int client_connect(void)
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		cli_error("socket path %s is too long", path);
+		fail(NULL, "socket path %s is too long", path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(addr.sun_path, path);
@@ -96,9 +125,9 @@ static int client_connect(void)
 		int r = -errno;
 
 		is_unreachable = r == -ENOENT || r == -ECONNREFUSED;
-		cli_error("cannot connect to %s: %s — %s", path, strerror(-r),
-			  r == -EACCES || r == -EPERM ? "the control socket is root's: run as root"
-						      : "is vifguardd running?");
+		fail(r == -EACCES || r == -EPERM ? "the control socket is root's: run as root"
+						 : "is vifguardd running?",
+		     "cannot connect to %s: %s", path, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -132,12 +161,12 @@ static int handle_line(const struct ctl_request *req, const char *line, size_t l
 	int r;
 
 	if (ctl_message_parse(line, len, &msg, &err) < 0) {
-		cli_error("malformed answer from the daemon: %s", err.msg);
+		fail(NULL, "malformed answer from the daemon: %s", err.msg);
 		return -EPROTO;
 	}
 	if (msg.kind != CTL_MESSAGE_EVENT && msg.id != req->id) {
-		cli_error("answer for request %llu, expected %llu", (unsigned long long)msg.id,
-			  (unsigned long long)req->id);
+		fail(NULL, "answer for request %llu, expected %llu", (unsigned long long)msg.id,
+		     (unsigned long long)req->id);
 		ctl_message_fini(&msg);
 		return -EPROTO;
 	}
@@ -145,8 +174,8 @@ static int handle_line(const struct ctl_request *req, const char *line, size_t l
 	case CTL_MESSAGE_ITEM:
 	case CTL_MESSAGE_EVENT:
 		if ((msg.kind == CTL_MESSAGE_EVENT) != *is_watching) {
-			cli_error("unexpected %s from the daemon",
-				  msg.kind == CTL_MESSAGE_EVENT ? "event" : "item");
+			fail(NULL, "unexpected %s from the daemon",
+			     msg.kind == CTL_MESSAGE_EVENT ? "event" : "item");
 			r = -EPROTO;
 		} else {
 			r = on_item ? on_item(msg.data, userdata) : 0;
@@ -158,7 +187,7 @@ static int handle_line(const struct ctl_request *req, const char *line, size_t l
 		break;
 	}
 	if (!msg.is_ok) {
-		cli_error("%s", msg.message);
+		fail(NULL, "%s", msg.message);
 		r = msg.error;
 		ctl_message_fini(&msg);
 		return r;
@@ -186,7 +215,7 @@ int client_call(const struct ctl_request *req, client_item_fn on_item, void *use
 	int r;
 
 	if (ctl_request_format(req, &line, &err) < 0) {
-		cli_error("%s", err.msg);
+		fail(NULL, "%s", err.msg);
 		return -EINVAL;
 	}
 	fd = client_connect();
@@ -194,7 +223,7 @@ int client_call(const struct ctl_request *req, client_item_fn on_item, void *use
 		return fd;
 	r = send_all(fd, line, strlen(line));
 	if (r < 0) {
-		cli_error("cannot send the request to %s: %s", client_socket_path(), strerror(-r));
+		fail(NULL, "cannot send the request to %s: %s", client_socket_path(), strerror(-r));
 		return r;
 	}
 	ctl_linebuf_init(&in);
@@ -208,7 +237,7 @@ int client_call(const struct ctl_request *req, client_item_fn on_item, void *use
 			continue;
 		if (n <= 0) {
 			if (!is_watching)
-				cli_error("the daemon closed the connection before answering");
+				fail(NULL, "the daemon closed the connection before answering");
 			r = is_watching ? 1 : -ECONNRESET;
 			break;
 		}
@@ -219,7 +248,7 @@ int client_call(const struct ctl_request *req, client_item_fn on_item, void *use
 		while (r == 0 && (r = ctl_linebuf_next(&in, &l, &len)) > 0)
 			r = handle_line(req, l, len, &is_watching, on_item, userdata, ret_reply);
 		if (r == -EMSGSIZE)
-			cli_error("the daemon sent a line over the size limit");
+			fail(NULL, "the daemon sent a line over the size limit");
 	}
 	ctl_linebuf_fini(&in);
 	return r < 0 ? r : 0;

@@ -19,6 +19,15 @@ void client_set_socket_path(const char *path);
 int client_read_config(const char *path);
 void client_fini(void);
 
+/*
+ * Quiet: failures are kept, not printed (the libvirt hook words its own
+ * messages). client_last_error() is the last failure's sentence without a
+ * hint ("cannot connect to PATH: No such file or directory", the daemon's
+ * message, ...); "" when none. Borrowed until the next call.
+ */
+void client_set_quiet(bool quiet);
+const char *client_last_error(void);
+
 /* True once a call found no daemon at the socket (nothing there, or nobody listening). */
 bool client_daemon_unreachable(void);
 

@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "cli/client.h"
+#include "conf/domain.h"
 #include "config.h"
 #include "util/opt.h"
 
 const char *cli_program = "vifguardctl";
+const char *cli_config_path;
 
 static const char validate_usage[] =
 	"Usage: vifguardctl validate [-q] [-j] [--strict] [-F DIR]... [-p NAME=VALUE]... FILE...\n"
@@ -165,6 +167,48 @@ static const char reload_usage[] =
 	"      --keep-old-rules    a port whose new rules cannot be applied keeps its old ones\n"
 	"  -j, --json              print one JSON object: failed_ports\n";
 
+static const char libvirt_hook_usage[] =
+	"Usage: vifguardctl libvirt-hook [--driver qemu|lxc] DOMAIN OP SUBOP [EXTRA]\n"
+	"\n"
+	"The libvirt hook. libvirt runs it, as /etc/libvirt/hooks/qemu.d/50-vifguard and\n"
+	"lxc.d/50-vifguard, for every domain and operation, with the domain XML on standard\n"
+	"input. An interface asks for a guard with its own <filterref>, or in the domain's\n"
+	"<metadata> under the namespace " CONF_DOMAIN_NS ",\n"
+	"an <interface mac=...> with a <filterref>, which wins over the interface's own:\n"
+	"\n"
+	"  prepare begin    a guarded domain does not start while vifguardd does not run\n"
+	"  start begin      binds the port (<target dev>) of each guarded interface before\n"
+	"                   the guest runs; any failure fails the start, and says why\n"
+	"  reconnect begin  (libvirtd restarted) binds what is missing; never fails, as\n"
+	"                   libvirt would kill the running domain\n"
+	"  release end      deletes the domain's bindings; never fails\n"
+	"\n"
+	"Other operations do nothing, and nothing is ever printed on standard output\n"
+	"(for migrate and restore it would replace the domain XML). libvirt clears the\n"
+	"environment, so the socket is the configuration file's, or the default.\n"
+	"Restart libvirtd once after installing the hook: it looks for hooks when it starts.\n"
+	"\n"
+	"      --driver qemu|lxc   which libvirt driver runs it (default qemu)\n";
+
+static const char libvirt_import_usage[] =
+	"Usage: vifguardctl libvirt-import [-n] [-j] [--filter-dir DIR] [--binding-dir DIR]\n"
+	"\n"
+	"Takes a host over from libvirt's nwfilter driver, through the daemon. Defines each\n"
+	"filter of the filter directory whose canonical form differs from the built-in\n"
+	"filter of its name, or that has no built-in (libvirt's 24 shipped filters are\n"
+	"built in); then binds each port named by a binding state file, when the port\n"
+	"exists and is not bound yet. Says, per file: defined, same as built-in, already\n"
+	"defined, bound, already bound, port gone, or the error. libvirt's own rules stay\n"
+	"until its nwfilter driver removes them; meanwhile both guard the port.\n"
+	"\n"
+	"  -n, --dry-run           say what would be done; change nothing\n"
+	"  -j, --json              print one JSON object: filters, bindings\n"
+	"      --filter-dir DIR    libvirt's filters (default /etc/libvirt/nwfilter)\n"
+	"      --binding-dir DIR   libvirt's binding state files\n"
+	"                          (default /run/libvirt/nwfilter-binding)\n"
+	"\n"
+	"Exit status: 0 when no file failed, 1 otherwise, 2 on a usage error.\n";
+
 static const char help_usage[] = "Usage: vifguardctl help [COMMAND]\n"
 				 "\n"
 				 "Lists the commands, or prints the full help of COMMAND.\n";
@@ -181,6 +225,10 @@ const struct cli_command cli_commands[] = {
 	{ "watch", cmd_watch, "stream the daemon's events", watch_usage },
 	{ "status", cmd_status, "is the daemon running, and with what", status_usage },
 	{ "reload", cmd_reload, "make the daemon re-read its filter directories", reload_usage },
+	{ "libvirt-hook", cmd_libvirt_hook, "the libvirt hook: bind a domain's ports as it starts",
+	  libvirt_hook_usage, .defers_config = true },
+	{ "libvirt-import", cmd_libvirt_import, "take a host over from libvirt's nwfilter",
+	  libvirt_import_usage },
 	{ "help", cmd_help, "show the commands, or the help of one", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -225,7 +273,7 @@ static void print_overview(FILE *out)
 		"Commands:\n",
 		cli_program, cli_program);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+		fprintf(out, "  %-15s %s\n", c->name, c->summary);
 	fprintf(out,
 		"\nvalidate, format, explain, apply and remove work without the daemon. The others\n"
 		"talk to vifguardd on its socket: --socket PATH, else $VIFGUARD_SOCKET, else the\n"
@@ -323,9 +371,11 @@ int main(int argc, char **argv)
 	c = find_command(argv[1]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
-	if ((config_path && !*config_path) || client_read_config(config_path) < 0)
-		return config_path && !*config_path ? cli_usage_error(NULL, "--config needs a FILE")
-						    : CLI_EXIT_FAILURE;
+	if (config_path && !*config_path)
+		return cli_usage_error(NULL, "--config needs a FILE");
+	cli_config_path = config_path;
+	if (!c->defers_config && client_read_config(config_path) < 0)
+		return CLI_EXIT_FAILURE;
 	/* Sub-commands see their own name as argv[0], so getopt starts fresh. */
 	optind = 1;
 	r = c->run(argc - 1, argv + 1);

@@ -30,6 +30,18 @@ void conf_report(struct conf_ctx *c, enum conf_severity sev, const xmlNode *node
 #define conf_warn(c, node, attr, value, ...) \
 	conf_report(c, CONF_WARNING, node, attr, value, __VA_ARGS__)
 
+/* Reports "NAME:LINE: text" (line 0: "NAME: text"). */
+void conf_report_line(struct conf_ctx *c, enum conf_severity sev, long line, const char *text);
+
+/*
+ * Parses buf with libxml2 as every conf/ parser must: no network, no DTD
+ * (a DOCTYPE stops the parse: no entity is ever declared or expanded),
+ * libxml2's errors reported through c. The caller checks the size first.
+ * Returns the document (caller frees with xmlFreeDoc), or NULL and *ret:
+ * -EINVAL (reported) or -ENOMEM.
+ */
+xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret);
+
 /* An attribute's value regardless of namespace, or NULL; caller xmlFree()s. */
 char *conf_prop(const xmlNode *node, const char *name);
 /* Warns about each attribute of node not in known (NULL-terminated). */
@@ -58,3 +70,9 @@ static inline void rule_freep(struct filter_rule **r)
 }
 
 #define _cleanup_xml_ __attribute__((cleanup(xml_freep)))
+
+static inline void xml_docfreep(xmlDoc **d)
+{
+	if (*d)
+		xmlFreeDoc(*d);
+}

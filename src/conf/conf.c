@@ -26,12 +26,6 @@
 
 #define CONF_DOC_MAX (1024 * 1024)
 
-static void xml_docfreep(xmlDoc **d)
-{
-	if (*d)
-		xmlFreeDoc(*d);
-}
-
 void conf_diag_emit(struct conf_diag *diag, const struct conf_message *m)
 {
 	struct conf_message full = *m;
@@ -69,7 +63,7 @@ void conf_diag_emit(struct conf_diag *diag, const struct conf_message *m)
 	strbuf_fini(&sb);
 }
 
-static void report_line(struct conf_ctx *c, enum conf_severity sev, long line, const char *text)
+void conf_report_line(struct conf_ctx *c, enum conf_severity sev, long line, const char *text)
 {
 	conf_diag_emit(c->diag, &(struct conf_message){
 					.severity = sev,
@@ -178,7 +172,8 @@ static void xml_report(struct xml_state *s, const xmlError *e)
 	len = strlen(msg);
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
 		msg[--len] = '\0';
-	report_line(s->c, e->level == XML_ERR_WARNING ? CONF_WARNING : CONF_ERROR, e->line, msg);
+	conf_report_line(s->c, e->level == XML_ERR_WARNING ? CONF_WARNING : CONF_ERROR, e->line,
+			 msg);
 }
 
 static void xml_error_cb(void *data, xmlErrorPtr e)
@@ -204,8 +199,8 @@ static void xml_dtd_cb(void *data, const xmlChar *name, const xmlChar *ext, cons
 	struct xml_state *s = ctxt->_private;
 
 	s->saw_dtd = true;
-	report_line(s->c, CONF_ERROR, ctxt->input ? ctxt->input->line : 0,
-		    "<!DOCTYPE>: DTDs and entity declarations are not accepted");
+	conf_report_line(s->c, CONF_ERROR, ctxt->input ? ctxt->input->line : 0,
+			 "<!DOCTYPE>: DTDs and entity declarations are not accepted");
 	xmlStopParser(ctxt);
 }
 
@@ -232,7 +227,7 @@ static void xml_start_cb(void *data, const xmlChar *localname, const xmlChar *pr
 		ctxt->node->line = (unsigned short)(ctxt->node->line - newlines);
 }
 
-static xmlDoc *xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret)
+xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret)
 {
 	struct xml_state s = { .c = c };
 	unsigned errors = c->diag->n_errors;
@@ -268,7 +263,7 @@ static xmlDoc *xml_read(struct conf_ctx *c, const char *buf, size_t len, int *re
 	ctxt->myDoc = NULL;
 	if (!ctxt->wellFormed || s.saw_dtd || c->diag->n_errors != errors) {
 		if (c->diag->n_errors == errors)
-			report_line(c, CONF_ERROR, 0, "not well-formed XML");
+			conf_report_line(c, CONF_ERROR, 0, "not well-formed XML");
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}
@@ -481,7 +476,7 @@ static int filter_parse(struct conf_ctx *c, const xmlNode *root, struct filter *
 	if (!f->has_uuid) {
 		r = random_uuid(f->uuid);
 		if (r < 0) {
-			report_line(c, CONF_ERROR, 0, "cannot generate a UUID for the filter");
+			conf_report_line(c, CONF_ERROR, 0, "cannot generate a UUID for the filter");
 			return r;
 		}
 	}
@@ -520,7 +515,7 @@ static int doc_parse(struct conf_ctx *c, const xmlDoc *doc, enum conf_doc_kind *
 			   "unknown document (accepted: <filter>, <filterbinding>, "
 			   "<filterbindingstatus>)");
 	else
-		report_line(c, CONF_ERROR, 0, "no root element");
+		conf_report_line(c, CONF_ERROR, 0, "no root element");
 	return -EINVAL;
 }
 
@@ -538,14 +533,14 @@ int conf_parse_mem(const char *buf, size_t len, const char *name, struct conf_di
 	int r;
 
 	if (len > CONF_DOC_MAX) {
-		report_line(&c, CONF_ERROR, 0, "document too large (more than 1 MiB)");
+		conf_report_line(&c, CONF_ERROR, 0, "document too large (more than 1 MiB)");
 		return -EINVAL;
 	}
 	if (!buf || len == 0) {
-		report_line(&c, CONF_ERROR, 0, "empty document");
+		conf_report_line(&c, CONF_ERROR, 0, "empty document");
 		return -EINVAL;
 	}
-	doc = xml_read(&c, buf, len, &r);
+	doc = conf_xml_read(&c, buf, len, &r);
 	if (!doc)
 		return r;
 	r = doc_parse(&c, doc, &kind, &f, &b);
@@ -556,7 +551,7 @@ int conf_parse_mem(const char *buf, size_t len, const char *name, struct conf_di
 		filter_free(f);
 		binding_free(b);
 		if (r == -ENOMEM && c.diag->n_errors == errors)
-			report_line(&c, CONF_ERROR, 0, "out of memory");
+			conf_report_line(&c, CONF_ERROR, 0, "out of memory");
 		return r;
 	}
 	*ret_kind = kind;

@@ -42,8 +42,9 @@ wait "$env_pid" 2>/dev/null
 printf '# moved\nsocket = %s\nstate_dir = %s\n' "$TMPD/conf.sock" "$TMPD/state-conf" >"$TMPD/sock.conf"
 ip netns exec "$HOST" "$DAEMON" -c "$TMPD/sock.conf" >"$TMPD/conf.log" 2>&1 &
 conf_pid=$!
-wait_for running sh -c "ip netns exec $HOST $CTL -c $TMPD/sock.conf status --json 2>/dev/null |
-	grep -o running" >/dev/null
+# status exits 0 only once the daemon answers ({"running":false} would match a grep for running)
+wait_for running sh -c "ip netns exec $HOST $CTL -c $TMPD/sock.conf status >/dev/null 2>&1 &&
+	echo running" >/dev/null
 check "vifguardctl --config FILE finds the daemon on the socket of that file" \
 	in_ns "$HOST" "$CTL" --config "$TMPD/sock.conf" status
 check "so does \$VIFGUARD_CONFIG=FILE" in_ns "$HOST" env VIFGUARD_CONFIG="$TMPD/sock.conf" "$CTL" status
