@@ -36,11 +36,11 @@ void conf_report_line(struct conf_ctx *c, enum conf_severity sev, long line, con
 /*
  * Parses buf with libxml2 as every conf/ parser must: no network, no DTD
  * (a DOCTYPE stops the parse: no entity is ever declared or expanded),
- * libxml2's errors reported through c. The caller checks the size first.
- * Returns the document (caller frees with xmlFreeDoc), or NULL and *ret:
- * -EINVAL (reported) or -ENOMEM.
+ * libxml2's errors reported through c; an empty document or one over max
+ * bytes is refused first. Returns the document (caller frees with
+ * xmlFreeDoc), or NULL and *ret: -EINVAL (reported) or -ENOMEM.
  */
-xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret);
+xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, size_t max, int *ret);
 
 /* An attribute's value regardless of namespace, or NULL; caller xmlFree()s. */
 char *conf_prop(const xmlNode *node, const char *name);

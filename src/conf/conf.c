@@ -227,7 +227,7 @@ static void xml_start_cb(void *data, const xmlChar *localname, const xmlChar *pr
 		ctxt->node->line = (unsigned short)(ctxt->node->line - newlines);
 }
 
-xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret)
+xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, size_t max, int *ret)
 {
 	struct xml_state s = { .c = c };
 	unsigned errors = c->diag->n_errors;
@@ -236,6 +236,19 @@ xmlDoc *conf_xml_read(struct conf_ctx *c, const char *buf, size_t len, int *ret)
 	xmlParserCtxtPtr ctxt;
 	xmlDoc *doc;
 
+	if (len > max) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "document too large (more than %zu MiB)", max >> 20);
+		conf_report_line(c, CONF_ERROR, 0, msg);
+		*ret = -EINVAL;
+		return NULL;
+	}
+	if (!buf || len == 0) {
+		conf_report_line(c, CONF_ERROR, 0, "empty document");
+		*ret = -EINVAL;
+		return NULL;
+	}
 	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (!ctxt) {
 		*ret = -ENOMEM;
@@ -532,15 +545,7 @@ int conf_parse_mem(const char *buf, size_t len, const char *name, struct conf_di
 	struct binding *b = NULL;
 	int r;
 
-	if (len > CONF_DOC_MAX) {
-		conf_report_line(&c, CONF_ERROR, 0, "document too large (more than 1 MiB)");
-		return -EINVAL;
-	}
-	if (!buf || len == 0) {
-		conf_report_line(&c, CONF_ERROR, 0, "empty document");
-		return -EINVAL;
-	}
-	doc = conf_xml_read(&c, buf, len, &r);
+	doc = conf_xml_read(&c, buf, len, CONF_DOC_MAX, &r);
 	if (!doc)
 		return r;
 	r = doc_parse(&c, doc, &kind, &f, &b);

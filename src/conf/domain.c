@@ -417,15 +417,7 @@ int conf_domain_parse(const char *buf, size_t len, const char *name, struct conf
 	struct conf_domain *d = NULL;
 	int r;
 
-	if (len > CONF_DOMAIN_MAX) {
-		conf_report_line(&c, CONF_ERROR, 0, "document too large (more than 4 MiB)");
-		return -EINVAL;
-	}
-	if (!buf || len == 0) {
-		conf_report_line(&c, CONF_ERROR, 0, "empty document");
-		return -EINVAL;
-	}
-	doc = conf_xml_read(&c, buf, len, &r);
+	doc = conf_xml_read(&c, buf, len, CONF_DOMAIN_MAX, &r);
 	if (!doc)
 		return r;
 	root = xmlDocGetRootElement(doc);

@@ -5,8 +5,7 @@
 #include "util/err.h"
 
 /* Called for each setting; a negative return stops the read, err saying why. */
-typedef int (*conf_keyfile_fn)(void *userdata, const char *key, const char *value,
-			       struct err *err);
+typedef int (*conf_keyfile_fn)(void *userdata, const char *key, const char *value, struct err *err);
 
 /*
  * Reads path and calls set for each setting in order. Returns 0, or -errno
