@@ -41,6 +41,9 @@ procps:integration_tests_sysctl_and_kill
 man-db:test-man_renders_the_man_pages
 bsdextrautils:test-man_(col)
 systemd:test-service_scores_the_unit_(systemd-analyze)_and_boots_it_in_a_container
+libvirt-daemon:test-libvirt-lxc_runs_the_real_libvirtd_(9.0)
+libvirt-daemon-driver-lxc:test-libvirt-lxc_starts_real_LXC_domains_(its_hook_runs_ours)
+libvirt-clients:test-libvirt-lxc_drives_libvirtd_with_virsh
 "
 fuzz_pkgs="
 clang:libFuzzer_targets
