@@ -320,6 +320,13 @@ int ctl_value_member_bool(const struct ctl_value *obj, const char *where, const 
 
 /* v as JSON text (no newline; pretty: indented), for --json. Caller frees; NULL on -ENOMEM. */
 char *ctl_value_to_json_string(const struct ctl_value *v, bool pretty);
+/*
+ * The object obj as compact JSON text with its member key set to the string
+ * value (replaced in place, or added last); obj itself is unchanged. Caller
+ * frees; NULL on -ENOMEM or when obj is no object.
+ */
+char *ctl_value_to_json_string_with(const struct ctl_value *obj, const char *key,
+				    const char *value);
 
 /* ---- splitting a byte stream into lines ---------------------------------- */
 

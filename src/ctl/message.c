@@ -433,3 +433,26 @@ char *ctl_value_to_json_string(const struct ctl_value *v, bool pretty)
 
 	return text ? strdup(text) : NULL;
 }
+
+char *ctl_value_to_json_string_with(const struct ctl_value *obj, const char *key,
+				    const char *value)
+{
+	json_object *copy = NULL, *str;
+	const char *text;
+	char *out = NULL;
+
+	if (!json_object_is_type(J(obj), json_type_object))
+		return NULL;
+	if (json_object_deep_copy(J(obj), &copy, NULL) < 0)
+		return NULL;
+	str = json_object_new_string(value);
+	if (str && json_object_object_add(copy, key, str) == 0) {
+		text = json_object_to_json_string_ext(copy, JSON_C_TO_STRING_NOSLASHESCAPE |
+								    JSON_C_TO_STRING_PLAIN);
+		out = text ? strdup(text) : NULL;
+	} else {
+		json_object_put(str);
+	}
+	json_object_put(copy);
+	return out;
+}
