@@ -434,8 +434,7 @@ char *ctl_value_to_json_string(const struct ctl_value *v, bool pretty)
 	return text ? strdup(text) : NULL;
 }
 
-char *ctl_value_to_json_string_with(const struct ctl_value *obj, const char *key,
-				    const char *value)
+char *ctl_value_to_json_string_with(const struct ctl_value *obj, const char *key, const char *value)
 {
 	json_object *copy = NULL, *str;
 	const char *text;
