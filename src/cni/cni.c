@@ -433,7 +433,6 @@ int cni_request_parse(const struct cni_env *env, const char *text, size_t len,
 	}
 	if (r < 0) {
 		cni_request_fini(&req);
-		*ret = (struct cni_request){ 0 };
 		return r;
 	}
 	*ret = req;

@@ -99,8 +99,8 @@ struct cni_request {
  * with the container interface (sandbox == CNI_NETNS, name == CNI_IFNAME)
  * and its MAC; DEL needs CNI_CONTAINERID and CNI_IFNAME, and takes what a
  * prevResult gives without requiring it. Returns 0 and fills *ret (release
- * with cni_request_fini()), or -EINVAL with the CNI code in *err and *ret
- * zeroed.
+ * with cni_request_fini()), or -EINVAL with the CNI code in *err, *ret
+ * untouched.
  */
 int cni_request_parse(const struct cni_env *env, const char *text, size_t len,
 		      struct cni_request *ret, struct cni_error *err);
