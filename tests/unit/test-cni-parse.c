@@ -18,12 +18,12 @@ static const struct cni_env add_env = {
 };
 
 /* What the bridge plugin (1.1.1) returns, with host-local's addresses. */
-#define IFACES                                                                                     \
-	"\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:bb:cc:dd:ee:01\"},"                        \
-	"{\"name\":\"veth1\",\"mac\":\"aa:bb:cc:dd:ee:02\"},"                                      \
+#define IFACES                                                               \
+	"\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:bb:cc:dd:ee:01\"}," \
+	"{\"name\":\"veth1\",\"mac\":\"aa:bb:cc:dd:ee:02\"},"                \
 	"{\"name\":\"eth0\",\"mac\":\"aa:bb:cc:dd:ee:03\",\"sandbox\":\"" NETNS "\"}]"
-#define IPS                                                                                        \
-	"\"ips\":[{\"interface\":2,\"address\":\"10.22.0.5/16\",\"gateway\":\"10.22.0.1\"},"       \
+#define IPS                                                                                  \
+	"\"ips\":[{\"interface\":2,\"address\":\"10.22.0.5/16\",\"gateway\":\"10.22.0.1\"}," \
 	"{\"interface\":2,\"address\":\"fd00::5/64\"}]"
 #define PREV "\"prevResult\":{\"cniVersion\":\"1.0.0\"," IFACES "," IPS ",\"dns\":{}}"
 #define HEAD "\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"type\":\"vifguard\""
@@ -73,16 +73,17 @@ static void test_add_options(void **state)
 	struct cni_error e;
 	char *result;
 
-	assert_int_equal(parse(&add_env,
-			       "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"filter\":\"no-ip-spoofing\","
-			       "\"learn\":true,\"socket\":\"/run/x.sock\",\"bridge\":\"cni0\","
-			       "\"prevResult\":{\"cniVersion\":\"0.3.1\"," IFACES
-			       ",\"ips\":[{\"interface\":2,\"address\":\"10.0.0.2/24\"},"
-			       "{\"interface\":0,\"address\":\"10.0.0.1/24\"},"
-			       "{\"address\":\"10.0.0.9/24\"},"
-			       "{\"interface\":2,\"address\":\"10.0.1.2/32\"}]}}",
-			       &req, &e),
-			 0);
+	assert_int_equal(
+		parse(&add_env,
+		      "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"filter\":\"no-ip-spoofing\","
+		      "\"learn\":true,\"socket\":\"/run/x.sock\",\"bridge\":\"cni0\","
+		      "\"prevResult\":{\"cniVersion\":\"0.3.1\"," IFACES
+		      ",\"ips\":[{\"interface\":2,\"address\":\"10.0.0.2/24\"},"
+		      "{\"interface\":0,\"address\":\"10.0.0.1/24\"},"
+		      "{\"address\":\"10.0.0.9/24\"},"
+		      "{\"interface\":2,\"address\":\"10.0.1.2/32\"}]}}",
+		      &req, &e),
+		0);
 	assert_string_equal(req.filter, "no-ip-spoofing");
 	assert_true(req.is_learning);
 	assert_string_equal(req.socket, "/run/x.sock");
@@ -172,7 +173,8 @@ static void test_bad_input(void **state)
 		  "\"learn\": expected a boolean" },
 		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"socket\":\"x.sock\"}", 7,
 		  "not an absolute path" },
-		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"bridge\":7}", 7, "\"bridge\": expected" },
+		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"bridge\":7}", 7,
+		  "\"bridge\": expected" },
 		{ "ADD", "c1", NETNS, "eth0", "{" HEAD "}", 7, "no \"prevResult\"" },
 		{ "CHECK", "c1", NETNS, "eth0", "{" HEAD ",\"prevResult\":[]}", 7,
 		  "\"prevResult\": expected an object" },
@@ -188,32 +190,35 @@ static void test_bad_input(void **state)
 		  "{" HEAD ",\"prevResult\":{\"interfaces\":[{\"mac\":\"aa:bb:cc:dd:ee:01\"}]}}", 7,
 		  "interfaces[0].\"name\" '': missing" },
 		{ "ADD", "c1", NETNS, "eth0",
-		  "{" HEAD ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"" NETNS
+		  "{" HEAD
+		  ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"" NETNS
 		  "\"}]}}",
 		  7, "\"mac\" '': missing" },
 		{ "ADD", "c1", NETNS, "eth0",
-		  "{" HEAD ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"01:00:5e:00:"
+		  "{" HEAD
+		  ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"01:00:5e:00:"
 		  "00:01\",\"sandbox\":\"" NETNS "\"}]}}",
 		  7, "not a unicast MAC address" },
 		{ "ADD", "c1", NETNS, "eth0",
-		  "{" HEAD ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"aa:bb:cc:dd:"
+		  "{" HEAD
+		  ",\"prevResult\":{\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"aa:bb:cc:dd:"
 		  "ee:03\",\"sandbox\":\"" NETNS "\"}]}}",
 		  7, "no host-side interface" },
 		{ "ADD", "c1", NETNS, "eth0",
 		  "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[{\"address\":\"10.0.0.1\"}]}}", 7,
 		  "not an address in CIDR form" },
 		{ "ADD", "c1", NETNS, "eth0",
-		  "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[{\"address\":\"10.0.0.1/33\"}]}}", 7,
-		  "not an address in CIDR form" },
+		  "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[{\"address\":\"10.0.0.1/33\"}]}}",
+		  7, "not an address in CIDR form" },
 		{ "ADD", "c1", NETNS, "eth0",
-		  "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[{\"address\":\"10.0.0.1/x\"}]}}", 7,
-		  "not an address in CIDR form" },
+		  "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[{\"address\":\"10.0.0.1/x\"}]}}",
+		  7, "not an address in CIDR form" },
 		{ "ADD", "c1", NETNS, "eth0",
 		  "{" HEAD ",\"prevResult\":{" IFACES
 		  ",\"ips\":[{\"address\":\"10.0.0.1/8\",\"interface\":\"2\"}]}}",
 		  7, "\"interface\": expected an integer" },
-		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[3]}}", 7,
-		  "ips[0]: expected an object" },
+		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"prevResult\":{" IFACES ",\"ips\":[3]}}",
+		  7, "ips[0]: expected an object" },
 		{ "ADD", "c1", NETNS, "eth0", "{" HEAD ",\"prevResult\":{\"interfaces\":{}}}", 7,
 		  "\"interfaces\": expected an array" },
 	};
@@ -289,8 +294,9 @@ static void test_error_format(void **state)
 
 	cni_error_set(&e, CNI_CODE_TRY_AGAIN, "vifguardd is not running", "say \"why\"");
 	line = cni_error_format("0.4.0", &e);
-	assert_string_equal(line, "{\"cniVersion\":\"0.4.0\",\"code\":11,\"msg\":\"vifguardd is not "
-				  "running\",\"details\":\"say \\\"why\\\"\"}\n");
+	assert_string_equal(line,
+			    "{\"cniVersion\":\"0.4.0\",\"code\":11,\"msg\":\"vifguardd is not "
+			    "running\",\"details\":\"say \\\"why\\\"\"}\n");
 	free(line);
 	line = cni_error_format(NULL, &e);
 	assert_non_null(strstr(line, "\"cniVersion\":\"1.0.0\""));
@@ -300,9 +306,12 @@ static void test_error_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_bridge_result), cmocka_unit_test(test_add_options),
-		cmocka_unit_test(test_version_and_del),   cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_limits),            cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_add_bridge_result),
+		cmocka_unit_test(test_add_options),
+		cmocka_unit_test(test_version_and_del),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_error_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
