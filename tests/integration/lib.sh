@@ -107,15 +107,20 @@ add_vm() {
 	ip -n "$HOST" link set "$2" up
 }
 
+# host_up NS: a host namespace with lo up and a bridge br0 that forwards at once
+host_up() {
+	ip netns add "$1"
+	ip -n "$1" link set lo up
+	ip -n "$1" link add br0 type bridge
+	ip -n "$1" link set br0 type bridge stp_state 0 forward_delay 0
+	ip -n "$1" link set br0 up
+}
+
 topo_up() {
 	TMPD=$(mktemp -d)
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	ip netns add "$HOST"
-	ip -n "$HOST" link set lo up
-	ip -n "$HOST" link add br0 type bridge
-	ip -n "$HOST" link set br0 type bridge stp_state 0 forward_delay 0
-	ip -n "$HOST" link set br0 up
+	host_up "$HOST"
 	add_vm "$VM1" vnet1 "$VM1_MAC" "$VM1_IP"
 	add_vm "$VM2" vnet2 "$VM2_MAC" "$VM2_IP"
 	add_vm "$GW" vnet9 "$GW_MAC" "$GW_IP"

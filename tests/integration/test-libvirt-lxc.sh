@@ -91,11 +91,7 @@ SOCK=$TMPD/sock/libvirt-sock
 URI="lxc:///system?socket=$SOCK"
 trap lxc_cleanup EXIT
 trap 'exit 130' INT TERM
-ip netns add "$HOST"
-ip -n "$HOST" link set lo up
-ip -n "$HOST" link add br0 type bridge
-ip -n "$HOST" link set br0 type bridge stp_state 0 forward_delay 0
-ip -n "$HOST" link set br0 up
+host_up "$HOST"
 add_vm "$GW" vnet9 "$GW_MAC" "$GW_IP"
 
 # ---- libvirt's private /etc/libvirt and its hooks -------------------------------------------

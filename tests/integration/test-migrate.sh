@@ -20,11 +20,7 @@ trap cleanup_migrate EXIT
 vgb() { in_ns "$HOSTB" "$CTL" --socket "$TMPD/b.sock" "$@"; }
 
 # host B: br0, the migrated guest (vnet1, VM1's MAC and address), a gateway
-ip netns add "$HOSTB"
-ip -n "$HOSTB" link set lo up
-ip -n "$HOSTB" link add br0 type bridge
-ip -n "$HOSTB" link set br0 type bridge stp_state 0 forward_delay 0
-ip -n "$HOSTB" link set br0 up
+host_up "$HOSTB"
 HOST_SAVED=$HOST
 HOST=$HOSTB
 add_vm "$VMB" vnet1 "$VM1_MAC" "$VM1_IP"
