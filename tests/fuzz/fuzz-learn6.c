@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The IPv6 parsers: the bytes go to learn_ipv6_parse() as a packet, and its
+ * upper layer to learn_icmpv6_parse() (both with and without checksum
+ * verification) or learn_udp6_parse() and learn_dhcpv6_parse(); the bytes
+ * also go straight to the ICMPv6 and DHCPv6 parsers. Besides "never crash":
+ * a rejection names an IPv6 drop reason and leaves the output untouched; an
+ * accepted result stays within its caps and its offsets within the input.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/frame6.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_drop(int r, const void *out, const void *before, size_t n)
+{
+	if (r > 0 || (r < 0 && -r >= _LEARN6_DROP_MAX))
+		abort();
+	if (r < 0 && memcmp(out, before, n) != 0)
+		abort();
+	(void)learn6_drop_name((enum learn6_drop) - r);
+}
+
+static void icmpv6(const uint8_t src[16], const uint8_t dst[16], const uint8_t *buf, size_t len)
+{
+	struct learn_icmpv6 m, before;
+
+	memset(&before, 0xa5, sizeof(before));
+	for (int verify = 0; verify < 2; verify++) {
+		int r;
+
+		m = before;
+		r = learn_icmpv6_parse(src, dst, buf, len, verify, &m);
+		check_drop(r, &m, &before, sizeof(m));
+		if (r == 0 && (m.n_prefixes > LEARN6_PREFIX_MAX || (verify && !m.is_csum_ok) ||
+			       (m.is_dad && m.has_lladdr)))
+			abort();
+		if (r == 0)
+			(void)learn_icmpv6_type_name(m.type);
+	}
+}
+
+static void dhcpv6(const uint8_t *buf, size_t len)
+{
+	struct learn_dhcpv6 d, before;
+	int r;
+
+	memset(&before, 0x5a, sizeof(before));
+	d = before;
+	r = learn_dhcpv6_parse(buf, len, &d);
+	check_drop(r, &d, &before, sizeof(d));
+	if (r < 0)
+		return;
+	if (d.n_ias > LEARN6_IA_MAX || d.client_id_len > LEARN6_DUID_MAX ||
+	    d.server_id_len > LEARN6_DUID_MAX || d.xid > 0xffffff ||
+	    d.msg_type == LEARN_DHCPV6_RELAY_FORW || d.msg_type == LEARN_DHCPV6_RELAY_REPL)
+		abort();
+	for (unsigned i = 0; i < d.n_ias; i++)
+		if (d.ias[i].n_addrs > LEARN6_IAADDR_MAX)
+			abort();
+	(void)learn_dhcpv6_msg_name(d.msg_type);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t zero[16];
+	struct learn_ipv6 ip, before;
+	int r;
+
+	memset(&before, 0xa5, sizeof(before));
+	ip = before;
+	r = learn_ipv6_parse(data, size, &ip);
+	check_drop(r, &ip, &before, sizeof(ip));
+	if (r == 0) {
+		(void)learn6_walk_name(ip.walk);
+		if (ip.n_ext > LEARN6_EXT_MAX || ip.walk >= _LEARN6_WALK_MAX)
+			abort();
+		if (ip.walk == LEARN6_WALK_UPPER) {
+			const uint8_t *l4 = data + ip.l4_off;
+			struct learn_udp6 u;
+
+			if (ip.l4_off < 40 || ip.l4_off > size || ip.l4_len > size - ip.l4_off)
+				abort();
+			if (ip.proto == LEARN6_PROTO_ICMPV6)
+				icmpv6(ip.src, ip.dst, l4, ip.l4_len);
+			if (ip.proto == LEARN6_PROTO_UDP &&
+			    learn_udp6_parse(l4, ip.l4_len, &u) == 0) {
+				if (u.payload_off + u.payload_len != ip.l4_len)
+					abort();
+				dhcpv6(l4 + u.payload_off, u.payload_len);
+			}
+		}
+	}
+	icmpv6(zero, zero, data, size);
+	dhcpv6(data, size);
+	return 0;
+}
