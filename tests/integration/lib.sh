@@ -155,6 +155,32 @@ frames_pass() {
 	cat "$TMPD/count"
 }
 
+# ---- DHCP, real ------------------------------------------------------------------
+UDHCPC_SCRIPT="$SRC/tests/integration/udhcpc-script.sh"
+# dhcp CLIENT_NS TRIES: runs udhcpc in CLIENT_NS; prints "bound ADDR" or nothing.
+dhcp() {
+	rm -f "$TMPD/lease"
+	UDHCPC_LOG="$TMPD/lease" in_ns "$1" busybox timeout $(($2 + 3)) udhcpc -i eth0 -n -q -f \
+		-t "$2" -T 1 -s "$UDHCPC_SCRIPT" >"$TMPD/udhcpc.log" 2>&1
+	head -n 1 "$TMPD/lease" 2>/dev/null
+}
+
+# dnsmasq_in NS LOG ARGS...: a DHCP server in NS; sets $server to its pid.
+dnsmasq_in() {
+	ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" dnsmasq --no-daemon --conf-file=/dev/null --interface=eth0 \
+		--bind-interfaces --port=0 --leasefile-ro --no-ping --log-dhcp --log-facility=- \
+		"$@" >"$log" 2>&1 &
+	server=$!
+	sleep 0.5
+}
+
+stop_server() {
+	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
+}
+
 # ---- the daemon --------------------------------------------------------------
 # state PORT: its binding's state; addrs PORT: its learned addresses, space separated
 state() {
