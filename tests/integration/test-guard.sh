@@ -14,10 +14,11 @@ G1_MAC=52:54:00:00:00:31 G1_IP=10.77.0.31
 G2_MAC=52:54:00:00:00:32 G2_IP=10.77.0.32
 O3_MAC=52:54:00:00:00:34 O3_IP=10.77.0.34
 T1_MAC=52:54:00:00:00:35 T1_IP=10.77.0.35
+O4_MAC=52:54:00:00:00:36 O4_IP=10.77.0.36
 A1_MAC=52:54:00:00:00:33 A1_IP=10.77.0.33
-GVM1=${PFX}g1 GVM2=${PFX}g2 GVM3=${PFX}g3 AVM1=${PFX}a1 TVM1=${PFX}t1
+GVM1=${PFX}g1 GVM2=${PFX}g2 GVM3=${PFX}g3 AVM1=${PFX}a1 TVM1=${PFX}t1 O4NS=${PFX}o4
 cleanup_guard() {
-	for ns in "$GVM1" "$GVM2" "$GVM3" "$AVM1" "$TVM1"; do
+	for ns in "$GVM1" "$GVM2" "$GVM3" "$AVM1" "$TVM1" "$O4NS"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	cleanup
@@ -120,11 +121,15 @@ out=$("$DAEMON" -n -c "$TMPD/guard.conf" 2>&1)
 case "$out" in *"guard: dropped until bound, by the kernel: gvm*"*"bridge: br0"*"never dropped: vnet* up*"*"auto_bind fe* to clean-traffic (mac=fe)"*"configuration OK"*)
 	ok "vifguardd -n says what the guard will do" ;;
 *) not_ok "vifguardd -n says what the guard will do"; echo "# $out" ;; esac
+guest "$O4NS" other4 "" "$O4_MAC" "$O4_IP"
+join other4
+expect_eq "control: other4, unbound on br0, is in unbound-ports" 1 "$(wait_for 1 unbound_has other4)"
 daemon_stop
 check "the daemon starts again with no guard configured" daemon_start
 expect_eq "the old configuration's guard is forgotten: gvm2 passes" 3 \
 	"$(legit "$GVM2" "$G2_MAC" "$G2_IP")"
-expect_eq "and other3 is in no set" 0 "$(unbound_has other3)"
+expect_eq "and unbound-ports is emptied: other4 is no longer in it" 0 "$(unbound_has other4)"
+expect_eq "so other4 passes" 3 "$(legit "$O4NS" "$O4_MAC" "$O4_IP")"
 printf 'auto_bind = fe* clean-traffic\n' >"$TMPD/bad.conf"
 out=$("$DAEMON" -n -c "$TMPD/bad.conf" 2>&1)
 case "$out" in *"bad.conf:1: auto_bind fe*: say where the guest's MAC comes from"*)
