@@ -63,7 +63,7 @@ int cmd_explain(int argc, char **argv)
 	if (p->attach == FW_ATTACH_NETDEV)
 		fw_base_netdev_add(&base, FW_NFLOG_GROUP_DEFAULT);
 	else
-		fw_base_add(&base, FW_NFLOG_GROUP_DEFAULT);
+		fw_base_add(&base, FW_NFLOG_GROUP_DEFAULT, FW_IPV6_IDLE_DEFAULT_S);
 	if (p->needs_inet)
 		fw_base_inet_add(&base);
 	if (strbuf_error(&base) < 0) {

@@ -147,12 +147,13 @@ static void add_addresses(struct ctl_obj *obj, const struct engine_port_info *p)
 {
 	struct ctl_array *arr = ctl_obj_add_array(obj, "addresses");
 
-	for (size_t i = 0; i < p->n_addrs; i++) {
-		const struct engine_addr *a = &p->addrs[i];
+	for (size_t i = 0; i < p->n_addrs + p->n_addrs6; i++) {
+		const struct engine_addr *a =
+			i < p->n_addrs ? &p->addrs[i] : &p->addrs6[i - p->n_addrs];
 		struct ctl_obj *o = ctl_array_add_obj(arr);
 		char ip[IP_TEXT_MAX], server[IP_TEXT_MAX];
 
-		ipv4_format(a->ip, ip);
+		ip_format(a->is_ipv6 ? 6 : 4, a->ip, ip);
 		ctl_obj_add_string(o, "address", ip);
 		ctl_obj_add_string(o, "source", learn_source_name(a->source));
 		if (a->has_server) {

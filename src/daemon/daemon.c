@@ -212,11 +212,65 @@ void daemon_learn_flush(struct daemon *d)
 	daemon_execute(d, &d->learned);
 }
 
+struct present6 {
+	struct engine_addr6_present *v;
+	size_t n;
+	bool is_enomem;
+};
+
+static void add_present6(const char *port, const char *addr, void *userdata)
+{
+	struct present6 *p = userdata;
+	struct engine_addr6_present *grown;
+
+	if (p->is_enomem)
+		return;
+	grown = realloc(p->v, (p->n + 1) * sizeof(*grown));
+	if (!grown) {
+		p->is_enomem = true;
+		return;
+	}
+	p->v = grown;
+	if (strlen(port) < sizeof(grown->port) && ipv6_parse(addr, grown[p->n].ip) == 0) {
+		strcpy(grown[p->n].port, port);
+		p->n++;
+	}
+}
+
+/*
+ * An IPv6 address a port learned from DAD or traffic lapses in the kernel
+ * when unused (its gate entry times out); the engine forgets it when the
+ * gate no longer lists it. Listed four times per idle time, so an address
+ * is forgotten at most a quarter of it late.
+ */
+static void check_gate(struct daemon *d)
+{
+	struct present6 p = { 0 };
+	struct engine_input in = { .type = ENGINE_IN_ADDR6_PRESENT };
+	struct err err = { 0 };
+	int r;
+
+	if (d->ticks_to_gate_check-- > 0)
+		return;
+	d->ticks_to_gate_check =
+		(unsigned)(d->cfg.ipv6_idle_s ? d->cfg.ipv6_idle_s : FW_IPV6_IDLE_DEFAULT_S) / 4;
+	r = fw_list_addr6(d->fw, add_present6, &p, &err);
+	if (r >= 0 && !p.is_enomem) {
+		in.present.v = p.v;
+		in.present.n = p.n;
+		(void)daemon_dispatch(d, &in, NULL, NULL);
+	} else if (r != -ENOENT) {
+		log_warn("cannot list the IPv6 gate: %s", r < 0 ? err.msg : "out of memory");
+	}
+	free(p.v);
+}
+
 void daemon_tick(struct daemon *d)
 {
 	struct engine_input in = { .type = ENGINE_IN_TICK };
 
 	(void)daemon_dispatch(d, &in, NULL, NULL);
+	check_gate(d);
 }
 
 void daemon_link_changed(struct daemon *d, const struct link_info *link)
@@ -348,6 +402,12 @@ static enum learn_source source_from_store(enum store_source source)
 		return LEARN_SOURCE_ARP;
 	case STORE_SOURCE_IPV4:
 		return LEARN_SOURCE_IPV4;
+	case STORE_SOURCE_DHCPV6:
+		return LEARN_SOURCE_DHCPV6;
+	case STORE_SOURCE_DAD:
+		return LEARN_SOURCE_DAD;
+	case STORE_SOURCE_IPV6:
+		return LEARN_SOURCE_IPV6;
 	default:
 		return LEARN_SOURCE_DHCP;
 	}
@@ -361,14 +421,14 @@ struct restore_addrs {
 static int load_address(const struct store_address *sa, void *userdata, struct err *err)
 {
 	struct restore_addrs *ra = userdata;
-	struct engine_addr a = { .learned_at = daemon_mono_time(sa->learned_at) };
+	struct engine_addr a = { .learned_at = daemon_mono_time(sa->learned_at),
+				 .refreshed_at = clock_mono_s(),
+				 .is_ipv6 = sa->family == 6 };
 	struct engine_addr *grown;
 
-	if (sa->family != 4)
-		return 0;
-	memcpy(a.ip, sa->address, 4);
+	memcpy(a.ip, sa->address, a.is_ipv6 ? 16 : 4);
 	a.source = source_from_store(sa->source);
-	a.has_server = sa->has_server;
+	a.has_server = sa->has_server && !a.is_ipv6;
 	memcpy(a.server, sa->server, 4);
 	a.has_lease = sa->lease_end >= 0;
 	a.lease_end = a.has_lease ? daemon_mono_time(sa->lease_end) : 0;
@@ -462,6 +522,7 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 	struct engine_config ecfg = { .learn_timeout_s = cfg->learn_timeout_s,
 				      .nflog_group = cfg->nflog_group,
 				      .max_addrs = cfg->max_addrs,
+				      .ipv6_idle_s = cfg->ipv6_idle_s,
 				      .protected_addrs = (const uint8_t(*)[4])cfg->protected_addrs,
 				      .n_protected = cfg->n_protected };
 	struct filter_set *filters = NULL;
@@ -482,6 +543,8 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
 		r = fw_open(d->cfg.nflog_group, &d->fw, err);
+	if (r >= 0)
+		fw_set_ipv6_idle(d->fw, (unsigned)d->cfg.ipv6_idle_s);
 	/* before any binding: a guarded port is dropped from the first moment */
 	if (r >= 0)
 		r = daemon_guard_start(d, err);

@@ -32,6 +32,7 @@ struct daemon_config {
 	int learn_timeout_s;     /* default learning timeout in seconds; 0: none */
 	unsigned nflog_group;    /* where learning copies frames */
 	size_t max_addrs;        /* learned addresses per port; 0: the engine's default */
+	int ipv6_idle_s;         /* a learned IPv6 address lapses unused this long; 0: default */
 	uint8_t protected_addrs[DAEMON_PROTECTED_MAX][4]; /* nobody may learn or be given these */
 	size_t n_protected;
 	struct guard_config guard; /* ports no binding covers */

@@ -31,6 +31,9 @@ static const enum store_source source_store[_LEARN_SOURCE_MAX] = {
 	[LEARN_SOURCE_DHCP] = STORE_SOURCE_DHCP,
 	[LEARN_SOURCE_ARP] = STORE_SOURCE_ARP,
 	[LEARN_SOURCE_IPV4] = STORE_SOURCE_IPV4,
+	[LEARN_SOURCE_DHCPV6] = STORE_SOURCE_DHCPV6,
+	[LEARN_SOURCE_DAD] = STORE_SOURCE_DAD,
+	[LEARN_SOURCE_IPV6] = STORE_SOURCE_IPV6,
 };
 
 static const enum store_state state_store[ENGINE_PORT__MAX] = {
@@ -120,14 +123,14 @@ static int store_binding(struct daemon *d, const struct engine_action *a, struct
 static int store_address(struct daemon *d, const struct engine_action *a, struct err *err)
 {
 	struct store_address sa = {
-		.family = 4,
+		.family = a->addr.is_ipv6 ? 6 : 4,
 		.source = source_store[a->addr.source],
 		.has_server = a->addr.has_server,
 		.lease_end =
 			a->addr.has_lease ? daemon_wall_time(a->addr.lease_end) : STORE_TIME_NONE,
 	};
 
-	memcpy(sa.address, a->addr.ip, 4);
+	memcpy(sa.address, a->addr.ip, a->addr.is_ipv6 ? 16 : 4);
 	memcpy(sa.server, a->addr.server, 4);
 	return store_address_add(d->store, a->port, &sa, err);
 }
@@ -152,7 +155,8 @@ static int store_write(struct daemon *d, const struct engine_action *a, struct e
 	case ENGINE_ACT_STORE_ADDR:
 		return store_address(d, a, err);
 	case ENGINE_ACT_STORE_ADDR_DEL:
-		return store_address_delete(d->store, a->port, 4, a->addr.ip, err);
+		return store_address_delete(d->store, a->port, a->addr.is_ipv6 ? 6 : 4, a->addr.ip,
+					    err);
 	case ENGINE_ACT_STORE_ADDRS_DEL:
 		return store_addresses_delete_all(d->store, a->port, err);
 	case ENGINE_ACT_STORE_FILTER:

@@ -29,6 +29,7 @@ struct daemon {
 	struct daemon_repairs repairs;
 	struct guard_link *links; /* guard-run.c: every link seen */
 	size_t n_links;
+	unsigned ticks_to_gate_check; /* ticks until the IPv6 gate is listed again */
 };
 
 /* guard-run.c: ports no binding covers (guard_ports, guard_bridge, auto_bind) */

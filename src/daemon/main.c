@@ -141,13 +141,22 @@ static int config_set(struct options *o, const char *key, const char *value, str
 				       "max_addresses '%s' (addresses a port may learn, 1-4096)",
 				       value);
 		o->cfg.max_addrs = (size_t)v;
+	} else if (strcmp(key, "ipv6_idle_timeout") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 2 || v > 604800)
+			return err_set(err, -EINVAL,
+				       "ipv6_idle_timeout '%s' (seconds an unused learned IPv6 address "
+				       "is kept, 2-604800)",
+				       value);
+		o->cfg.ipv6_idle_s = (int)v;
 	} else if (strcmp(key, "protected_addresses") == 0) {
 		return parse_protected(&o->cfg, value, err);
 	} else {
 		return err_set(err, -EINVAL,
 			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
 			       "socket, log_level, learn_timeout, nflog_group, max_addresses, "
-			       "protected_addresses, guard_ports, guard_bridge, trusted_ports, "
+			       "ipv6_idle_timeout, protected_addresses, guard_ports, guard_bridge, trusted_ports, "
 			       "auto_bind)",
 			       key);
 	}

@@ -164,6 +164,8 @@ struct engine_port *engine_port_free(struct engine_port *p)
 	free(p->bridge_addrs);
 	free(p->filter_given);
 	free(p->addrs);
+	free(p->addrs6);
+	free(p->servers6);
 	pending_events_clear(p);
 	free(p);
 	return NULL;
@@ -242,6 +244,8 @@ int engine_new(const struct engine_config *cfg, struct filter_set *filters, stru
 	e->cfg = *cfg;
 	if (!e->cfg.max_addrs)
 		e->cfg.max_addrs = ENGINE_MAX_ADDRS_DEFAULT;
+	if (e->cfg.ipv6_idle_s <= 0)
+		e->cfg.ipv6_idle_s = ENGINE_IPV6_IDLE_DEFAULT_S;
 	e->cfg.protected_addrs = NULL;
 	if (cfg->n_protected) {
 		uint8_t(*copy)[4] = calloc(cfg->n_protected, sizeof(*copy));
@@ -320,6 +324,9 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 	case ENGINE_IN_APPLIED:
 		r = engine_applied(e, in, now, out);
 		break;
+	case ENGINE_IN_ADDR6_PRESENT:
+		r = engine_addr6_present(e, in->present.v, in->present.n, now, out);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -359,7 +366,10 @@ static void port_info(const struct engine_port *p, struct engine_port_info *ret)
 		.created_at = p->created_at,
 		.addrs = p->addrs,
 		.n_addrs = p->n_addrs,
+		.addrs6 = p->addrs6,
+		.n_addrs6 = p->n_addrs6,
 		.learns = p->learns,
+		.learns6 = p->learns6,
 		.learn_mode = p->learn_mode,
 		.learning_since = p->learning_since,
 		.learn_timeout_s = p->learn_timeout_s,

@@ -69,13 +69,22 @@ extern const char *const engine_event_names[ENGINE_EVENT__MAX];
 
 /* An address a port owns: learned, or restored from the store. Times are monotonic seconds. */
 struct engine_addr {
-	uint8_t ip[4];
+	uint8_t ip[16]; /* IPv4: the first 4 bytes */
+	bool is_ipv6;
 	enum learn_source source;
 	bool has_server;
 	uint8_t server[4]; /* the DHCP server that granted it */
 	bool has_lease;
 	int64_t lease_end; /* when has_lease */
 	int64_t learned_at;
+	/* IPv6 taught by DAD or traffic: when its kernel entry was last put in (idle expiry) */
+	int64_t refreshed_at;
+};
+
+/* One IPv6 address a port has in the kernel's gate (ENGINE_IN_ADDR6_PRESENT). */
+struct engine_addr6_present {
+	char port[16]; /* IFNAMSIZ */
+	uint8_t ip[16];
 };
 
 /* ---- inputs ----------------------------------------------------------- */
@@ -95,6 +104,9 @@ enum engine_input_type {
 	ENGINE_IN_REPAIR,  /* someone else changed the tables: every port's rules again, in place */
 	ENGINE_IN_TICK,    /* lease ends and learning timeouts */
 	ENGINE_IN_APPLIED, /* applied: what an ENGINE_ACT_APPLY did */
+	/* present: the IPv6 addresses the kernel's gate still holds; the others lapsed from
+	 * disuse */
+	ENGINE_IN_ADDR6_PRESENT,
 };
 
 enum engine_filters_cause {
@@ -178,6 +190,10 @@ struct engine_input {
 			const char *error;        /* or NULL */
 			struct fw_record *record; /* taken: what the kernel holds now (r >= 0) */
 		} applied;
+		struct {
+			const struct engine_addr6_present *v;
+			size_t n;
+		} present;
 	};
 };
 
@@ -247,12 +263,15 @@ void engine_actions_fini(struct engine_actions *a);
 
 /* ---- the engine -------------------------------------------------------- */
 
-#define ENGINE_MAX_ADDRS_DEFAULT 16
+#define ENGINE_MAX_ADDRS_DEFAULT   16
+#define ENGINE_IPV6_IDLE_DEFAULT_S 3600
 
 struct engine_config {
 	int learn_timeout_s; /* default learning timeout; 0: none */
 	unsigned nflog_group;
-	size_t max_addrs; /* learned addresses per port; 0: ENGINE_MAX_ADDRS_DEFAULT */
+	size_t max_addrs; /* learned addresses per port and family; 0: ENGINE_MAX_ADDRS_DEFAULT */
+	/* an IPv6 address taught by DAD or traffic lapses unused this long; 0: the default */
+	int ipv6_idle_s;
 	/* addresses nobody may learn or be given (the bridge's, routers'): borrowed for engine_new
 	 */
 	const uint8_t (*protected_addrs)[4];
@@ -303,7 +322,10 @@ struct engine_port_info {
 	int64_t created_at; /* monotonic */
 	const struct engine_addr *addrs;
 	size_t n_addrs;
+	const struct engine_addr *addrs6;
+	size_t n_addrs6;
 	bool learns;
+	bool learns6; /* the binding gives no IPV6 and the filters use it */
 	enum learn_mode learn_mode;
 	int64_t learning_since; /* monotonic; while learning */
 	int learn_timeout_s;

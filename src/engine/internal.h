@@ -50,6 +50,13 @@ struct engine_port {
 	struct learn_xids xids;
 	struct engine_addr *addrs; /* owned */
 	size_t n_addrs;
+	/* IPv6 learning (learning6.c): never a state of its own, the port keeps learning */
+	bool learns6;
+	struct engine_addr *addrs6; /* owned */
+	size_t n_addrs6;
+	struct learn_xids xids6; /* the DHCPv6 exchanges it started */
+	uint8_t (*servers6)[16]; /* owned; DHCPSERVERV6; n_servers6 == 0: any server */
+	size_t n_servers6;
 	int64_t learning_since;
 	int learn_timeout_s; /* 0: none */
 	/* an apply is due (is_settling) or outstanding (purpose) */
@@ -137,7 +144,21 @@ int engine_repair(struct engine *e, int64_t now, struct engine_actions *out);
 int engine_bridge_addrs(struct engine *e, int bridge, const uint8_t (*addrs)[4], size_t n,
 			struct engine_actions *out);
 
+/* learning6.c */
+int engine_frame6(struct engine *e, struct engine_port *p, const struct engine_frame_in *in,
+		  int64_t now, struct engine_actions *out);
+int engine_addr6_present(struct engine *e, const struct engine_addr6_present *v, size_t n,
+			 int64_t now, struct engine_actions *out);
+void engine_tick6(struct engine_port *p, int64_t now, struct engine_actions *out);
+/* The port other than self that owns ip (IPv6), learned or given; or NULL. */
+struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine_port *self,
+				     const uint8_t ip[16]);
+/* DHCPSERVERV6 of the binding, parsed into p->servers6: -EINVAL names a bad value. */
+int port_servers6(struct engine_port *p, struct err *err);
+
 /* learning.c */
+/* Whether a DHCP or DHCPv6 reply that entered at from_ifindex may teach p. */
+bool engine_is_trusted_place(const struct engine *e, const struct engine_port *p, int from_ifindex);
 /* The port other than self that owns ip, learned (*ret_is_learned) or given; or NULL. */
 struct engine_port *engine_ip_owner(const struct engine *e, const struct engine_port *self,
 				    const uint8_t ip[4], bool *ret_is_learned);

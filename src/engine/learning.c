@@ -211,7 +211,7 @@ static bool is_dhcp_server_port(const struct engine_port *p)
  * is declared a server. 0 is a place the capture cannot name (a macvtap's
  * lower device): outside, trusted as the uplink is.
  */
-static bool is_trusted_place(const struct engine *e, const struct engine_port *p, int from_ifindex)
+bool engine_is_trusted_place(const struct engine *e, const struct engine_port *p, int from_ifindex)
 {
 	const struct engine_port *from;
 
@@ -233,17 +233,17 @@ static enum learn_drop engine_verdict(const struct engine *e, const struct engin
 
 	switch (dec->verdict) {
 	case LEARN_VERDICT_LEARN:
-		if (is_dhcp_reply && !is_trusted_place(e, p, from_ifindex))
+		if (is_dhcp_reply && !engine_is_trusted_place(e, p, from_ifindex))
 			return LEARN_DROP_UNTRUSTED_PORT;
 		if (p->n_addrs >= e->cfg.max_addrs)
 			return LEARN_DROP_ADDR_LIMIT;
 		return LEARN_DROP_NONE;
 	case LEARN_VERDICT_RENEW:
-		return is_dhcp_reply && !is_trusted_place(e, p, from_ifindex)
+		return is_dhcp_reply && !engine_is_trusted_place(e, p, from_ifindex)
 			       ? LEARN_DROP_UNTRUSTED_PORT
 			       : LEARN_DROP_NONE;
 	case LEARN_VERDICT_REMOVE:
-		if (is_dhcp_reply && !is_trusted_place(e, p, from_ifindex))
+		if (is_dhcp_reply && !engine_is_trusted_place(e, p, from_ifindex))
 			return LEARN_DROP_UNTRUSTED_PORT;
 		i = addr_index(p, dec->addr);
 		return i >= 0 && p->addrs[i].source != LEARN_SOURCE_DHCP
@@ -265,6 +265,9 @@ int engine_frame(struct engine *e, const struct engine_frame_in *in, int64_t now
 	ssize_t i;
 
 	e->stats.n_records++;
+	if (p && in->frame->l3 == LEARN_L3_IPV6 && p->learns6 && !p->is_blocked &&
+	    p->purpose == APPLY_NONE)
+		return engine_frame6(e, p, in, now, out);
 	if (!p || !p->learns || p->is_blocked || p->purpose != APPLY_NONE) {
 		e->stats.n_unknown_port++;
 		return 0;
@@ -360,6 +363,7 @@ int engine_tick(struct engine *e, int64_t now, struct engine_actions *out)
 			if (p->addrs[k].has_lease && p->addrs[k].lease_end <= now)
 				forget_address(p, k, ENGINE_EVENT_EXPIRED,
 					       "expired (the lease ended without renewal)", out);
+		engine_tick6(p, now, out);
 		if (p->state == ENGINE_PORT_LEARNING && !p->is_settling && p->learn_timeout_s > 0 &&
 		    now - p->learning_since >= p->learn_timeout_s) {
 			char why[128];

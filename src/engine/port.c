@@ -42,12 +42,14 @@ bool port_same_rules(const struct fw_port *compiled, const struct fw_record *rec
 
 int port_addr_add(struct engine_port *p, const struct engine_addr *a)
 {
-	struct engine_addr *grown = realloc(p->addrs, (p->n_addrs + 1) * sizeof(*grown));
+	struct engine_addr **list = a->is_ipv6 ? &p->addrs6 : &p->addrs;
+	size_t *n = a->is_ipv6 ? &p->n_addrs6 : &p->n_addrs;
+	struct engine_addr *grown = realloc(*list, (*n + 1) * sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
-	p->addrs = grown;
-	p->addrs[p->n_addrs++] = *a;
+	*list = grown;
+	(*list)[(*n)++] = *a;
 	return 0;
 }
 
@@ -65,17 +67,90 @@ int port_set_bridge_addrs(struct engine_port *p, const uint8_t (*addrs)[4], size
 	return 0;
 }
 
-/* The learned addresses as the IP variable: the filter language's values are text. */
+/*
+ * The learned addresses as the IP and IPV6 variables: the filter language's
+ * values are text. A port that learns IPv6 and has no address yet gets
+ * IPV6_STAND_IN, so that its rules are complete from the start: the gate
+ * before them drops every source it has not learned, and nobody learns it.
+ */
+#define IPV6_STAND_IN "100::"
+
 static int learned_params(const struct engine_port *p, struct filter_params *ret)
 {
-	for (size_t i = 0; i < p->n_addrs; i++) {
-		char text[IP_TEXT_MAX];
+	char text[IP_TEXT_MAX];
 
+	for (size_t i = 0; i < p->n_addrs; i++) {
 		ipv4_format(p->addrs[i].ip, text);
 		if (filter_params_add(ret, "IP", text) < 0)
 			return -ENOMEM;
 	}
+	if (filter_params_find(&p->binding->ref.params, "IPV6"))
+		return 0;
+	for (size_t i = 0; i < p->n_addrs6; i++) {
+		ipv6_format(p->addrs6[i].ip, text);
+		if (filter_params_add(ret, "IPV6", text) < 0)
+			return -ENOMEM;
+	}
+	if (!p->n_addrs6 && filter_params_add(ret, "IPV6", IPV6_STAND_IN) < 0)
+		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * Whether p learns IPv6: its filters use IPV6, its binding gives none, and
+ * learning is not off. Learning needs the bridge's gate: a macvtap gives it.
+ */
+static int learning6_params(struct engine_port *p, const struct instance *inst, struct err *err)
+{
+	enum filter_learning mode;
+	int r;
+
+	p->learns6 = false;
+	if (filter_params_find(&p->binding->ref.params, "IPV6") || !instance_uses_var(inst, "IPV6"))
+		return 0;
+	r = instance_learning_mode(inst, &mode, err);
+	if (r < 0)
+		return err_prefix(err, r, "port %s: ", p->binding->portdev);
+	if (mode == FILTER_LEARNING_NONE)
+		return err_set(err, -EINVAL,
+			       "port %s: IPV6 is missing (CTRL_IP_LEARNING is none: give IPV6)",
+			       p->binding->portdev);
+	if (p->attach == FW_ATTACH_NETDEV)
+		return err_set(err, -EINVAL,
+			       "port %s: IPv6 is learned on bridge ports only: give IPV6 for a "
+			       "macvtap",
+			       p->binding->portdev);
+	r = port_servers6(p, err);
+	if (r < 0)
+		return r;
+	if (mode == FILTER_LEARNING_DHCP)
+		p->learn_mode = LEARN_MODE_DHCP;
+	p->learns6 = true;
+	return 0;
+}
+
+/* The gate of a port that learns IPv6: its addresses, each lapsing when unused. */
+static int add_gate(const struct engine *e, const struct engine_port *p, struct fw_port *compiled)
+{
+	char(*texts)[IP_TEXT_MAX] = p->n_addrs6 ? calloc(p->n_addrs6, sizeof(*texts)) : NULL;
+	const char **list = p->n_addrs6 ? calloc(p->n_addrs6, sizeof(*list)) : NULL;
+	int r;
+
+	if (!p->learns6)
+		return 0;
+	if (p->n_addrs6 && (!texts || !list)) {
+		free(texts);
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n_addrs6; i++) {
+		ipv6_format(p->addrs6[i].ip, texts[i]);
+		list[i] = texts[i];
+	}
+	r = fw_port_add_learn6(compiled, list, p->n_addrs6, (unsigned)e->cfg.ipv6_idle_s);
+	free(texts);
+	free(list);
+	return r;
 }
 
 /* The port's full rules, its DHCP leases as element timeouts. */
@@ -83,23 +158,29 @@ static int compile_full(const struct engine_port *p, const struct instance *inst
 			struct fw_port **ret, struct err *err)
 {
 	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
-	char(*texts)[IP_TEXT_MAX] = p->n_addrs ? calloc(p->n_addrs, sizeof(*texts)) : NULL;
-	struct fw_lease *leases = p->n_addrs ? calloc(p->n_addrs, sizeof(*leases)) : NULL;
+	size_t n = p->n_addrs + p->n_addrs6;
+	char(*texts)[IP_TEXT_MAX] = n ? calloc(n, sizeof(*texts)) : NULL;
+	struct fw_lease *leases = n ? calloc(n, sizeof(*leases)) : NULL;
 	int r;
 
-	if (p->n_addrs && (!texts || !leases)) {
+	if (n && (!texts || !leases)) {
 		free(texts);
 		free(leases);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < p->n_addrs; i++) {
-		int64_t left = p->addrs[i].lease_end - now;
+	for (size_t i = 0; i < n; i++) {
+		const struct engine_addr *a =
+			i < p->n_addrs ? &p->addrs[i] : &p->addrs6[i - p->n_addrs];
+		int64_t left = a->lease_end - now;
 
 		/* a lease longer than the kernel's timeouts reach ends by the daemon's tick alone
 		 */
-		if (!p->addrs[i].has_lease || left > FW_TIMEOUT_MAX_S - LEASE_KERNEL_GRACE_S)
+		if (!a->has_lease || left > FW_TIMEOUT_MAX_S - LEASE_KERNEL_GRACE_S)
 			continue;
-		ipv4_format(p->addrs[i].ip, texts[opts.n_leases]);
+		if (a->is_ipv6)
+			ipv6_format(a->ip, texts[opts.n_leases]);
+		else
+			ipv4_format(a->ip, texts[opts.n_leases]);
 		leases[opts.n_leases].address = texts[opts.n_leases];
 		leases[opts.n_leases++].expires_in_s =
 			(unsigned)(left > 0 ? left : 0) + LEASE_KERNEL_GRACE_S;
@@ -176,6 +257,8 @@ static void prepare_template(const struct filter_set *set, const struct engine_p
 	struct err err = { 0 };
 
 	if (filter_params_add(&stand_in, "IP", "192.0.2.1") >= 0 &&
+	    (filter_params_find(&p->binding->ref.params, "IPV6") ||
+	     filter_params_add(&stand_in, "IPV6", IPV6_STAND_IN) >= 0) &&
 	    filter_instantiate_with(set, p->binding, &stand_in, &inst, &err) >= 0 &&
 	    instance_is_complete(inst) &&
 	    fw_compile(inst, p->binding->portdev, &opts, &full, &err) >= 0)
@@ -266,6 +349,9 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 	if (r < 0)
 		return err_prefix(err, r, "port %s: ", p->binding->portdev);
 	p->learns = !filter_params_find(&p->binding->ref.params, "IP");
+	r = learning6_params(p, inst, err);
+	if (r < 0)
+		return r;
 	if (instance_is_complete(inst)) {
 		if (p->learns && (r = learning_params(e, p, inst, err)) < 0 && r != -ENOENT)
 			return r;
@@ -277,7 +363,8 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 			p->n_filter_given = 0;
 		}
 		r = compile_full(p, inst, now, ret, err);
-		if (r >= 0 && p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0) {
+		if (r >= 0 && ((p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0) ||
+			       add_gate(e, p, *ret) < 0)) {
 			*ret = fw_port_free(*ret);
 			r = err_set(err, -ENOMEM, "out of memory");
 		}
@@ -301,6 +388,10 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 				p->n_servers, ret, err);
 	if (r >= 0)
 		prepare_template(set, p, *ret);
+	if (r >= 0 && add_gate(e, p, *ret) < 0) {
+		*ret = fw_port_free(*ret);
+		r = err_set(err, -ENOMEM, "out of memory");
+	}
 	return r;
 }
 

@@ -486,6 +486,19 @@ bool instance_is_complete(const struct instance *inst)
 	return inst->n_missing == 0;
 }
 
+bool instance_uses_var(const struct instance *inst, const char *name)
+{
+	for (size_t i = 0; i < inst->n_rules; i++) {
+		const struct filter_var_ref *refs[FILTER_ATTR__MAX];
+		size_t n = instance_rule_accesses(inst->rules[i].rule, refs, NULL);
+
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(refs[k]->name, name) == 0)
+				return true;
+	}
+	return false;
+}
+
 bool instance_is_missing(const struct instance *inst, const char *name)
 {
 	for (size_t i = 0; i < inst->n_missing; i++)

@@ -104,6 +104,8 @@ struct instance *instance_free(struct instance *inst);
 bool instance_is_complete(const struct instance *inst);
 
 /* True when name is among the missing variable names. */
+/* Whether a rule of inst reads variable name. */
+bool instance_uses_var(const struct instance *inst, const char *name);
 bool instance_is_missing(const struct instance *inst, const char *name);
 
 /*

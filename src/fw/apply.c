@@ -29,6 +29,7 @@
 struct fw_ctx {
 	struct nft_ctx *nft;
 	unsigned nflog_group; /* of the learning chains, when this context adds the base tables */
+	unsigned ipv6_idle_s; /* of the IPv6 gate's entries */
 	bool has_base[2];     /* by enum fw_attach */
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
@@ -39,6 +40,11 @@ struct fw_ctx {
 	uint64_t dispatch_listed_ns; /* when, on CLOCK_MONOTONIC */
 };
 
+void fw_set_ipv6_idle(struct fw_ctx *ctx, unsigned idle_s)
+{
+	ctx->ipv6_idle_s = idle_s ? idle_s : FW_IPV6_IDLE_DEFAULT_S;
+}
+
 int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 {
 	struct fw_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -46,6 +52,7 @@ int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 	if (!ctx)
 		return err_set(err, -ENOMEM, "out of memory");
 	ctx->nflog_group = nflog_group;
+	ctx->ipv6_idle_s = FW_IPV6_IDLE_DEFAULT_S;
 	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx->nft) {
 		free(ctx);
@@ -294,7 +301,7 @@ static void add_bases(struct fw_ctx *ctx, struct strbuf *tx, size_t n,
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
 	if (needs_base[FW_ATTACH_BRIDGE])
-		fw_base_add(tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
+		fw_base_add(tx, nflog_group(ctx, FW_ATTACH_BRIDGE), ctx->ipv6_idle_s);
 	if (needs_base[FW_ATTACH_NETDEV])
 		fw_base_netdev_add(tx, nflog_group(ctx, FW_ATTACH_NETDEV));
 	if (needs_inet)
@@ -647,6 +654,20 @@ int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
 	return 0;
 }
 
+int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *addr, void *),
+		  void *userdata, struct err *err)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+	int r = list_json(ctx, "list set bridge " FW_TABLE " addr6", &l, err);
+
+	if (r < 0)
+		return r;
+	r = fw_listing_for_each_pair(l, "addr6", fn, userdata);
+	if (r < 0)
+		return err_set(err, r, "nft lists set addr6 in an unexpected form");
+	return r;
+}
+
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
 		   struct err *err)
 {
@@ -679,7 +700,7 @@ int fw_apply_guard(struct fw_ctx *ctx, const struct fw_guard *g, struct err *err
 		return 0;
 	}
 	strbuf_init(&tx);
-	fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE));
+	fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE), ctx->ipv6_idle_s);
 	fw_guard_add(&tx, g);
 	if (run_tx(ctx, &tx, msg, sizeof(msg)) < 0)
 		return err_set(err, -EIO, "guard rules: nft: %s",

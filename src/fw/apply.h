@@ -23,6 +23,15 @@ struct fw_ctx;
  */
 #define FW_NFLOG_GROUP_KEEP UINT_MAX
 int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
+/*
+ * Calls fn with every (port, IPv6 address) the IPv6 gate holds: the
+ * addresses learned and used within their idle time. Returns how many;
+ * -ENOENT when there is no gate.
+ */
+int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *addr, void *),
+		  void *userdata, struct err *err);
+/* The idle time of the IPv6 gate's entries (the base's refresh rule); 0: the default. */
+void fw_set_ipv6_idle(struct fw_ctx *ctx, unsigned idle_s);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);
 
 /*

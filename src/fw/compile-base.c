@@ -111,7 +111,37 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 	}
 }
 
-void fw_base_add(struct strbuf *sb, unsigned nflog_group)
+/*
+ * IPv6 learning never ends (a guest gains addresses all its life), so it is
+ * a gate in front of the port's dispatch rather than a state: a frame from
+ * an address the port has learned refreshes its entry and goes on to the
+ * port's rules; DAD (from ::) and the VM's DHCPv6 client messages are copied
+ * and go on (the rules decide); anything else from a new source is copied
+ * and dropped until the daemon has checked and added it.
+ */
+static void add_learning6_base(struct strbuf *sb, unsigned idle_s)
+{
+	strbuf_addf(sb,
+		    "add set bridge " FW_TABLE " learn6-ports { type ifname; }\n"
+		    "add set bridge " FW_TABLE " addr6 { type ifname . ipv6_addr; size 65535; "
+		    "flags dynamic,timeout; }\n"
+		    "add chain bridge " FW_TABLE " learn6-o\n"
+		    "flush chain bridge " FW_TABLE " learn6-o\n"
+		    "add rule bridge " FW_TABLE
+		    " learn6-o iifname . ip6 saddr @addr6 update @addr6 "
+		    "{ iifname . ip6 saddr timeout %us } return\n"
+		    "add rule bridge " FW_TABLE " learn6-o ip6 saddr :: icmpv6 type "
+		    "nd-neighbor-solicit jump log-o\n"
+		    "add rule bridge " FW_TABLE " learn6-o ip6 saddr :: icmpv6 type "
+		    "nd-neighbor-solicit return\n"
+		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 jump log-o\n"
+		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 return\n"
+		    "add rule bridge " FW_TABLE " learn6-o jump log-o\n"
+		    "add rule bridge " FW_TABLE " learn6-o drop\n",
+		    idle_s ? idle_s : FW_IPV6_IDLE_DEFAULT_S);
+}
+
+void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s)
 {
 	/*
 	 * Priorities of ebtables' nat table, where libvirt puts its rules:
@@ -129,6 +159,7 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 	for (int bit = 0; bit < 16; bit++)
 		strbuf_addf(sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n", bit);
 	add_learning_base(sb, FW_ATTACH_BRIDGE, nflog_group);
+	add_learning6_base(sb, ipv6_idle_s);
 	/*
 	 * DHCP replies towards learning and snooping ports are copied where the
 	 * kernel knows where they entered (forward), or that the host sent them
@@ -171,12 +202,18 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group)
 		       "@l3-in-ids\n"
 		       "add rule bridge " FW_TABLE " prerouting iifname @snoop-ports ether type "
 		       "ip udp sport 68 udp dport 67 jump log-o\n"
+		       "add rule bridge " FW_TABLE " prerouting iifname @learn6-ports ether type "
+		       "ip6 jump learn6-o\n"
 		       "add rule bridge " FW_TABLE " prerouting iifname vmap @out-ports\n"
 		       "add rule bridge " FW_TABLE " prerouting jump guard-o\n"
 		       "add rule bridge " FW_TABLE " forward oifname @dhcp-copy-ports ether type "
 		       "ip udp sport 67 udp dport 68 jump log-reply\n"
 		       "add rule bridge " FW_TABLE " output oifname @dhcp-copy-ports ether type "
 		       "ip udp sport 67 udp dport 68 jump log-host\n"
+		       "add rule bridge " FW_TABLE " forward oifname @learn6-ports ether type "
+		       "ip6 udp sport 547 udp dport 546 jump log-reply\n"
+		       "add rule bridge " FW_TABLE " output oifname @learn6-ports ether type "
+		       "ip6 udp sport 547 udp dport 546 jump log-host\n"
 		       "add rule bridge " FW_TABLE " forward oifname @l3-out-ports jump "
 		       "set-out-mark\n"
 		       "add rule bridge " FW_TABLE " postrouting oifname vmap @in-ports\n"

@@ -309,3 +309,41 @@ int fw_port_mark_ctl(struct fw_port *p)
 		 fw_l2_layouts[p->attach].family);
 	return add_to_set(p, set, FW_CTL_SET);
 }
+
+int fw_port_add_learn6(struct fw_port *p, const char *const *addrs, size_t n, unsigned idle_s)
+{
+	struct strbuf add, del;
+	int r;
+
+	if (p->attach != FW_ATTACH_BRIDGE)
+		return 0;
+	r = add_to_set(p, "", "learn6-ports");
+	if (r < 0)
+		return r;
+	p->n_elements++;
+	strbuf_init(&add);
+	strbuf_init(&del);
+	strbuf_add(&add, p->elements_add);
+	strbuf_add(&del, p->elements_del);
+	/* an entry may have lapsed already: deleting it must not fail the transaction */
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(&add,
+			    "add element bridge " FW_TABLE " addr6 { \"%s\" . %s timeout %us }\n",
+			    p->port, addrs[i], idle_s ? idle_s : FW_IPV6_IDLE_DEFAULT_S);
+		strbuf_addf(&del,
+			    "add element bridge " FW_TABLE " addr6 { \"%s\" . %s timeout 1s }\n"
+			    "delete element bridge " FW_TABLE " addr6 { \"%s\" . %s }\n",
+			    p->port, addrs[i], p->port, addrs[i]);
+	}
+	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
+		strbuf_fini(&add);
+		strbuf_fini(&del);
+		return -ENOMEM;
+	}
+	free(p->elements_add);
+	free(p->elements_del);
+	p->elements_add = strbuf_steal(&add);
+	p->elements_del = strbuf_steal(&del);
+	p->n_elements += (unsigned)n;
+	return 0;
+}

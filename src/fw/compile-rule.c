@@ -180,12 +180,17 @@ static int check_set_field(struct builder *b, const struct instance_rule *ir,
 	return 0;
 }
 
-/* A set holding a value of the variable that learning fills, for any port. */
+bool fw_is_lease_var(const char *name)
+{
+	return strcmp(name, "IP") == 0 || strcmp(name, "IPV6") == 0;
+}
+
+/* A set holding a value of a variable that learning fills, for any port. */
 static bool plan_is_learnable(const struct set_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++)
 		if (plan->fields[i].value->is_var &&
-		    strcmp(plan->fields[i].value->var.name, FW_LEASE_VAR) == 0)
+		    fw_is_lease_var(plan->fields[i].value->var.name))
 			return true;
 	return false;
 }
@@ -274,7 +279,7 @@ static unsigned combination_lease(const struct builder *b, const struct expansio
 	for (size_t i = 0; i < e->n_accesses; i++) {
 		const char *value = e->values[k * e->n_accesses + i];
 
-		if (strcmp(e->accesses[i].var->name, FW_LEASE_VAR) == 0 &&
+		if (fw_is_lease_var(e->accesses[i].var->name) &&
 		    strmap_get(&b->leases, value, &lease) && (!expires_in || lease < expires_in))
 			expires_in = lease;
 	}

@@ -61,7 +61,10 @@ struct fw_port {
  * safe to run again); its learning chains copy frames to nflog_group. An
  * allocation failure is left in sb (strbuf_error).
  */
-void fw_base_add(struct strbuf *sb, unsigned nflog_group);
+void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s);
+
+/* How long an IPv6 address a port learned stays in the gate unused, unless configured. */
+#define FW_IPV6_IDLE_DEFAULT_S 3600
 /*
  * Ports no binding covers, on a bridge: dropped in both directions when
  * their name matches a pattern ("vnet*": a trailing '*' matches any rest,
@@ -70,7 +73,7 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group);
  * a port that matches a pattern is dropped from its first frame, whether
  * or not the daemon runs.
  */
-#define FW_GUARD_NAMES_MAX 64
+#define FW_GUARD_NAMES_MAX     64
 struct fw_guard {
 	const char *patterns[FW_GUARD_NAMES_MAX];
 	size_t n_patterns;
@@ -85,14 +88,14 @@ void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */
 void fw_base_inet_add(struct strbuf *sb);
 
-/* The variable whose values can be leased: the one learning fills. */
-#define FW_LEASE_VAR "IP"
+/* Whether name is a variable whose values can be leased: one learning fills (IP, IPV6). */
+bool fw_is_lease_var(const char *name);
 
 /* The longest element timeout the kernel takes: it counts in 32-bit milliseconds. */
 #define FW_TIMEOUT_MAX_S 4294967u
 
 /*
- * A value of FW_LEASE_VAR that the kernel drops by itself after expires_in_s
+ * A value of a lease variable that the kernel drops by itself after expires_in_s
  * (a DHCP lease), at most FW_TIMEOUT_MAX_S.
  */
 struct fw_lease {
@@ -110,7 +113,7 @@ struct fw_compile_opts {
 };
 
 /*
- * Compiles a complete instance for port. Every set that holds FW_LEASE_VAR
+ * Compiles a complete instance for port. Every set that holds a lease variable
  * has timeouts, so the template is the same with or without leases; a
  * leased value's elements carry their timeout. Returns 0 and *ret (caller
  * frees with fw_port_free); -EINVAL when a value of a variable does not fit
@@ -153,6 +156,14 @@ int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port *
 int fw_compile_quarantine(const char *port, struct fw_port **ret, struct err *err);
 /* The name of a macvtap port's egress chain (FW_ATTACH_NETDEV); caller frees; NULL: no memory. */
 char *fw_hook_chain_name(const char *port);
+/*
+ * Adds IPv6 learning to a compiled bridge port: frames from a source not in
+ * addrs (the port's learned IPv6 addresses, as text) are copied to the
+ * NFLOG group and dropped, DAD and DHCPv6 client messages copied and passed
+ * on to its rules, DHCPv6 replies towards it copied. Each address lapses
+ * after idle_s without a frame from it. -ENOMEM.
+ */
+int fw_port_add_learn6(struct fw_port *p, const char *const *addrs, size_t n, unsigned idle_s);
 /* Adds DHCP snooping to a compiled port: its DHCP keeps being copied after learning. */
 int fw_port_add_snoop(struct fw_port *p);
 

@@ -211,6 +211,30 @@ int fw_listing_has_key(const struct fw_listing *l, const char *set, const char *
 	return 0;
 }
 
+int fw_listing_for_each_pair(const struct fw_listing *l, const char *set,
+			     void (*fn)(const char *a, const char *b, void *userdata),
+			     void *userdata)
+{
+	struct json_object *elem = elements(l, set);
+	size_t n = elem ? json_object_array_length(elem) : 0;
+	int n_pairs = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = unwrap(json_object_array_get_idx(elem, i)), *concat;
+
+		if (!json_object_object_get_ex(e, "concat", &concat) ||
+		    !json_object_is_type(concat, json_type_array) ||
+		    json_object_array_length(concat) != 2 ||
+		    !json_object_is_type(json_object_array_get_idx(concat, 0), json_type_string) ||
+		    !json_object_is_type(json_object_array_get_idx(concat, 1), json_type_string))
+			return -EINVAL;
+		fn(json_object_get_string(json_object_array_get_idx(concat, 0)),
+		   json_object_get_string(json_object_array_get_idx(concat, 1)), userdata);
+		n_pairs++;
+	}
+	return n_pairs;
+}
+
 /* The expressions of the last rule of chain, or NULL. */
 static struct json_object *last_rule(const struct fw_listing *l, const char *chain)
 {

@@ -52,6 +52,15 @@ int fw_listing_has_key(const struct fw_listing *l, const char *set, const char *
 int fw_listing_mark_ids(const struct fw_listing *l, const char *map, const char *except,
 			struct fw_port_ids *ids, unsigned *ret_except);
 
+/*
+ * Calls fn with both parts of every element of set, whose keys are pairs
+ * of strings as nft writes them (ifname . ipv6_addr); returns how many, or
+ * -EINVAL when an element is of another form.
+ */
+int fw_listing_for_each_pair(const struct fw_listing *l, const char *set,
+			     void (*fn)(const char *a, const char *b, void *userdata),
+			     void *userdata);
+
 /* Calls fn with the name of every chain of table FW_TABLE in the listing; returns how many. */
 int fw_listing_for_each_chain(const struct fw_listing *l,
 			      void (*fn)(const char *name, void *userdata), void *userdata);

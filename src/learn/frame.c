@@ -51,6 +51,13 @@ static const char *const drop_names[_LEARN_DROP_MAX] = {
 	[LEARN_DROP_UNTRUSTED_PORT] = "untrusted-port",
 	[LEARN_DROP_NOT_DHCP_TAUGHT] = "not-dhcp-taught",
 	[LEARN_DROP_ADDR_LIMIT] = "address-limit",
+	[LEARN_DROP_BAD_IPV6] = "bad-ipv6",
+	[LEARN_DROP_ADDR6_RESERVED] = "addr6-reserved",
+	[LEARN_DROP_DHCPV6_ADVERTISE] = "dhcpv6-advertise",
+	[LEARN_DROP_DHCPV6_UNUSED] = "dhcpv6-unused",
+	[LEARN_DROP_DHCPV6_CLIENT_ID] = "dhcpv6-client-id",
+	[LEARN_DROP_DHCPV6_STATUS] = "dhcpv6-status",
+	[LEARN_DROP_UNSPECIFIED_SOURCE] = "unspecified-source",
 };
 
 const char *learn_drop_name(enum learn_drop reason)
@@ -92,6 +99,10 @@ int learn_l3_parse(uint16_t ethertype, const uint8_t *buf, size_t len, struct le
 		break;
 	case LEARN_ETHERTYPE_IPV4:
 		r = learn_ipv4_parse(c.p, c.rem, &f);
+		break;
+	case LEARN_ETHERTYPE_IPV6:
+		f.l3 = LEARN_L3_IPV6;
+		r = learn_frame6_parse(c.p, c.rem, &f.v6) < 0 ? -LEARN_DROP_BAD_IPV6 : 0;
 		break;
 	default:
 		f.l3 = LEARN_L3_OTHER;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "learn/frame6.h"
+
 #define LEARN_ETHERTYPE_IPV4   0x0800
 #define LEARN_ETHERTYPE_ARP    0x0806
 #define LEARN_ETHERTYPE_8021Q  0x8100
@@ -95,6 +97,14 @@ enum learn_drop {
 	LEARN_DROP_UNTRUSTED_PORT,  /* a DHCP reply that entered from a guest port (or itself) */
 	LEARN_DROP_NOT_DHCP_TAUGHT, /* RELEASE/DECLINE/NAK of an address DHCP did not teach */
 	LEARN_DROP_ADDR_LIMIT,      /* the port holds as many addresses as it may */
+	/* IPv6 (policy6.h); appended, so that the numbers above stay */
+	LEARN_DROP_BAD_IPV6,           /* any malformation frame6.h's parsers find */
+	LEARN_DROP_ADDR6_RESERVED,     /* ::ffff:0:0/96, 100::/64, ::/128, ::1 */
+	LEARN_DROP_DHCPV6_ADVERTISE,   /* an ADVERTISE never teaches */
+	LEARN_DROP_DHCPV6_UNUSED,      /* a message type the policy has no use for */
+	LEARN_DROP_DHCPV6_CLIENT_ID,   /* no client identifier, or not the one the VM sent */
+	LEARN_DROP_DHCPV6_STATUS,      /* the reply says the exchange failed */
+	LEARN_DROP_UNSPECIFIED_SOURCE, /* from :: and not DAD */
 	_LEARN_DROP_MAX,
 };
 
@@ -105,6 +115,7 @@ enum learn_l3 {
 	LEARN_L3_OTHER,
 	LEARN_L3_ARP,
 	LEARN_L3_IPV4,
+	LEARN_L3_IPV6,
 };
 
 struct learn_arp {
@@ -162,6 +173,7 @@ struct learn_frame {
 	struct learn_udp udp;
 	bool is_dhcp; /* UDP with both ports in {67, 68} */
 	struct learn_dhcp dhcp;
+	struct learn_frame6 v6; /* l3 == LEARN_L3_IPV6 */
 };
 
 /*

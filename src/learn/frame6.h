@@ -198,3 +198,21 @@ struct learn_dhcpv6 {
 
 /* The UDP payload on port 546/547: message type, transaction id, options. */
 int learn_dhcpv6_parse(const uint8_t *buf, size_t len, struct learn_dhcpv6 *ret);
+
+/*
+ * An IPv6 packet as learning needs it: the header, and above it the ICMPv6
+ * message or the DHCPv6 message on UDP 546/547. What is not one of those
+ * parses successfully with neither flag set.
+ */
+struct learn_frame6 {
+	struct learn_ipv6 ip;
+	bool is_icmpv6;
+	struct learn_icmpv6 icmp;
+	bool is_udp;
+	struct learn_udp6 udp;
+	bool is_dhcpv6; /* UDP from 546 to 547 or from 547 to 546 */
+	struct learn_dhcpv6 dhcp;
+};
+
+/* From the IPv6 header on; ICMPv6 checksums are not verified (offload-partial on taps). */
+int learn_frame6_parse(const uint8_t *buf, size_t len, struct learn_frame6 *ret);

@@ -23,6 +23,9 @@ static const char *const source_names[_LEARN_SOURCE_MAX] = {
 	[LEARN_SOURCE_DHCP] = "dhcp",
 	[LEARN_SOURCE_ARP] = "arp",
 	[LEARN_SOURCE_IPV4] = "ipv4",
+	[LEARN_SOURCE_DHCPV6] = "dhcpv6",
+	[LEARN_SOURCE_DAD] = "dad",
+	[LEARN_SOURCE_IPV6] = "ipv6",
 };
 
 const char *learn_verdict_name(enum learn_verdict verdict)
@@ -39,7 +42,8 @@ const char *learn_source_name(enum learn_source source)
 	return source_names[source];
 }
 
-void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4], int64_t now)
+struct learn_xid *learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4],
+				    int64_t now)
 {
 	struct learn_xid *slot = NULL;
 
@@ -52,8 +56,10 @@ void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr
 	}
 	slot->xid = xid;
 	memcpy(slot->addr, addr, 4);
+	slot->duid_hash = 0;
 	slot->seen_at = now;
 	slot->is_live = true;
+	return slot;
 }
 
 const struct learn_xid *learn_xids_find(const struct learn_xids *xids, uint32_t xid)

@@ -50,6 +50,9 @@ enum learn_source {
 	LEARN_SOURCE_DHCP,
 	LEARN_SOURCE_ARP,
 	LEARN_SOURCE_IPV4,
+	LEARN_SOURCE_DHCPV6, /* an IA address of a DHCPv6 REPLY */
+	LEARN_SOURCE_DAD,    /* the target of the VM's Duplicate Address Detection */
+	LEARN_SOURCE_IPV6,   /* the source of an IPv6 packet from a new address */
 	_LEARN_SOURCE_MAX,
 };
 
@@ -68,7 +71,8 @@ enum learn_source {
 struct learn_xid {
 	uint32_t xid;
 	uint8_t addr[4];
-	int64_t seen_at; /* the caller's clock, when the VM last used it */
+	uint64_t duid_hash; /* DHCPv6: FNV-1a of the client identifier the VM sent */
+	int64_t seen_at;    /* the caller's clock, when the VM last used it */
 	bool is_live;
 };
 
@@ -78,7 +82,9 @@ struct learn_xids {
 };
 
 /* Records xid at now, or updates its addr and time (DISCOVER and REQUEST share one). */
-void learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4], int64_t now);
+/* Returns its entry, borrowed from xids. */
+struct learn_xid *learn_xids_record(struct learn_xids *xids, uint32_t xid, const uint8_t addr[4],
+				    int64_t now);
 /* The live entry for xid, or NULL. Borrowed from xids. */
 const struct learn_xid *learn_xids_find(const struct learn_xids *xids, uint32_t xid);
 /* The exchange xid got its answer: it teaches nothing more. */

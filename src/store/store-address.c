@@ -23,6 +23,9 @@ static const char *const source_names[_STORE_SOURCE_MAX] = {
 	[STORE_SOURCE_ARP] = "arp",
 	[STORE_SOURCE_IPV4] = "ipv4",
 	[STORE_SOURCE_STATIC] = "static",
+	[STORE_SOURCE_DHCPV6] = "dhcpv6",
+	[STORE_SOURCE_DAD] = "dad",
+	[STORE_SOURCE_IPV6] = "ipv6",
 };
 
 static int family_check(struct store *s, const char *op, const char *port, int family,

@@ -75,6 +75,23 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (port, address)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX addresses_lease_end ON addresses (lease_end) WHERE lease_end IS NOT NULL;",
+	/* 1 -> 2: IPv6 learning's sources. SQLite cannot change a CHECK: the table is rebuilt. */
+	"CREATE TABLE addresses_v2 ("
+	"  port TEXT NOT NULL REFERENCES bindings (port) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+	"  source TEXT NOT NULL CHECK (source IN ('dhcp', 'arp', 'ipv4', 'static',"
+	"                                         'dhcpv6', 'dad', 'ipv6')),"
+	"  detail TEXT,"
+	"  lease_end INTEGER,"
+	"  learned_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (port, address)"
+	") WITHOUT ROWID;"
+	"INSERT INTO addresses_v2 SELECT port, address, family, source, detail, lease_end, learned_at"
+	"  FROM addresses;"
+	"DROP TABLE addresses;"
+	"ALTER TABLE addresses_v2 RENAME TO addresses;"
+	"CREATE INDEX addresses_lease_end ON addresses (lease_end) WHERE lease_end IS NOT NULL;",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,

@@ -26,7 +26,7 @@ struct store;
 /* A time stored as NULL ("not learning", "no lease"): any negative value. */
 #define STORE_TIME_NONE ((int64_t)-1)
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens the database at path, creating the file (mode 0600) when missing; the
@@ -137,6 +137,9 @@ enum store_source {
 	STORE_SOURCE_ARP,
 	STORE_SOURCE_IPV4,
 	STORE_SOURCE_STATIC,
+	STORE_SOURCE_DHCPV6,
+	STORE_SOURCE_DAD,
+	STORE_SOURCE_IPV6,
 	_STORE_SOURCE_MAX,
 };
 

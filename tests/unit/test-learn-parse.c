@@ -534,11 +534,15 @@ static void test_eth_rejects(void **state)
 	set_u16(b + 12, 46);
 	expect_eth_drop(b, sizeof(b), LEARN_DROP_BAD_ETHERTYPE);
 
-	/* IPv6: not ours, not an error. */
-	set_u16(b + 12, 0x86dd);
+	/* Another protocol: not ours, not an error. */
+	set_u16(b + 12, 0x88b5);
 	eth_ok(b, sizeof(b), &f);
 	assert_int_equal(f.l3, LEARN_L3_OTHER);
-	assert_int_equal(f.ethertype, 0x86dd);
+	assert_int_equal(f.ethertype, 0x88b5);
+
+	/* IPv6 is parsed now (frame6.h): an ARP body behind its ethertype is not IPv6. */
+	set_u16(b + 12, 0x86dd);
+	expect_eth_drop(b, sizeof(b), LEARN_DROP_BAD_IPV6);
 }
 
 static void test_nflog_bridge_record(void **state)

@@ -141,8 +141,8 @@ static void test_dhcp_mode(void **state)
 	b[FX_OFF_IP_FRAG] = 0x20;
 	expect_ignore(&p, LEARN_DIR_FROM_VM, b, sizeof(b), LEARN_DROP_FRAGMENT);
 	memcpy(b, fx_arp_request, sizeof(b));
-	b[FX_OFF_ETHERTYPE] = 0x86; /* not ARP nor IPv4 any more */
-	b[FX_OFF_ETHERTYPE + 1] = 0xdd;
+	b[FX_OFF_ETHERTYPE] = 0x88; /* local experimental */ /* not ARP nor IPv4 any more */
+	b[FX_OFF_ETHERTYPE + 1] = 0xb5;
 	expect_ignore(&p, LEARN_DIR_FROM_VM, b, sizeof(b), LEARN_DROP_OTHER_L3);
 }
 
@@ -554,8 +554,8 @@ static void test_ipv4_first_packet(void **state)
 	/* Neither ARP nor IPv4. */
 	p.is_learning = true;
 	memcpy(b, fx_icmp_echo, sizeof(fx_icmp_echo));
-	b[FX_OFF_ETHERTYPE] = 0x86;
-	b[FX_OFF_ETHERTYPE + 1] = 0xdd;
+	b[FX_OFF_ETHERTYPE] = 0x88; /* local experimental */
+	b[FX_OFF_ETHERTYPE + 1] = 0xb5;
 	expect_ignore(&p, LEARN_DIR_FROM_VM, b, sizeof(fx_icmp_echo), LEARN_DROP_OTHER_L3);
 }
 

@@ -131,10 +131,10 @@ static const char *const state_text[_STORE_STATE_MAX] = {
 };
 
 static const char *const source_text[_STORE_SOURCE_MAX] = {
-	[STORE_SOURCE_DHCP] = "dhcp",
-	[STORE_SOURCE_ARP] = "arp",
-	[STORE_SOURCE_IPV4] = "ipv4",
-	[STORE_SOURCE_STATIC] = "static",
+	[STORE_SOURCE_DHCP] = "dhcp",     [STORE_SOURCE_ARP] = "arp",
+	[STORE_SOURCE_IPV4] = "ipv4",     [STORE_SOURCE_STATIC] = "static",
+	[STORE_SOURCE_DHCPV6] = "dhcpv6", [STORE_SOURCE_DAD] = "dad",
+	[STORE_SOURCE_IPV6] = "ipv6",
 };
 
 /* An address as the daemon hands it over, from text of its family. */
@@ -255,7 +255,7 @@ static void test_open_new(void **state)
 
 	open_store(f);
 	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(f->s, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(sql_int(f->s, "PRAGMA synchronous"), 1); /* NORMAL */
 	assert_string_equal(store_path(f->s), f->path);
@@ -271,7 +271,7 @@ static void test_open_new(void **state)
 
 	/* Reopening an existing file of the current version changes nothing. */
 	open_store(f);
-	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM filters"), 1);
 }
 
@@ -507,6 +507,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(store_address_add(f->s, "vnet0", &v4, &err), 0);
 		assert_string_equal(sql_text(f->s, "SELECT source FROM addresses"), source_text[k]);
 	}
+	v4.source = STORE_SOURCE_STATIC;
 	v4.port = "ignored";
 	v4.learned_at = 12345; /* ignored */
 	assert_int_equal(store_address_add(f->s, "vnet0", &v4, &err), 0);
@@ -788,7 +789,44 @@ static void test_schema_too_new(void **state)
 	assert_null(f->s);
 	assert_msg(&err, f->path);
 	assert_msg(&err, "schema version 99, written by a newer vifguard");
-	assert_msg(&err, "knows up to version 1");
+	assert_msg(&err, "knows up to version 2");
+}
+
+/* A file of schema 1 (before IPv6 learning) keeps its rows and takes the new sources. */
+static void test_migrate_v1(void **state)
+{
+	struct fixture *f = *state;
+	struct store_address dad =
+		address("fe80::5054:ff:fe00:1", 6, STORE_SOURCE_DAD, NULL, STORE_TIME_NONE);
+	struct err err = { 0 };
+
+	make_db(f->path,
+		"PRAGMA application_id = 1986422628; PRAGMA user_version = 1;"
+		"CREATE TABLE filters (name TEXT PRIMARY KEY NOT NULL, xml TEXT NOT NULL,"
+		"  updated_at INTEGER NOT NULL);"
+		"CREATE TABLE bindings (port TEXT PRIMARY KEY NOT NULL, xml TEXT NOT NULL,"
+		"  state TEXT NOT NULL, port_id INTEGER NOT NULL DEFAULT 0,"
+		"  ifindex INTEGER NOT NULL DEFAULT 0, mac TEXT, record TEXT, learning_since INTEGER,"
+		"  failed_reason TEXT, created_at INTEGER NOT NULL);"
+		"CREATE TABLE addresses (port TEXT NOT NULL REFERENCES bindings (port)"
+		"  ON DELETE CASCADE, address TEXT NOT NULL, family INTEGER NOT NULL,"
+		"  source TEXT NOT NULL CHECK (source IN ('dhcp', 'arp', 'ipv4', 'static')),"
+		"  detail TEXT, lease_end INTEGER, learned_at INTEGER NOT NULL,"
+		"  PRIMARY KEY (port, address)) WITHOUT ROWID;"
+		"INSERT INTO bindings (port, xml, state, created_at)"
+		"  VALUES ('vnet0', '<filterbinding/>', 'active', 1);"
+		"INSERT INTO addresses VALUES ('vnet0', '192.0.2.7', 4, 'arp', NULL, NULL, 5);");
+	open_store(f);
+	assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 2);
+	assert_string_equal(sql_text(f->s, "SELECT address || ' ' || source || ' ' || learned_at"
+					   " FROM addresses"),
+			    "192.0.2.7 arp 5");
+	assert_int_equal(store_address_add(f->s, "vnet0", &dad, &err), 0);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM addresses WHERE source = 'dad'"), 1);
+	assert_int_equal(sql_int(f->s, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'addresses_lease_end'"),
+			 1);
+	assert_integrity_ok(f->s);
 }
 
 static void test_foreign_database(void **state)
@@ -1318,7 +1356,7 @@ static void test_crash_create(void **state)
 			in_open++;
 		open_store(f);
 		assert_integrity_ok(f->s);
-		assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 1);
+		assert_int_equal(sql_int(f->s, "PRAGMA user_version"), 2);
 		assert_int_equal(sql_int(f->s,
 					 "SELECT count(*) FROM sqlite_master"
 					 " WHERE name IN ('filters', 'bindings', 'addresses')"),
@@ -1335,15 +1373,33 @@ static void test_crash_create(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_open_new),          T(test_filters),          T(test_bindings),
-		T(test_binding_errors),    T(test_addresses),        T(test_round_trip),
-		T(test_unknown_on_disk),   T(test_cascade),          T(test_expired),
-		T(test_load_stops),        T(test_transactions),     T(test_schema_too_new),
-		T(test_foreign_database),  T(test_not_a_database),   T(test_corrupt),
-		T(test_directory_missing), T(test_read_only),        T(test_busy),
-		T(test_disk_full),         T(test_crash_writes),     T(test_crash_create),
-		T(test_symlink_refused),   T(test_symlinked_dir),    T(test_mode_narrowed),
-		T(test_mode_refused),      T(test_dir_mode_refused),
+		T(test_open_new),
+		T(test_filters),
+		T(test_bindings),
+		T(test_binding_errors),
+		T(test_addresses),
+		T(test_round_trip),
+		T(test_unknown_on_disk),
+		T(test_cascade),
+		T(test_expired),
+		T(test_load_stops),
+		T(test_transactions),
+		T(test_schema_too_new),
+		T(test_migrate_v1),
+		T(test_foreign_database),
+		T(test_not_a_database),
+		T(test_corrupt),
+		T(test_directory_missing),
+		T(test_read_only),
+		T(test_busy),
+		T(test_disk_full),
+		T(test_crash_writes),
+		T(test_crash_create),
+		T(test_symlink_refused),
+		T(test_symlinked_dir),
+		T(test_mode_narrowed),
+		T(test_mode_refused),
+		T(test_dir_mode_refused),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
