@@ -23,6 +23,7 @@
 #include "conf/load.h"
 #include "engine/engine.h"
 #include "learn-frames.h"
+#include "learn-frames6.h"
 #include "testlib.h"
 #include "util/addr.h"
 
@@ -1549,6 +1550,165 @@ static void test_oom_learn(void **state)
 	assert_true(is_done);
 }
 
+/* ---- IPv6 ----------------------------------------------------------------- */
+
+static struct fx6_frame fx6[_FX6_MAX];
+
+/* vnet0 (ifindex 10) learning IPV6, its IP given: active from the start. */
+static void bind_learning6(struct fixture *fx, const char *extra)
+{
+	fx6_build_all(fx6);
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet0", "no-ipv6-spoofing", fx6_vm_mac, extra, NULL),
+				   10, host_mac1),
+			 0);
+}
+
+static void frame6(struct fixture *fx, int ifindex, enum learn_dir dir, int from, int which)
+{
+	frame_from(fx, ifindex, dir, from, fx6[which].bytes, fx6[which].len);
+}
+
+static size_t n_addrs6(const struct fixture *fx, const char *port)
+{
+	struct engine_port_info info;
+
+	assert_true(engine_port_find(fx->e, port, &info));
+	return info.n_addrs6;
+}
+
+/* A port learns IPv6 while it is active: DAD teaches, the gate holds the address. */
+static void test_ipv6_learns_while_active(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+
+	bind_learning6(fx, NULL);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_true(info.learns6);
+	assert_int_equal(info.state, ENGINE_PORT_ACTIVE);
+	/* no address yet: the stand-in, never one of the VM's, completes its rules */
+	assert_non_null(strstr(fx->applied_elements, "learn6-ports"));
+	assert_null(strstr(fx->applied_elements, "addr6"));
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	assert_non_null(find_event(fx, ENGINE_EVENT_LEARNED));
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR), 1);
+	assert_non_null(
+		strstr(fx->applied_elements, "addr6 { \"vnet0\" . fe80::5054:ff:fe12:3456"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	assert_int_equal(state_of(fx, "vnet0"), ENGINE_PORT_ACTIVE);
+	/* the same address again teaches nothing new */
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	assert_null(find_event(fx, ENGINE_EVENT_LEARNED));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+}
+
+/* I2 for IPv6: an address another port learned or was given is refused. */
+static void test_ipv6_one_owner(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t b[FX6_MAX];
+
+	bind_learning6(fx, NULL);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	assert_int_equal(bind_port(fx, binding_of("vnet1", "no-ipv6-spoofing", fx_other_mac, NULL),
+				   11, host_mac2),
+			 0);
+	/* vnet1's VM claims vnet0's address with its own MAC */
+	memcpy(b, fx6[FX6_DAD_NS].bytes, fx6[FX6_DAD_NS].len);
+	memcpy(b + 6, fx_other_mac, 6);
+	frame_from(fx, 11, LEARN_DIR_FROM_VM, 11, b, fx6[FX6_DAD_NS].len);
+	assert_non_null(
+		strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "belongs to port vnet0"));
+	assert_int_equal(n_addrs6(fx, "vnet1"), 0);
+	/* an address a binding gives is no one else's to learn either */
+	run(fx, &(struct engine_input){ .type = ENGINE_IN_UNBIND, .port = "vnet1" });
+	assert_int_equal(bind_port(fx,
+				   binding_of("vnet1", "no-ipv6-spoofing", fx_other_mac,
+					      "IPV6=2001:db8:1::50", NULL),
+				   11, host_mac2),
+			 0);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_REQUEST);
+	frame6(fx, 10, LEARN_DIR_TO_VM, UPLINK_IFINDEX, FX6_REPLY);
+	assert_non_null(
+		strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "belongs to port vnet1"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+}
+
+/* I3 for IPv6: a neighbour's forged REPLY teaches nothing; the uplink's does. */
+static void test_ipv6_reply_from_guest(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_port_info info;
+
+	bind_neighbour(fx, NULL);
+	bind_learning6(fx, "CTRL_IP_LEARNING=dhcp");
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_REQUEST);
+	frame6(fx, 10, LEARN_DIR_TO_VM, 11, FX6_REPLY); /* from the neighbour */
+	frame6(fx, 10, LEARN_DIR_TO_VM, 10, FX6_REPLY); /* hairpin */
+	assert_int_equal(drops(fx, LEARN_DROP_UNTRUSTED_PORT), 2);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+	/* the control: the same reply from the uplink teaches, with its lifetime */
+	frame6(fx, 10, LEARN_DIR_TO_VM, UPLINK_IFINDEX, FX6_REPLY);
+	assert_true(engine_port_find(fx->e, "vnet0", &info));
+	assert_int_equal(info.n_addrs6, 1);
+	assert_int_equal(info.addrs6[0].source, LEARN_SOURCE_DHCPV6);
+	assert_true(info.addrs6[0].has_lease);
+	assert_int_equal(info.addrs6[0].lease_end, fx->now + 7200);
+	/* single use: a replay of it is an exchange the VM no longer has open */
+	frame6(fx, 10, LEARN_DIR_TO_VM, UPLINK_IFINDEX, FX6_REPLY);
+	assert_int_equal(drops(fx, LEARN_DROP_DHCP_XID), 1);
+	/* the valid lifetime ends on the tick */
+	fx->now += 7200;
+	run(fx, &(struct engine_input){ .type = ENGINE_IN_TICK });
+	assert_non_null(find_event(fx, ENGINE_EVENT_EXPIRED));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+}
+
+/* Addresses taught by DAD or traffic lapse when the gate no longer lists them. */
+static void test_ipv6_lapse(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_addr6_present present = { .port = "vnet0" };
+	struct engine_input listed = { .type = ENGINE_IN_ADDR6_PRESENT,
+				       .present = { .v = &present, .n = 1 } };
+	struct engine_input empty = { .type = ENGINE_IN_ADDR6_PRESENT };
+
+	bind_learning6(fx, NULL);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	/* gone from a listing taken before its entry went in: kept */
+	fx->now += 10;
+	run(fx, &empty);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	/* still listed after the idle time: in use, kept */
+	fx->now += ENGINE_IPV6_IDLE_DEFAULT_S;
+	memcpy(present.ip, fx6_vm_ll, 16);
+	run(fx, &listed);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	/* not listed: it lapsed */
+	run(fx, &empty);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_EXPIRED)->message, "unused"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
+}
+
+/* I6 for IPv6: max_addrs per port and family. */
+static void test_ipv6_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_config cfg = { .nflog_group = 3710, .max_addrs = 1 };
+
+	engine_free(fx->e);
+	assert_int_equal(engine_new(&cfg, load_filters(), &fx->e), 0);
+	bind_learning6(fx, NULL);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_REQUEST);
+	frame6(fx, 10, LEARN_DIR_TO_VM, UPLINK_IFINDEX, FX6_REPLY);
+	assert_non_null(find_event(fx, ENGINE_EVENT_LIMIT));
+	assert_int_equal(drops(fx, LEARN_DROP_ADDR_LIMIT), 1);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1592,6 +1752,11 @@ int main(void)
 		T(test_filter_check_uuid),
 		T(test_oom_create),
 		T(test_oom_learn),
+		T(test_ipv6_learns_while_active),
+		T(test_ipv6_one_owner),
+		T(test_ipv6_reply_from_guest),
+		T(test_ipv6_lapse),
+		T(test_ipv6_limit),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
