@@ -229,7 +229,9 @@ static void show_learning(const struct ctl_value *data)
 		printf("address:   %s\n", addrs);
 	if (ctl_value_find(data, "learning", &l) < 0 || !l)
 		return;
-	printf("learning:  mode %s", str(l, "mode"));
+	printf("learning:  %s%s%s, mode %s", is_true(l, "ipv4") ? "IPv4" : "",
+	       is_true(l, "ipv4") && is_true(l, "ipv6") ? " and " : "",
+	       is_true(l, "ipv6") ? "IPv6" : "", str(l, "mode"));
 	if (num(l, "since")) {
 		time_t t = (time_t)num(l, "since");
 		char when[32];

@@ -172,10 +172,12 @@ static void add_learning(struct ctl_obj *obj, const struct engine_port_info *p)
 	struct ctl_array *servers;
 
 	add_addresses(obj, p);
-	if (!p->learns)
+	if (!p->learns && !p->learns6)
 		return;
 	l = ctl_obj_add_obj(obj, "learning");
 	ctl_obj_add_string(l, "mode", p->learn_mode == LEARN_MODE_DHCP ? "dhcp" : "any");
+	ctl_obj_add_bool(l, "ipv4", p->learns);
+	ctl_obj_add_bool(l, "ipv6", p->learns6);
 	if (p->state == ENGINE_PORT_LEARNING)
 		ctl_obj_add_int(l, "since", daemon_wall_time(p->learning_since));
 	ctl_obj_add_int(l, "timeout", p->learn_timeout_s);
