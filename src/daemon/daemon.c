@@ -53,14 +53,20 @@ static int free_port_id(struct daemon *d, const char *port, unsigned *ret, struc
 
 #define BRIDGE_ADDRS_MAX 16
 
-/* The IPv4 addresses of the bridge link is on (none on no bridge, or when they cannot be read). */
-static size_t bridge_addrs(const struct link_info *link, uint8_t (*ret)[4])
+static void refresh_bridge6(struct daemon *d, int ifindex);
+
+/*
+ * The IPv4 addresses of the bridge link is on (none on no bridge, or when
+ * they cannot be read); its IPv6 addresses go to the engine at once.
+ */
+static size_t bridge_addrs(struct daemon *d, const struct link_info *link, uint8_t (*ret)[4])
 {
 	struct err err = { 0 };
 	int n;
 
 	if (link->master <= 0)
 		return 0;
+	refresh_bridge6(d, link->master);
 	n = link_ipv4_addrs(link->master, ret, BRIDGE_ADDRS_MAX, &err);
 	if (n < 0) {
 		log_warn("port %s: %s; its bridge's addresses are not protected", link->name,
@@ -141,7 +147,7 @@ int daemon_binding_create(struct daemon *d, struct binding *b, bool keeps_up, co
 		return r;
 	}
 	if (in.bind.has_link) {
-		in.bind.n_bridge_addrs = bridge_addrs(&in.bind.link, bridge);
+		in.bind.n_bridge_addrs = bridge_addrs(d, &in.bind.link, bridge);
 		in.bind.bridge_addrs = (const uint8_t(*)[4])bridge;
 	}
 	snprintf(port, sizeof(port), "%s", b->portdev);
@@ -289,9 +295,31 @@ void daemon_link_gone(struct daemon *d, int ifindex)
 	daemon_guard_link_gone(d, ifindex);
 }
 
+/* Reads a bridge's IPv6 addresses and gives them to the engine. */
+static void refresh_bridge6(struct daemon *d, int ifindex)
+{
+	uint8_t addrs[BRIDGE_ADDRS_MAX][16];
+	struct engine_input in = { .type = ENGINE_IN_BRIDGE_ADDRS6,
+				   .bridge = { .ifindex = ifindex, .addrs6 = addrs } };
+	struct err err = { 0 };
+	int n;
+
+	if (ifindex <= 0)
+		return;
+	n = link_ipv6_addrs(ifindex, addrs, BRIDGE_ADDRS_MAX, &err);
+	if (n < 0) {
+		log_warn("bridge %d: its IPv6 addresses cannot be read, and are not protected: %s",
+			 ifindex, err.msg);
+		return;
+	}
+	in.bridge.n = (size_t)n;
+	(void)daemon_dispatch(d, &in, NULL, NULL);
+}
+
 /* Reads a bridge's addresses again and gives them to its ports. */
 static void refresh_bridge(struct daemon *d, int ifindex)
 {
+	refresh_bridge6(d, ifindex);
 	uint8_t addrs[BRIDGE_ADDRS_MAX][4];
 	struct engine_input in = { .type = ENGINE_IN_BRIDGE_ADDRS,
 				   .bridge = { .ifindex = ifindex, .addrs = addrs } };
@@ -479,7 +507,7 @@ static int restore_binding(const struct store_binding *sb, void *userdata, struc
 	rs->n_addrs = addrs.n;
 	rs->has_link = link_lookup_name(sb->port, &rs->link, &e) >= 0;
 	if (rs->has_link) {
-		rs->n_bridge_addrs = bridge_addrs(&rs->link, bridge);
+		rs->n_bridge_addrs = bridge_addrs(d, &rs->link, bridge);
 		rs->bridge_addrs = (const uint8_t(*)[4])bridge;
 	}
 	r = daemon_dispatch(d, &in, NULL, err);
@@ -524,7 +552,9 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 				      .max_addrs = cfg->max_addrs,
 				      .ipv6_idle_s = cfg->ipv6_idle_s,
 				      .protected_addrs = (const uint8_t(*)[4])cfg->protected_addrs,
-				      .n_protected = cfg->n_protected };
+				      .n_protected = cfg->n_protected,
+				      .protected6 = (const uint8_t(*)[16])cfg->protected6,
+				      .n_protected6 = cfg->n_protected6 };
 	struct filter_set *filters = NULL;
 	int r;
 

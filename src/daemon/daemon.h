@@ -35,6 +35,8 @@ struct daemon_config {
 	int ipv6_idle_s;         /* a learned IPv6 address lapses unused this long; 0: default */
 	uint8_t protected_addrs[DAEMON_PROTECTED_MAX][4]; /* nobody may learn or be given these */
 	size_t n_protected;
+	uint8_t protected6[DAEMON_PROTECTED_MAX][16];
+	size_t n_protected6;
 	struct guard_config guard; /* ports no binding covers */
 };
 

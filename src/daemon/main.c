@@ -87,13 +87,19 @@ static int parse_protected(struct daemon_config *cfg, const char *value, struct 
 	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
 		return err_set(err, -E2BIG, "protected_addresses: the line is too long");
 	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		if (cfg->n_protected == DAEMON_PROTECTED_MAX)
-			return err_set(err, -E2BIG, "protected_addresses: at most %d addresses",
+		if (cfg->n_protected == DAEMON_PROTECTED_MAX ||
+		    cfg->n_protected6 == DAEMON_PROTECTED_MAX)
+			return err_set(err, -E2BIG,
+				       "protected_addresses: at most %d addresses of each family",
 				       DAEMON_PROTECTED_MAX);
-		if (ipv4_parse(tok, cfg->protected_addrs[cfg->n_protected]) < 0)
+		if (ipv4_parse(tok, cfg->protected_addrs[cfg->n_protected]) == 0)
+			cfg->n_protected++;
+		else if (ipv6_parse(tok, cfg->protected6[cfg->n_protected6]) == 0)
+			cfg->n_protected6++;
+		else
 			return err_set(err, -EINVAL,
-				       "protected_addresses: '%s' is not an IPv4 address", tok);
-		cfg->n_protected++;
+				       "protected_addresses: '%s' is not an IPv4 or IPv6 address",
+				       tok);
 	}
 	return 0;
 }
@@ -145,20 +151,22 @@ static int config_set(struct options *o, const char *key, const char *value, str
 		long v = strtol(value, &end, 10);
 
 		if (*end || v < 2 || v > 604800)
-			return err_set(err, -EINVAL,
-				       "ipv6_idle_timeout '%s' (seconds an unused learned IPv6 address "
-				       "is kept, 2-604800)",
-				       value);
+			return err_set(
+				err, -EINVAL,
+				"ipv6_idle_timeout '%s' (seconds an unused learned IPv6 address "
+				"is kept, 2-604800)",
+				value);
 		o->cfg.ipv6_idle_s = (int)v;
 	} else if (strcmp(key, "protected_addresses") == 0) {
 		return parse_protected(&o->cfg, value, err);
 	} else {
-		return err_set(err, -EINVAL,
-			       "unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
-			       "socket, log_level, learn_timeout, nflog_group, max_addresses, "
-			       "ipv6_idle_timeout, protected_addresses, guard_ports, guard_bridge, trusted_ports, "
-			       "auto_bind)",
-			       key);
+		return err_set(
+			err, -EINVAL,
+			"unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
+			"socket, log_level, learn_timeout, nflog_group, max_addresses, "
+			"ipv6_idle_timeout, protected_addresses, guard_ports, guard_bridge, trusted_ports, "
+			"auto_bind)",
+			key);
 	}
 	return 0;
 }

@@ -247,16 +247,25 @@ int engine_new(const struct engine_config *cfg, struct filter_set *filters, stru
 	if (e->cfg.ipv6_idle_s <= 0)
 		e->cfg.ipv6_idle_s = ENGINE_IPV6_IDLE_DEFAULT_S;
 	e->cfg.protected_addrs = NULL;
+	e->cfg.protected6 = NULL;
 	if (cfg->n_protected) {
-		uint8_t(*copy)[4] = calloc(cfg->n_protected, sizeof(*copy));
-
-		if (!copy) {
-			filter_set_free(filters);
-			free(e);
-			return -ENOMEM;
-		}
-		memcpy(copy, cfg->protected_addrs, cfg->n_protected * sizeof(*copy));
-		e->protected_addrs = copy;
+		e->protected_addrs = calloc(cfg->n_protected, sizeof(*e->protected_addrs));
+		if (e->protected_addrs)
+			memcpy(e->protected_addrs, cfg->protected_addrs,
+			       cfg->n_protected * sizeof(*e->protected_addrs));
+	}
+	if (cfg->n_protected6) {
+		e->protected6 = calloc(cfg->n_protected6, sizeof(*e->protected6));
+		if (e->protected6)
+			memcpy(e->protected6, cfg->protected6,
+			       cfg->n_protected6 * sizeof(*e->protected6));
+	}
+	if ((cfg->n_protected && !e->protected_addrs) || (cfg->n_protected6 && !e->protected6)) {
+		free(e->protected_addrs);
+		free(e->protected6);
+		filter_set_free(filters);
+		free(e);
+		return -ENOMEM;
 	}
 	e->filters = filters;
 	*ret = e;
@@ -272,6 +281,10 @@ struct engine *engine_free(struct engine *e)
 	free(e->ports);
 	filter_set_free(e->filters);
 	free(e->protected_addrs);
+	free(e->protected6);
+	for (size_t i = 0; i < e->n_bridges6; i++)
+		free(e->bridges6[i].addrs);
+	free(e->bridges6);
 	free(e);
 	return NULL;
 }
@@ -323,6 +336,10 @@ int engine_handle(struct engine *e, const struct engine_input *in, int64_t now,
 		break;
 	case ENGINE_IN_APPLIED:
 		r = engine_applied(e, in, now, out);
+		break;
+	case ENGINE_IN_BRIDGE_ADDRS6:
+		r = engine_bridge_addrs6(e, in->bridge.ifindex, in->bridge.addrs6, in->bridge.n,
+					 out);
 		break;
 	case ENGINE_IN_ADDR6_PRESENT:
 		r = engine_addr6_present(e, in->present.v, in->present.n, now, out);

@@ -90,17 +90,18 @@ struct engine_addr6_present {
 /* ---- inputs ----------------------------------------------------------- */
 
 enum engine_input_type {
-	ENGINE_IN_BIND,         /* bind: binding, link */
-	ENGINE_IN_UNBIND,       /* port */
-	ENGINE_IN_RELEARN,      /* port */
-	ENGINE_IN_FILTERS,      /* filters: a new effective filter set */
-	ENGINE_IN_RESTORE,      /* restore: one stored binding at start-up */
-	ENGINE_IN_FRAME,        /* frame: one parsed learning record */
-	ENGINE_IN_FLUSH,        /* the end of one capture read: apply what it taught */
-	ENGINE_IN_LINK,         /* link: a link appeared, changed or was listed */
-	ENGINE_IN_LINK_GONE,    /* link.ifindex disappeared */
-	ENGINE_IN_LINK_DUMP,    /* dump: a complete listing ended; ports not in it are gone */
-	ENGINE_IN_BRIDGE_ADDRS, /* bridge: the IPv4 addresses of a bridge, read after a change */
+	ENGINE_IN_BIND,          /* bind: binding, link */
+	ENGINE_IN_UNBIND,        /* port */
+	ENGINE_IN_RELEARN,       /* port */
+	ENGINE_IN_FILTERS,       /* filters: a new effective filter set */
+	ENGINE_IN_RESTORE,       /* restore: one stored binding at start-up */
+	ENGINE_IN_FRAME,         /* frame: one parsed learning record */
+	ENGINE_IN_FLUSH,         /* the end of one capture read: apply what it taught */
+	ENGINE_IN_LINK,          /* link: a link appeared, changed or was listed */
+	ENGINE_IN_LINK_GONE,     /* link.ifindex disappeared */
+	ENGINE_IN_LINK_DUMP,     /* dump: a complete listing ended; ports not in it are gone */
+	ENGINE_IN_BRIDGE_ADDRS,  /* bridge: the IPv4 addresses of a bridge, read after a change */
+	ENGINE_IN_BRIDGE_ADDRS6, /* bridge: its IPv6 addresses (addrs6), read at a bind or change */
 	ENGINE_IN_REPAIR,  /* someone else changed the tables: every port's rules again, in place */
 	ENGINE_IN_TICK,    /* lease ends and learning timeouts */
 	ENGINE_IN_APPLIED, /* applied: what an ENGINE_ACT_APPLY did */
@@ -182,6 +183,7 @@ struct engine_input {
 		struct {
 			int ifindex;
 			const uint8_t (*addrs)[4];
+			const uint8_t (*addrs6)[16]; /* BRIDGE_ADDRS6 */
 			size_t n;
 		} bridge;
 		struct {
@@ -276,6 +278,8 @@ struct engine_config {
 	 */
 	const uint8_t (*protected_addrs)[4];
 	size_t n_protected;
+	const uint8_t (*protected6)[16]; /* the same for IPv6, borrowed for engine_new */
+	size_t n_protected6;
 };
 
 struct engine_learn_stats {

@@ -74,7 +74,16 @@ struct engine {
 	struct engine_port **ports; /* sorted by name */
 	size_t n_ports;
 	struct engine_learn_stats stats;
-	uint8_t (*protected_addrs)[4]; /* owned copy of cfg's, cfg.n_protected */
+	uint8_t (*protected_addrs)[4];   /* owned copy of cfg's, cfg.n_protected */
+	uint8_t (*protected6)[16];       /* owned copy of cfg's, cfg.n_protected6 */
+	struct engine_bridge6 *bridges6; /* owned: the IPv6 addresses of each bridge seen */
+	size_t n_bridges6;
+};
+
+struct engine_bridge6 {
+	int ifindex;
+	uint8_t (*addrs)[16]; /* owned */
+	size_t n;
 };
 
 /* engine.c */
@@ -150,6 +159,10 @@ int engine_frame6(struct engine *e, struct engine_port *p, const struct engine_f
 int engine_addr6_present(struct engine *e, const struct engine_addr6_present *v, size_t n,
 			 int64_t now, struct engine_actions *out);
 void engine_tick6(struct engine_port *p, int64_t now, struct engine_actions *out);
+int engine_bridge_addrs6(struct engine *e, int bridge, const uint8_t (*addrs)[16], size_t n,
+			 struct engine_actions *out);
+/* Why nobody may own ip (IPv6): a bridge's own, or protected_addresses; or NULL. */
+const char *engine_ip6_protected(const struct engine *e, const uint8_t ip[16]);
 /* The port other than self that owns ip (IPv6), learned or given; or NULL. */
 struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine_port *self,
 				     const uint8_t ip[16]);

@@ -15,6 +15,9 @@
 #include "learn/policy6.h"
 #include "util/addr.h"
 
+static void forget6(struct engine_port *p, size_t i, enum engine_event_type type, const char *why,
+		    struct engine_actions *out);
+
 static ssize_t addr6_index(const struct engine_port *p, const uint8_t ip[16])
 {
 	for (size_t i = 0; i < p->n_addrs6; i++)
@@ -46,6 +49,62 @@ struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine
 			return p;
 	}
 	return NULL;
+}
+
+const char *engine_ip6_protected(const struct engine *e, const uint8_t ip[16])
+{
+	for (size_t i = 0; i < e->n_bridges6; i++)
+		for (size_t k = 0; k < e->bridges6[i].n; k++)
+			if (memcmp(e->bridges6[i].addrs[k], ip, 16) == 0)
+				return "an address of a bridge";
+	for (size_t i = 0; i < e->cfg.n_protected6; i++)
+		if (memcmp(e->protected6[i], ip, 16) == 0)
+			return "a protected address (protected_addresses)";
+	return NULL;
+}
+
+/*
+ * A bridge's IPv6 addresses, read when one of its ports is bound and when
+ * they change: the host's (the router's, when it advertises) are nobody's,
+ * and a guest that learned one loses it.
+ */
+int engine_bridge_addrs6(struct engine *e, int bridge, const uint8_t (*addrs)[16], size_t n,
+			 struct engine_actions *out)
+{
+	struct engine_bridge6 *b = NULL;
+	uint8_t(*copy)[16] = n ? calloc(n, sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return engine_fail_input(out, -ENOMEM, NULL);
+	if (n)
+		memcpy(copy, addrs, n * sizeof(*copy));
+	for (size_t i = 0; i < e->n_bridges6 && !b; i++)
+		if (e->bridges6[i].ifindex == bridge)
+			b = &e->bridges6[i];
+	if (!b) {
+		struct engine_bridge6 *grown =
+			realloc(e->bridges6, (e->n_bridges6 + 1) * sizeof(*grown));
+
+		if (!grown) {
+			free(copy);
+			return engine_fail_input(out, -ENOMEM, NULL);
+		}
+		e->bridges6 = grown;
+		b = &e->bridges6[e->n_bridges6++];
+		*b = (struct engine_bridge6){ .ifindex = bridge };
+	}
+	free(b->addrs);
+	b->addrs = copy;
+	b->n = n;
+	for (size_t i = 0; i < e->n_ports; i++) {
+		struct engine_port *p = e->ports[i];
+
+		for (size_t k = p->n_addrs6; k-- > 0;)
+			if (engine_ip6_protected(e, p->addrs6[k].ip))
+				forget6(p, k, ENGINE_EVENT_CONFLICT, "now an address of a bridge",
+					out);
+	}
+	return 0;
 }
 
 int port_servers6(struct engine_port *p, struct err *err)
@@ -94,6 +153,7 @@ static void learn6(struct engine *e, struct engine_port *p, const struct learn6_
 		   struct engine_actions *out)
 {
 	const struct engine_port *owner = engine_ip6_owner(e, p, it->addr);
+	const char *why_refused = engine_ip6_protected(e, it->addr);
 	struct engine_addr a = {
 		.is_ipv6 = true, .source = dec->source, .learned_at = now, .refreshed_at = now
 	};
@@ -106,6 +166,12 @@ static void learn6(struct engine *e, struct engine_port *p, const struct learn6_
 				  p->binding->ref.filter,
 				  "%s claims %s, which belongs to port %s: refused",
 				  learn_source_name(dec->source), ip, owner->binding->portdev);
+		return;
+	}
+	if (why_refused) {
+		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
+				  p->binding->ref.filter, "%s claims %s, %s: refused",
+				  learn_source_name(dec->source), ip, why_refused);
 		return;
 	}
 	if (p->n_addrs6 >= e->cfg.max_addrs) {

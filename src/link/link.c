@@ -153,6 +153,12 @@ int link_watch_open(struct link_watch **ret, struct err *err)
 			err, -errno,
 			"cannot watch network interfaces: cannot join RTNLGRP_IPV4_IFADDR: %s",
 			strerror(errno));
+	group = RTNLGRP_IPV6_IFADDR;
+	if (mnl_socket_setsockopt(lw->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+		return err_set(
+			err, -errno,
+			"cannot watch network interfaces: cannot join RTNLGRP_IPV6_IFADDR: %s",
+			strerror(errno));
 	*ret = TAKE_PTR(lw);
 	return 0;
 }
@@ -527,7 +533,7 @@ int link_set_down_index(int ifindex, struct err *err)
 	return set_down(NULL, ifindex, err);
 }
 
-int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err)
+static int dump_addrs(int ifindex, int family, uint8_t *ret, size_t max, struct err *err)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	_cleanup_free_ void *buf = NULL;
@@ -542,7 +548,7 @@ int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = family == 6 ? AF_INET6 : AF_INET;
 	r = open_sync(&nl);
 	if (r >= 0 && !(buf = malloc(LINK_BUF_SIZE)))
 		r = -ENOMEM;
@@ -576,10 +582,23 @@ int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err)
 					       "cannot list the addresses of interface %d",
 					       ifindex);
 			if (link_addr_msg_parse(m, m->nlmsg_len, &a) == 0 && a.ifindex == ifindex &&
-			    a.family == 4 && n < max)
-				memcpy(ret[n++], a.addr, 4);
+			    a.family == family && n < max) {
+				memcpy(ret + n * (size_t)(family == 6 ? 16 : 4), a.addr,
+				       family == 6 ? 16 : 4);
+				n++;
+			}
 		}
 	}
 	return err_set(err, -ETIMEDOUT, "cannot list the addresses of interface %d: no end",
 		       ifindex);
+}
+
+int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err)
+{
+	return dump_addrs(ifindex, 4, ret[0], max, err);
+}
+
+int link_ipv6_addrs(int ifindex, uint8_t (*ret)[16], size_t max, struct err *err)
+{
+	return dump_addrs(ifindex, 6, ret[0], max, err);
 }

@@ -72,7 +72,7 @@ int link_msg_parse(const void *buf, size_t len, struct link_event *ret);
 /*
  * Parses exactly one RTM_NEWADDR or RTM_DELADDR notification into a
  * LINK_EVENT_ADDR naming the interface (pure, bounds-checked). -ENOMSG for
- * another type or a family other than AF_INET; -EBADMSG when truncated or
+ * another type or a family other than AF_INET or AF_INET6; -EBADMSG when truncated or
  * the ifindex is 0 or too large.
  */
 int link_addr_change_parse(const void *buf, size_t len, struct link_event *ret);
@@ -161,6 +161,8 @@ int link_addr_msg_parse(const void *buf, size_t len, struct link_addr *ret);
  * kernel's addresses): the number found, or -errno with err filled.
  */
 int link_ipv4_addrs(int ifindex, uint8_t (*ret)[4], size_t max, struct err *err);
+/* The same for IPv6 (link-local included). */
+int link_ipv6_addrs(int ifindex, uint8_t (*ret)[16], size_t max, struct err *err);
 int link_lookup_index(int ifindex, struct link_info *ret, struct err *err);
 /* Sets the link administratively down (ifi_change = IFF_UP, flags 0); ACK checked. */
 int link_set_down(const char *name, struct err *err);

@@ -286,7 +286,7 @@ int link_addr_change_parse(const void *buf, size_t len, struct link_event *ret)
 	if (len < MNL_NLMSG_HDRLEN + sizeof(*ifa))
 		return -EBADMSG;
 	ifa = mnl_nlmsg_get_payload(nlh);
-	if (ifa->ifa_family != AF_INET)
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return -ENOMSG;
 	if (ifa->ifa_index == 0 || ifa->ifa_index > INT32_MAX)
 		return -EBADMSG;

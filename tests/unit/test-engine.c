@@ -1692,6 +1692,45 @@ static void test_ipv6_lapse(void **state)
 	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
 }
 
+/* I2 for IPv6: the bridge's addresses (the router's, when the host advertises) are nobody's. */
+static void test_ipv6_bridge_protected(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t router[1][16] = { { 0xfe, 0x80, [15] = 1 } };
+	struct engine_input bridge = { .type = ENGINE_IN_BRIDGE_ADDRS6,
+				       .bridge = { .ifindex = 5, .n = 1 } };
+	struct engine_config cfg = { .nflog_group = 3710, .protected6 = router, .n_protected6 = 1 };
+	uint8_t vm_ll[1][16];
+
+	bind_learning6(fx, NULL);
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	/* the host takes the address the guest learned: the guest loses it */
+	memcpy(vm_ll[0], fx6_vm_ll, 16);
+	bridge.bridge.addrs6 = (const uint8_t(*)[16])vm_ll;
+	run(fx, &bridge);
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "bridge"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+	/* and the guest's DAD for it teaches nothing now */
+	frame6(fx, 10, LEARN_DIR_FROM_VM, 10, FX6_DAD_NS);
+	assert_non_null(
+		strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "an address of a bridge"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+	/* protected_addresses: the same for an address of a router elsewhere */
+	engine_free(fx->e);
+	assert_int_equal(engine_new(&cfg, load_filters(), &fx->e), 0);
+	bind_learning6(fx, NULL);
+	{
+		uint8_t b[FX6_MAX];
+
+		memcpy(b, fx6[FX6_DAD_NS].bytes, fx6[FX6_DAD_NS].len);
+		memcpy(b + 14 + 40 + 8, router[0], 16); /* the DAD target */
+		frame_from(fx, 10, LEARN_DIR_FROM_VM, 10, b, fx6[FX6_DAD_NS].len);
+	}
+	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_CONFLICT)->message, "protected"));
+	assert_int_equal(n_addrs6(fx, "vnet0"), 0);
+}
+
 /* I6 for IPv6: max_addrs per port and family. */
 static void test_ipv6_limit(void **state)
 {
@@ -1757,6 +1796,7 @@ int main(void)
 		T(test_ipv6_reply_from_guest),
 		T(test_ipv6_lapse),
 		T(test_ipv6_limit),
+		T(test_ipv6_bridge_protected),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -778,8 +778,12 @@ static void test_addr_change(void **state)
 	nlh = put_addr(RTM_NEWADDR, AF_INET, 9);
 	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), 0);
 	assert_int_equal(ev.info.ifindex, 9);
-	/* IPv6, or a link message: not ours; index 0: malformed */
-	nlh = put_addr(RTM_NEWADDR, AF_INET6, 7);
+	/* IPv6 too (the bridge's IPv6 addresses are protected) */
+	nlh = put_addr(RTM_DELADDR, AF_INET6, 8);
+	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), 0);
+	assert_int_equal(ev.info.ifindex, 8);
+	/* another family, or a link message: not ours; index 0: malformed */
+	nlh = put_addr(RTM_NEWADDR, AF_PACKET, 7);
 	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), -ENOMSG);
 	nlh = put_addr(RTM_NEWLINK, AF_INET, 7);
 	assert_int_equal(link_addr_change_parse(nlh, nlh->nlmsg_len, &ev), -ENOMSG);
