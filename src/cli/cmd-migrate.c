@@ -100,8 +100,8 @@ static char *learned_text(const struct ctl_value *addrs, const char *file)
 		struct ctl_learned l = { 0 };
 		char entry[128];
 
-		if (!ip || ipv4_parse(ip, l.address) < 0 || !source ||
-		    strlen(source) >= sizeof(l.source) ||
+		if (!ip || (ipv4_parse(ip, l.address) < 0 && ipv6_parse(ip, l.address) < 0) ||
+		    !source || strlen(source) >= sizeof(l.source) ||
 		    (server && ipv4_parse(server, l.server) < 0) ||
 		    !member_int(a, "learned_at", &l.learned_at)) {
 			cli_error("%s: addresses[%zu]: expected address, source, server, lease_end "
@@ -111,6 +111,7 @@ static char *learned_text(const struct ctl_value *addrs, const char *file)
 			return NULL;
 		}
 		snprintf(l.source, sizeof(l.source), "%s", source);
+		l.is_ipv6 = strchr(ip, ':') != NULL;
 		l.has_server = server != NULL;
 		l.has_lease = member_int(a, "lease_end", &l.lease_end);
 		if (ctl_learned_format(&l, entry, sizeof(entry)) < 0) {

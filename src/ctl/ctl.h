@@ -140,11 +140,13 @@ int ctl_request_format(const struct ctl_request *req, char **ret_line, struct er
 /*
  * The "learned" argument of binding.create: a live migration's learned
  * addresses, "ADDRESS/SOURCE/SERVER/LEASE_END/LEARNED_AT" entries separated
- * by ','; SOURCE is dhcp, arp or ipv4; SERVER an IPv4 address or '-';
+ * by ','; ADDRESS IPv4 with SOURCE dhcp, arp or ipv4 and SERVER an IPv4
+ * address or '-', or IPv6 with SOURCE dhcpv6, dad or ipv6 and SERVER '-';
  * LEASE_END and LEARNED_AT seconds since the epoch, LEASE_END '-' for none.
  */
 struct ctl_learned {
-	uint8_t address[4];
+	uint8_t address[16]; /* IPv4: the first 4 bytes */
+	bool is_ipv6;
 	char source[8];
 	bool has_server;
 	uint8_t server[4];

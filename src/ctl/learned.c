@@ -10,7 +10,7 @@
 
 #include "util/addr.h"
 
-#define FIELD_MAX 32
+#define FIELD_MAX 48 /* the longest IPv6 text, and more: a longer field fails its check */
 
 /* Copies the field of s up to the next '/' (or the end) into out; the rest after it, or NULL. */
 static const char *field(const char *s, const char *end, char out[FIELD_MAX])
@@ -61,16 +61,29 @@ static int parse_entry(const char *s, const char *end, size_t k, struct ctl_lear
 			       "learned[%zu]: expected ADDRESS/SOURCE/SERVER/LEASE_END/LEARNED_AT",
 			       k);
 	*l = (struct ctl_learned){ 0 };
-	if (ipv4_parse(f[0], l->address) < 0)
-		return err_set(err, -EINVAL, "learned[%zu]: '%s' is not an IPv4 address", k, f[0]);
-	if (strcmp(f[1], "dhcp") != 0 && strcmp(f[1], "arp") != 0 && strcmp(f[1], "ipv4") != 0)
+	if (ipv4_parse(f[0], l->address) < 0) {
+		if (ipv6_parse(f[0], l->address) < 0)
+			return err_set(err, -EINVAL,
+				       "learned[%zu]: '%s' is not an IPv4 or IPv6 address", k,
+				       f[0]);
+		l->is_ipv6 = true;
+	}
+	if (!l->is_ipv6 && strcmp(f[1], "dhcp") != 0 && strcmp(f[1], "arp") != 0 &&
+	    strcmp(f[1], "ipv4") != 0)
 		return err_set(err, -EINVAL,
-			       "learned[%zu]: source '%s' (accepted: dhcp, arp, ipv4)", k, f[1]);
-	strcpy(l->source, f[1]); /* one of the three names above */
+			       "learned[%zu]: source '%s' (accepted for IPv4: dhcp, arp, ipv4)", k,
+			       f[1]);
+	if (l->is_ipv6 && strcmp(f[1], "dhcpv6") != 0 && strcmp(f[1], "dad") != 0 &&
+	    strcmp(f[1], "ipv6") != 0)
+		return err_set(err, -EINVAL,
+			       "learned[%zu]: source '%s' (accepted for IPv6: dhcpv6, dad, ipv6)",
+			       k, f[1]);
+	strcpy(l->source, f[1]); /* one of the names above */
 	l->has_server = strcmp(f[2], "-") != 0;
-	if (l->has_server && ipv4_parse(f[2], l->server) < 0)
-		return err_set(err, -EINVAL,
-			       "learned[%zu]: server '%s' is not an IPv4 address or -", k, f[2]);
+	if (l->has_server && (l->is_ipv6 || ipv4_parse(f[2], l->server) < 0))
+		return err_set(err, -EINVAL, "learned[%zu]: server '%s' is not %s", k, f[2],
+			       l->is_ipv6 ? "- (an IPv6 address keeps none)"
+					  : "an IPv4 address or -");
 	if (parse_time(f[3], true, &l->has_lease, &l->lease_end) < 0)
 		return err_set(err, -EINVAL,
 			       "learned[%zu]: lease end '%s' is not seconds since the epoch or -",
@@ -112,7 +125,7 @@ int ctl_learned_format(const struct ctl_learned *l, char *buf, size_t size)
 	char ip[IP_TEXT_MAX], server[IP_TEXT_MAX] = "-", lease[24] = "-";
 	int len;
 
-	ipv4_format(l->address, ip);
+	ip_format(l->is_ipv6 ? 6 : 4, l->address, ip);
 	if (l->has_server)
 		ipv4_format(l->server, server);
 	if (l->has_lease)

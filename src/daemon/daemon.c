@@ -103,10 +103,13 @@ static int imported_addrs(const char *learned, struct engine_addr **ret, size_t 
 	if (!a)
 		return err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		memcpy(a[i].ip, l[i].address, 4);
-		a[i].source = strcmp(l[i].source, "dhcp") == 0  ? LEARN_SOURCE_DHCP
-			      : strcmp(l[i].source, "arp") == 0 ? LEARN_SOURCE_ARP
-								: LEARN_SOURCE_IPV4;
+		memcpy(a[i].ip, l[i].address, 16);
+		a[i].is_ipv6 = l[i].is_ipv6;
+		a[i].source = LEARN_SOURCE_IPV4;
+		for (int s = 0; s < _LEARN_SOURCE_MAX; s++)
+			if (strcmp(l[i].source, learn_source_name((enum learn_source)s)) == 0)
+				a[i].source = (enum learn_source)s;
+		a[i].refreshed_at = clock_mono_s();
 		a[i].has_server = l[i].has_server;
 		memcpy(a[i].server, l[i].server, 4);
 		a[i].has_lease = l[i].has_lease;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fw/record.h"
+#include "learn/policy6.h"
 #include "util/addr.h"
 #include "util/cleanup.h"
 
@@ -127,25 +128,32 @@ static int take_imported(struct engine *e, struct engine_port *p, const struct e
 			       port);
 	for (size_t i = 0; i < in->bind.n_imported; i++) {
 		const struct engine_addr *a = &in->bind.imported[i];
-		const struct engine_port *owner = engine_ip_owner(e, p, a->ip, &is_learned);
-		const char *why = engine_ip_protected(e, in->bind.bridge_addrs,
-						      in->bind.n_bridge_addrs, a->ip);
+		const struct engine_port *owner =
+			a->is_ipv6 ? engine_ip6_owner(e, p, a->ip)
+				   : engine_ip_owner(e, p, a->ip, &is_learned);
+		const char *why = a->is_ipv6 ? engine_ip6_protected(e, a->ip)
+					     : engine_ip_protected(e, in->bind.bridge_addrs,
+								   in->bind.n_bridge_addrs, a->ip);
+		enum learn_drop never =
+			a->is_ipv6 ? learn6_addr_check(a->ip) : learn_addr_check(a->ip);
 
-		ipv4_format(a->ip, ip);
+		ip_format(a->is_ipv6 ? 6 : 4, a->ip, ip);
 		if (owner)
 			return err_set(err, -EADDRINUSE,
 				       "cannot bind port %s: its learned address %s belongs to "
 				       "port %s",
 				       port, ip, owner->binding->portdev);
-		if (!why && learn_addr_check(a->ip) != LEARN_DROP_NONE)
-			why = learn_drop_name(learn_addr_check(a->ip));
+		if (!why && never != LEARN_DROP_NONE)
+			why = learn_drop_name(never);
+		if (!why && a->is_ipv6 && filter_params_find(&p->binding->ref.params, "IPV6"))
+			why = "its binding gives IPV6";
 		if (why)
 			return err_set(err, -EINVAL,
 				       "cannot bind port %s: its learned address %s is refused: %s",
 				       port, ip, why);
 		if (a->has_lease && a->lease_end <= now)
 			continue;
-		if (p->n_addrs >= e->cfg.max_addrs)
+		if ((a->is_ipv6 ? p->n_addrs6 : p->n_addrs) >= e->cfg.max_addrs)
 			return err_set(err, -E2BIG,
 				       "cannot bind port %s: more learned addresses than "
 				       "max_addresses (%zu)",

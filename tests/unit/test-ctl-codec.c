@@ -1167,14 +1167,27 @@ static void test_learned(void **state)
 	assert_int_equal(ctl_learned_format(&l[0], text, sizeof(text)), 0);
 	assert_string_equal(text, "10.0.0.5/dhcp/10.0.0.1/1765000000/1764990000");
 	assert_int_equal(ctl_learned_format(&l[0], text, 10), -ENOSPC);
+	/* IPv6, as the longest text an address has */
+	assert_int_equal(
+		ctl_learned_parse("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/dad/-/-/7,"
+				  "2001:db8::5/dhcpv6/-/1765000000/1",
+				  l, 3, &n, &err),
+		0);
+	assert_int_equal(n, 2);
+	assert_true(l[0].is_ipv6 && l[1].is_ipv6);
+	assert_string_equal(l[1].source, "dhcpv6");
+	assert_int_equal(ctl_learned_format(&l[0], text, sizeof(text)), 0);
+	assert_string_equal(text, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/dad/-/-/7");
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
 		{ "10.0.0.5/dhcp/-/-",
 		  "learned[0]: expected ADDRESS/SOURCE/SERVER/LEASE_END/LEARNED_AT" },
 		{ "10.0.0.5/dhcp/-/-/1/x", "learned[0]: expected" },
-		{ "10.0.0.300/dhcp/-/-/1", "'10.0.0.300' is not an IPv4 address" },
-		{ "10.0.0.5/dhcpv6/-/-/1", "source 'dhcpv6' (accepted: dhcp, arp, ipv4)" },
+		{ "10.0.0.300/dhcp/-/-/1", "'10.0.0.300' is not an IPv4 or IPv6 address" },
+		{ "10.0.0.5/dhcpv6/-/-/1", "source 'dhcpv6' (accepted for IPv4: dhcp, arp, ipv4)" },
+		{ "2001:db8::5/arp/-/-/1", "source 'arp' (accepted for IPv6: dhcpv6, dad, ipv6)" },
+		{ "2001:db8::5/dhcpv6/2001:db8::1/-/1", "server '2001:db8::1' is not - (an IPv6" },
 		{ "10.0.0.5/dhcp/x/-/1", "server 'x' is not an IPv4 address or -" },
 		{ "10.0.0.5/dhcp/-/-5/1", "lease end '-5' is not seconds since the epoch or -" },
 		{ "10.0.0.5/dhcp/-/99999999999999999999/1", "lease end" },

@@ -1692,6 +1692,38 @@ static void test_ipv6_lapse(void **state)
 	assert_int_equal(count(fx, ENGINE_ACT_STORE_ADDR_DEL), 1);
 }
 
+/* A live migration carries IPv6 addresses too, checked as learned ones. */
+static void test_ipv6_imported(void **state)
+{
+	struct fixture *fx = *state;
+	struct engine_addr imported = { .is_ipv6 = true,
+					.source = LEARN_SOURCE_DAD,
+					.learned_at = fx->now - 10 };
+	struct engine_input in = {
+		.type = ENGINE_IN_BIND,
+		.bind = { .has_link = true, .imported = &imported, .n_imported = 1 }
+	};
+
+	fx6_build_all(fx6);
+	memcpy(imported.ip, fx6_vm_ll, 16);
+	in.bind.binding = binding_of("vnet0", "no-ipv6-spoofing", fx6_vm_mac, NULL);
+	in.bind.link = link_of("vnet0", 10, host_mac1);
+	assert_int_equal(run(fx, &in), 0);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	assert_non_null(
+		strstr(fx->applied_elements, "addr6 { \"vnet0\" . fe80::5054:ff:fe12:3456"));
+	/* another port's: refused, the port set down */
+	in.bind.binding = binding_of("vnet1", "no-ipv6-spoofing", fx_other_mac, NULL);
+	in.bind.link = link_of("vnet1", 11, host_mac2);
+	assert_int_equal(run(fx, &in), -EADDRINUSE);
+	assert_non_null(strstr(fx->last_err.msg, "fe80::5054:ff:fe12:3456 belongs to port vnet0"));
+	/* never an address */
+	imported.ip[0] = 0xff;
+	in.bind.binding = binding_of("vnet1", "no-ipv6-spoofing", fx_other_mac, NULL);
+	assert_int_equal(run(fx, &in), -EINVAL);
+	assert_non_null(strstr(fx->last_err.msg, "is refused: addr-multicast"));
+}
+
 /* I2 for IPv6: the bridge's addresses (the router's, when the host advertises) are nobody's. */
 static void test_ipv6_bridge_protected(void **state)
 {
@@ -1797,6 +1829,7 @@ int main(void)
 		T(test_ipv6_lapse),
 		T(test_ipv6_limit),
 		T(test_ipv6_bridge_protected),
+		T(test_ipv6_imported),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
