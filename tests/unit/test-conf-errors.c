@@ -157,6 +157,21 @@ static struct diag_case cases[] = {
 	E("ports-need-protocol", RULE("<ip protocol='icmp' srcportstart='80'/>"),
 	  "t.xml:3: <ip srcportstart='80'>: a port match needs protocol tcp, udp, sctp or 33 "
 	  "(dccp)"),
+	/* vifguard's ndtarget: only where the bytes after the ICMPv6 header are a target */
+	E("ndtarget-needs-nd-type", RULE("<ipv6 protocol='icmpv6' type='134' ndtarget='fd00::1'/>"),
+	  "t.xml:3: <ipv6 ndtarget='fd00::1'>: ndtarget needs ICMPv6 type 135 or 136 (neighbor "
+	  "solicitation or advertisement): add type='135' or type='136', and no other protocol "
+	  "than icmpv6"),
+	E("ndtarget-needs-type", RULE("<ipv6 ndtarget='$IPV6'/>"),
+	  "t.xml:3: <ipv6 ndtarget='$IPV6'>: ndtarget needs ICMPv6 type 135 or 136 (neighbor "
+	  "solicitation or advertisement): add type='135' or type='136', and no other protocol "
+	  "than icmpv6"),
+	E("ndtarget-not-udp", RULE("<ipv6 protocol='udp' type='136' ndtarget='fd00::1'/>"),
+	  "t.xml:3: <ipv6 ndtarget='fd00::1'>: ndtarget needs ICMPv6 type 135 or 136 (neighbor "
+	  "solicitation or advertisement): add type='135' or type='136', and no other protocol "
+	  "than icmpv6"),
+	E("ndtarget-not-ipv6", RULE("<ipv6 type='136' ndtarget='10.0.0.1'/>"),
+	  "t.xml:3: <ipv6 ndtarget='10.0.0.1'>: not an IPv6 address (e.g. 2001:db8::1)"),
 	E("filterref-missing-filter", F("<filterref/>\n"),
 	  "t.xml:2: <filterref>: missing attribute 'filter'"),
 	/* <filterbinding> */
