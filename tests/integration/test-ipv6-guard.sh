@@ -82,6 +82,29 @@ forget_ra() {
 	done
 }
 
+# ra_reaches NS PREFIX ROUTER_LL TENTHS: a radvd in NS advertising PREFIX for up to TENTHS
+# tenths of a second; true when vm2 took an address in PREFIX and a default route via
+# ROUTER_LL. The radvd log is kept for diagnostics; vm2 forgets what it took.
+ra_reaches() {
+	radvd_in "$1" "$2"
+	r=1
+	if poll "$4" has_addr "$VM2" "${2%%::/64}:" && poll 50 has_default_via "$VM2" "$3"; then
+		r=0
+	fi
+	kill -0 "$radvd" 2>/dev/null || echo "# radvd is not running"
+	stop_radvd
+	forget_ra "$VM2"
+	return $r
+}
+
+# rogue_dhcp6 LOG: a DHCPv6 server (dnsmasq) in vm1; prints the address vm2's dhclient
+# -6 leases from it, or nothing
+rogue_dhcp6() {
+	dnsmasq_in "$VM1" "$1" --dhcp-range=fd00::100,fd00::1ff,64,120
+	dhcp6 "$VM2"
+	stop_server
+}
+
 # dhcp6 NS: runs dhclient -6 in NS for up to 6 s; prints the leased address or nothing
 dhcp6() {
 	rm -f "$TMPD/dh6.leases" "$TMPD/dh6.pid"
@@ -130,19 +153,14 @@ check "vm2's static addresses survived DAD under clean-traffic-strict" \
 	sh -c "ip -n $VM2 -6 addr show dev eth0 | grep -v dadfailed | grep -q 'inet6 $VM2_IP6/64'"
 
 # ------------------------------------------------------------------ controls: no guard on vm1
-radvd_in "$VM1" fd77:1::/64
-if poll 100 has_addr "$VM2" fd77:1: && poll 50 has_default_via "$VM2" "$VM1_LL"; then
+if ra_reaches "$VM1" fd77:1::/64 "$VM1_LL" 100; then
 	ok "control: a radvd in vm1 gives vm2 a SLAAC address and a default route"
 else
 	not_ok "control: a radvd in vm1 gives vm2 a SLAAC address and a default route"
 	sed 's/^/# /' "$TMPD/radvd.log"
 fi
-stop_radvd
-forget_ra "$VM2"
 
-dnsmasq_in "$VM1" "$TMPD/rogue6.log" --dhcp-range=fd00::100,fd00::1ff,64,120
-lease=$(dhcp6 "$VM2")
-stop_server
+lease=$(rogue_dhcp6 "$TMPD/rogue6.log")
 case "$lease" in fd00::1[0-9a-f][0-9a-f]) ok "control: vm2's dhclient -6 takes a lease from vm1's dnsmasq" ;;
 *) not_ok "control: vm2's dhclient -6 takes a lease from vm1's dnsmasq"; echo "# lease '$lease'"
 	sed 's/^/# /' "$TMPD/dh6.log" "$TMPD/rogue6.log" ;; esac
@@ -171,21 +189,14 @@ check "vm1 bound with clean-traffic-strict" rebind vnet1 --mac "$VM1_MAC" \
 check "vm1's binding is active" sh -c "[ \"\$(ip netns exec $HOST $CTL --socket $TMPD/control.sock \
 	binding show vnet1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = active ]"
 
-radvd_in "$VM1" fd77:2::/64
-if ! poll 70 has_addr "$VM2" fd77:2: && ! has_default_via "$VM2" "$VM1_LL" &&
-	kill -0 "$radvd" 2>/dev/null; then
+if ! ra_reaches "$VM1" fd77:2::/64 "$VM1_LL" 70; then
 	ok "no-ipv6-ra: vm1's radvd runs 7 s, vm2 takes no prefix and no route from it"
 else
 	not_ok "no-ipv6-ra: vm1's radvd runs 7 s, vm2 takes no prefix and no route from it"
-	ip -n "$VM2" -6 addr show dev eth0 | sed 's/^/# /'
 	sed 's/^/# /' "$TMPD/radvd.log"
 fi
-stop_radvd
-forget_ra "$VM2"
 
-dnsmasq_in "$VM1" "$TMPD/rogue6b.log" --dhcp-range=fd00::100,fd00::1ff,64,120
-lease=$(dhcp6 "$VM2")
-stop_server
+lease=$(rogue_dhcp6 "$TMPD/rogue6b.log")
 if [ -z "$lease" ] && grep -q DHCPADVERTISE "$TMPD/rogue6b.log"; then
 	ok "no-dhcpv6-server: vm1's dnsmasq advertises, vm2's dhclient -6 never hears it"
 else
@@ -261,16 +272,12 @@ check "ping6 vm1 -> vm2 (global addresses)" in_ns "$VM1" busybox ping -c 2 -W 2 
 check "ping6 vm2 -> vm1 (link-local addresses)" in_ns "$VM2" busybox ping -c 2 -W 2 -I eth0 "$VM1_LL"
 check "ping vm1 -> vm2 (IPv4 still passes)" in_ns "$VM1" busybox ping -c 1 -W 2 "$VM2_IP"
 
-radvd_in "$GW" fd77:9::/64
-if poll 100 has_addr "$VM2" fd77:9: && poll 50 has_default_via "$VM2" "$GW_LL"; then
+if ra_reaches "$GW" fd77:9::/64 "$GW_LL" 100; then
 	ok "a legitimate RA from the uplink (gw) still gives vm2 its prefix and route"
 else
 	not_ok "a legitimate RA from the uplink (gw) still gives vm2 its prefix and route"
-	ip -n "$VM2" -6 addr show dev eth0 | sed 's/^/# /'
 	sed 's/^/# /' "$TMPD/radvd.log"
 fi
-stop_radvd
-forget_ra "$VM2"
 
 # ------------------------------------------------------------------ other combinations
 check "vm1 bound with clean-traffic-ipv6" rebind vnet1 --mac "$VM1_MAC" \
