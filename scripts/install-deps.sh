@@ -34,6 +34,8 @@ nftables:integration_tests_inspect_rules
 iproute2:integration_tests_build_namespaces
 dnsmasq-base:integration_tests_real_DHCP_server
 udhcpc:integration_tests_real_DHCP_client
+radvd:test-ipv6-guard_a_real_rogue_and_a_real_uplink_router_advertiser
+isc-dhcp-client:test-ipv6-guard_a_real_DHCPv6_client_(dhclient_-6)
 busybox:integration_tests_arping_and_tools
 iputils-ping:integration_tests_ping
 libfaketime:integration_tests_wall_clock_steps

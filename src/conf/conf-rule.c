@@ -220,6 +220,39 @@ static int rule_check_ports(struct conf_ctx *c, const xmlNode *elem, const struc
 	return 0;
 }
 
+static bool is_nd_type(const struct filter_attr *a)
+{
+	return a->is_set && !a->is_var && !a->is_negated && a->u.num >= 135 && a->u.num <= 136;
+}
+
+/*
+ * ndtarget (vifguard's) reads the 16 bytes after the ICMPv6 header, which
+ * are a target address only in a Neighbor Solicitation (135) or
+ * Advertisement (136): on any other packet the match would compare
+ * whatever bytes are there. So the rule must pin the type to those two.
+ */
+static int rule_check_ndtarget(struct conf_ctx *c, const xmlNode *elem, const struct filter_rule *r)
+{
+	const struct filter_attr *target = &r->attrs[FILTER_ATTR_NDTARGET];
+	const struct filter_attr *proto = &r->attrs[FILTER_ATTR_PROTOCOL];
+	const struct filter_attr *end = &r->attrs[FILTER_ATTR_ICMP_TYPEEND];
+	struct strbuf sb;
+
+	if (r->proto != FILTER_PROTO_IPV6 || !target->is_set)
+		return 0;
+	if ((!proto->is_set || (!proto->is_var && !proto->is_negated && proto->u.num == 58)) &&
+	    is_nd_type(&r->attrs[FILTER_ATTR_ICMP_TYPE]) && (!end->is_set || is_nd_type(end)))
+		return 0;
+	strbuf_init(&sb);
+	filter_value_format(&sb, filter_proto_attr(r->proto, FILTER_ATTR_NDTARGET), target);
+	conf_error(c, elem, "ndtarget", sb.buf ? sb.buf : "",
+		   "ndtarget needs ICMPv6 type 135 or 136 (neighbor solicitation or "
+		   "advertisement): add type='135' or type='136', and no other protocol "
+		   "than icmpv6");
+	strbuf_fini(&sb);
+	return -EINVAL;
+}
+
 static int name_index(const char *const *names, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -354,6 +387,8 @@ int conf_rule_parse(struct conf_ctx *c, const xmlNode *node, struct filter_rule 
 	if (first) {
 		rule_fixup(c, first, r);
 		res = rule_check_ports(c, first, r);
+		if (res >= 0)
+			res = rule_check_ndtarget(c, first, r);
 		if (res < 0)
 			return res;
 	}

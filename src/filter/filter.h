@@ -144,6 +144,7 @@ enum filter_attr_id {
 	FILTER_ATTR_ICMP_CODEEND,
 	FILTER_ATTR_TCP_OPTION,
 	FILTER_ATTR_TCP_FLAGS,
+	FILTER_ATTR_NDTARGET, /* vifguard's: ipv6 element's NS/NA target address */
 	FILTER_ATTR_COMMENT,
 	FILTER_ATTR__MAX,
 };

@@ -84,6 +84,11 @@ const struct filter_proto_info filter_proto_info[FILTER_PROTO__MAX] = {
 			      ATTRS(L2_MAC, A(SRCIPADDR, IPV4), A(SRCIPMASK, IPV4MASK),
 				    A(DSTIPADDR, IPV4), A(DSTIPMASK, IPV4MASK),
 				    A(PROTOCOL, IPPROTO), PORTS, A(DSCP, DSCP), COMMENT) },
+	/*
+	 * ndtarget is vifguard's, not libvirt's: the target address of a Neighbor
+	 * Solicitation or Advertisement, which libvirt's language cannot name. It
+	 * comes after libvirt's attributes, so libvirt's files print as before.
+	 */
 	[FILTER_PROTO_IPV6] = { .name = "ipv6",
 				.layer = FILTER_LAYER_L2,
 				.is_ipv6 = true,
@@ -91,7 +96,7 @@ const struct filter_proto_info filter_proto_info[FILTER_PROTO__MAX] = {
 				      A(DSTIPADDR, IPV6), A(DSTIPMASK, IPV6MASK),
 				      A(PROTOCOL, IPPROTO), PORTS, A(ICMP_TYPE, UINT8),
 				      A(ICMP_TYPEEND, UINT8), A(ICMP_CODE, UINT8),
-				      A(ICMP_CODEEND, UINT8), COMMENT) },
+				      A(ICMP_CODEEND, UINT8), A(NDTARGET, IPV6), COMMENT) },
 	[FILTER_PROTO_TCP] = L3("tcp", false, COMMON_IP4, PORTS, A(TCP_OPTION, UINT8),
 				A(TCP_FLAGS, TCPFLAGS), COMMENT),
 	[FILTER_PROTO_ICMP] =
@@ -180,6 +185,7 @@ const char *const filter_attr_names[FILTER_ATTR__MAX] = {
 	[FILTER_ATTR_ICMP_CODEEND] = "codeend",
 	[FILTER_ATTR_TCP_OPTION] = "option",
 	[FILTER_ATTR_TCP_FLAGS] = "flags",
+	[FILTER_ATTR_NDTARGET] = "ndtarget",
 	[FILTER_ATTR_COMMENT] = "comment",
 };
 

@@ -9,6 +9,15 @@
  *     type @ll,160, flags 168, root id 176 (priority) and 192 (address),
  *     root path cost 240, bridge id 272 and 288, port 336, message age 352,
  *     max age 368, hello time 384, forward delay 400.
+ * The ND target (vifguard's ndtarget) has no nft expression in 1.0.6 either:
+ * it is the 128 bits after the 8-byte ICMPv6 header of an NS or NA (RFC 4861
+ * 4.3, 4.4), @th,64,128, and its values are 128-bit integers, because a set
+ * keyed by that selector refuses IPv6 address elements (datatype mismatch).
+ *
+ * The ipv6 element's protocol is matched with meta l4proto, not ip6 nexthdr:
+ * ebtables' ip6 match (libvirt's) skips extension headers to find it, and a
+ * guard on nexthdr alone is evaded by a hop-by-hop or destination options
+ * header in front of the UDP or ICMPv6 header.
  */
 #include "fw/match.h"
 
@@ -84,11 +93,12 @@ static const struct fw_proto_fields l2_fields[FILTER_PROTO__MAX] = {
 				FIELDS(ETHER_FIELDS,
 				       MASKED("ip6 saddr", SRCIPADDR, SRCIPMASK, IPV6),
 				       MASKED("ip6 daddr", DSTIPADDR, DSTIPMASK, IPV6),
-				       SINGLE("ip6 nexthdr", PROTOCOL, NUM),
+				       SINGLE("meta l4proto", PROTOCOL, NUM),
 				       RANGE("th sport", SRCPORTSTART, SRCPORTEND, NUM),
 				       RANGE("th dport", DSTPORTSTART, DSTPORTEND, NUM),
 				       RANGE("icmpv6 type", ICMP_TYPE, ICMP_TYPEEND, NUM),
-				       RANGE("icmpv6 code", ICMP_CODE, ICMP_CODEEND, NUM)) },
+				       RANGE("icmpv6 code", ICMP_CODE, ICMP_CODEEND, NUM),
+				       SINGLE("@th,64,128", NDTARGET, RAW_IPV6)) },
 };
 
 #define L3_V4(proto, ...)                                                                         \
@@ -179,6 +189,7 @@ static unsigned full_prefix(enum fw_format format)
 {
 	switch (format) {
 	case FW_FORMAT_IPV6:
+	case FW_FORMAT_RAW_IPV6:
 		return 128;
 	case FW_FORMAT_MAC:
 	case FW_FORMAT_RAW_MAC:
@@ -260,7 +271,7 @@ static void format_ip_text(struct strbuf *sb, const struct fw_field *f, const ui
 {
 	char text[IP_TEXT_MAX];
 
-	if (f->format == FW_FORMAT_IPV6)
+	if (f->format == FW_FORMAT_IPV6 || f->format == FW_FORMAT_RAW_IPV6)
 		ipv6_format(ip, text);
 	else
 		ipv4_format(ip, text);
@@ -270,7 +281,8 @@ static void format_ip_text(struct strbuf *sb, const struct fw_field *f, const ui
 static void format_ip(struct strbuf *sb, const struct fw_field *f, const uint8_t *ip,
 		      unsigned prefix)
 {
-	unsigned len = f->format == FW_FORMAT_IPV6 ? 16 : 4;
+	bool is_v6 = f->format == FW_FORMAT_IPV6 || f->format == FW_FORMAT_RAW_IPV6;
+	unsigned len = is_v6 ? 16 : 4;
 	uint8_t v[16] = { 0 };
 	char text[IP_TEXT_MAX];
 
@@ -286,6 +298,13 @@ static void format_ip(struct strbuf *sb, const struct fw_field *f, const uint8_t
 		strbuf_addf(sb, "0x%08x", lo);
 		if (hi != lo)
 			strbuf_addf(sb, "-0x%08x", hi);
+		return;
+	}
+	if (f->format == FW_FORMAT_RAW_IPV6) {
+		/* only full addresses: ndtarget has no mask partner */
+		strbuf_add(sb, "0x");
+		for (unsigned i = 0; i < len; i++)
+			strbuf_addf(sb, "%02x", v[i]);
 		return;
 	}
 	if (len == 4)
@@ -310,6 +329,7 @@ int fw_field_format(struct strbuf *sb, const struct fw_field *f, const struct fi
 	case FW_FORMAT_IPV4:
 	case FW_FORMAT_RAW_IPV4:
 	case FW_FORMAT_IPV6:
+	case FW_FORMAT_RAW_IPV6:
 		if (f->partner_kind != FW_PARTNER_RANGE) {
 			format_ip(sb, f, value->u.ip, mask_prefix(f, partner));
 			return 0;

@@ -14,9 +14,16 @@ macvtap (/dev/tapN), which is the VM's side of it: frames written there leave
 through the macvtap, frames for the VM are read there (each with the 10-byte
 virtio-net header a macvtap queue uses by default).
 
-KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), raw (--ethertype), dhcp.
+KIND: arp, rarp, ipv4 (UDP inside), ipv6 (UDP inside), icmpv6, raw
+(--ethertype), dhcp.
 --proto sets the IPv4 protocol / IPv6 next header (default 17, UDP); the
 payload stays a UDP-shaped header plus the tag whatever the number says.
+icmpv6 sends an ICMPv6 message of --icmp6-type (135 NS, 136 NA, 134 RA, 137
+redirect, ...) with a valid checksum: the 4-byte header, 4 bytes of flags (NA:
+override), then --target (the NS/NA/redirect target) if given, then the tag.
+--hbh puts an IPv6 hop-by-hop options header (PadN only) in front of the
+upper-layer header, as a guard that looks at the next header field alone
+would miss.
 """
 import argparse
 import ipaddress
@@ -56,10 +63,27 @@ def ipv4(src, dst, proto, payload):
     return hdr + payload
 
 
-def ipv6(src, dst, nxt, payload):
-    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nxt, 64,
+def ipv6(src, dst, nxt, payload, hbh=False):
+    if hbh:
+        # next header, length 0 (8 bytes), PadN of 4 bytes
+        payload = struct.pack("!BBBB4s", nxt, 0, 1, 4, b"") + payload
+        nxt = 0
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nxt, 255,
                        ipaddress.IPv6Address(src).packed,
                        ipaddress.IPv6Address(dst).packed) + payload
+
+
+def icmpv6(src, dst, typ, target, tag):
+    """An ICMPv6 message (RFC 4443, RFC 4861) with its checksum."""
+    flags = 0x20000000 if typ == 136 else 0  # NA: override
+    body = struct.pack("!I", flags)
+    if target:
+        body += ipaddress.IPv6Address(target).packed
+    body += tag
+    msg = struct.pack("!BBH", typ, 0, 0) + body
+    pseudo = (ipaddress.IPv6Address(src).packed + ipaddress.IPv6Address(dst).packed +
+              struct.pack("!I3xB", len(msg), 58))
+    return msg[:2] + struct.pack("!H", checksum(pseudo + msg)) + msg[4:]
 
 
 def arp(op, sha, spa, tha, tpa):
@@ -99,7 +123,11 @@ def build(a):
         body = ipv4(a.sip, a.dip, 17, udp(sport, dport, dhcp(a)))
         etype = 0x0800
     elif a.kind == "ipv6":
-        body = ipv6(a.sip6, a.dip6, a.proto, udp(a.sport, a.dport, tag))
+        body = ipv6(a.sip6, a.dip6, a.proto, udp(a.sport, a.dport, tag), a.hbh)
+        etype = 0x86DD
+    elif a.kind == "icmpv6":
+        body = ipv6(a.sip6, a.dip6, 58, icmpv6(a.sip6, a.dip6, a.icmp6_type, a.target, tag),
+                    a.hbh)
         etype = 0x86DD
     else:
         body = tag
@@ -189,7 +217,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("send")
     s.add_argument("iface")
-    s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "raw", "dhcp"])
+    s.add_argument("kind", choices=["arp", "rarp", "ipv4", "ipv6", "icmpv6", "raw", "dhcp"])
     s.add_argument("--tag", required=True)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--pps", type=int, default=0)
@@ -203,6 +231,9 @@ def main():
     s.add_argument("--sport", type=int, default=40000)
     s.add_argument("--dport", type=int, default=40000)
     s.add_argument("--proto", type=int, default=17)
+    s.add_argument("--icmp6-type", type=int, default=136)
+    s.add_argument("--target", help="NS/NA/redirect target address")
+    s.add_argument("--hbh", action="store_true", help="a hop-by-hop header first")
     s.add_argument("--op", type=int, default=1)
     s.add_argument("--arp-smac")
     s.add_argument("--arp-dmac", default="00:00:00:00:00:00")

@@ -33,6 +33,10 @@ struct diag_case {
 	{                     \
 		n, d, m, true \
 	}
+#define NDTARGET_NEEDS_ND(v)                                                                 \
+	"t.xml:3: <ipv6 ndtarget='" v "'>: ndtarget needs ICMPv6 type 135 or 136 (neighbor " \
+	"solicitation or advertisement): add type='135' or type='136', and no other "        \
+	"protocol than icmpv6"
 #define BIND(body) "<filterbinding>\n" body "</filterbinding>\n"
 #define OWNER      "<owner><name>vm</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>\n"
 #define PORTDEV    "<portdev name='vnet0'/>\n"
@@ -157,6 +161,14 @@ static struct diag_case cases[] = {
 	E("ports-need-protocol", RULE("<ip protocol='icmp' srcportstart='80'/>"),
 	  "t.xml:3: <ip srcportstart='80'>: a port match needs protocol tcp, udp, sctp or 33 "
 	  "(dccp)"),
+	/* vifguard's ndtarget: only where the bytes after the ICMPv6 header are a target */
+	E("ndtarget-needs-nd-type", RULE("<ipv6 protocol='icmpv6' type='134' ndtarget='fd00::1'/>"),
+	  NDTARGET_NEEDS_ND("fd00::1")),
+	E("ndtarget-needs-type", RULE("<ipv6 ndtarget='$IPV6'/>"), NDTARGET_NEEDS_ND("$IPV6")),
+	E("ndtarget-not-udp", RULE("<ipv6 protocol='udp' type='136' ndtarget='fd00::1'/>"),
+	  NDTARGET_NEEDS_ND("fd00::1")),
+	E("ndtarget-not-ipv6", RULE("<ipv6 type='136' ndtarget='10.0.0.1'/>"),
+	  "t.xml:3: <ipv6 ndtarget='10.0.0.1'>: not an IPv6 address (e.g. 2001:db8::1)"),
 	E("filterref-missing-filter", F("<filterref/>\n"),
 	  "t.xml:2: <filterref>: missing attribute 'filter'"),
 	/* <filterbinding> */

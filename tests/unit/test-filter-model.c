@@ -79,7 +79,8 @@ static void test_attr_order(void **state)
 	attr_order(FILTER_PROTO_IPV6, buf, sizeof(buf));
 	assert_string_equal(buf, "srcmacaddr srcmacmask dstmacaddr dstmacmask srcipaddr srcipmask "
 				 "dstipaddr dstipmask protocol srcportstart srcportend "
-				 "dstportstart dstportend type typeend code codeend comment");
+				 "dstportstart dstportend type typeend code codeend ndtarget "
+				 "comment");
 	attr_order(FILTER_PROTO_TCP, buf, sizeof(buf));
 	assert_string_equal(buf,
 			    "srcmacaddr srcipaddr srcipmask dstipaddr dstipmask srcipfrom "

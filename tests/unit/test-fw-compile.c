@@ -8,7 +8,8 @@
  * nftables cannot express have a .err golden with the message instead.
  * VIFGUARD_REGEN=1 rewrites the golden files. The cases that read libvirt's
  * corpus run with --corpus (test-fw-compile-corpus), and skip as a whole
- * without it.
+ * without it. tests/data/nft/ext/ holds inputs for vifguard's own extensions
+ * of the language (ndtarget), each beside its golden.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,11 +33,13 @@ enum case_kind {
 	CASE_NETDEV,          /* the built-ins again, for a macvtap port */
 	CASE_NETDEV_FIREWALL, /* a firewall case on a macvtap: stateful rules are refused */
 	CASE_LEASE,           /* a built-in whose IP is leased: element timeouts, and the deletes */
+	CASE_EXTENSION, /* tests/data/nft/ext, its .xml files: vifguard's extensions of the language
+			 */
 };
 
 static const char *const case_dirs[] = {
 	[CASE_BUILTIN] = "builtin",        [CASE_FIREWALL] = "firewall", [CASE_NETDEV] = "netdev",
-	[CASE_NETDEV_FIREWALL] = "netdev", [CASE_LEASE] = "lease",
+	[CASE_NETDEV_FIREWALL] = "netdev", [CASE_LEASE] = "lease",       [CASE_EXTENSION] = "ext",
 };
 
 /* The preset IP, leased for 600 s in CASE_LEASE. */
@@ -81,7 +84,8 @@ static struct filter_set *load_filters(const struct compile_case *c, const char 
 
 	assert_non_null(set);
 	assert_int_equal(conf_load_dir(conf_builtin_dir(), set, &diag), 0);
-	if (c->kind == CASE_FIREWALL || c->kind == CASE_NETDEV_FIREWALL) {
+	if (c->kind == CASE_FIREWALL || c->kind == CASE_NETDEV_FIREWALL ||
+	    c->kind == CASE_EXTENSION) {
 		assert_int_equal(conf_filter_parse_file(c->path, &diag, &f), 0);
 		*ret_top = "tck-testcase";
 		assert_int_equal(filter_set_add(set, f, NULL), 0);
@@ -192,7 +196,8 @@ int main(int argc, char **argv)
 {
 	static struct CMUnitTest tests[256];
 	static struct compile_case cases[256];
-	_cleanup_free_ char *firewall = NULL;
+	_cleanup_free_ char *firewall = NULL, *ext = NULL;
+	const char *src = getenv("VIFGUARD_SOURCE_DIR");
 	size_t n = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--corpus") == 0) {
@@ -209,6 +214,8 @@ int main(int argc, char **argv)
 	}
 	n = add_cases(tests, cases, n, conf_builtin_dir(), CASE_BUILTIN);
 	n = add_cases(tests, cases, n, conf_builtin_dir(), CASE_NETDEV);
+	assert_true(asprintf(&ext, "%s/tests/data/nft/ext", src ? src : ".") > 0);
+	n = add_cases(tests, cases, n, ext, CASE_EXTENSION);
 	cases[n] = (struct compile_case){ .kind = CASE_LEASE, .name = "clean-traffic" };
 	tests[n] = (struct CMUnitTest){ .name = "lease/clean-traffic",
 					.test_func = test_compile,
