@@ -38,6 +38,9 @@ int cmd_explain(int argc, char **argv)
 	_cleanup_(fw_port_freep) struct fw_port *p = NULL;
 	struct cli_filters cf = { 0 };
 	struct strbuf base;
+	const struct fw_base_opts defaults = { .nflog_group = FW_NFLOG_GROUP_DEFAULT,
+					       .ipv6_idle_s = FW_IPV6_IDLE_DEFAULT_S,
+					       .drop_log_group = FW_DROP_LOG_GROUP_DEFAULT };
 	bool is_json = false;
 	int opt, exit_code = 0;
 
@@ -58,12 +61,12 @@ int cmd_explain(int argc, char **argv)
 		return cli_usage_error("explain", "explain takes exactly one BINDING file");
 	if (cli_compile_binding(&cf, argv[optind], NULL, NULL, &p) < 0)
 		return is_json ? cli_json_failure() : CLI_EXIT_FAILURE;
-	/* the daemon's NFLOG group is its own configuration: explain shows the default */
+	/* the daemon's NFLOG groups are its own configuration: explain shows the defaults */
 	strbuf_init(&base);
 	if (p->attach == FW_ATTACH_NETDEV)
-		fw_base_netdev_add(&base, FW_NFLOG_GROUP_DEFAULT);
+		fw_base_netdev_add(&base, &defaults);
 	else
-		fw_base_add(&base, FW_NFLOG_GROUP_DEFAULT, FW_IPV6_IDLE_DEFAULT_S);
+		fw_base_add(&base, &defaults);
 	if (p->needs_inet)
 		fw_base_inet_add(&base);
 	if (strbuf_error(&base) < 0) {

@@ -30,7 +30,8 @@ struct fw_ctx {
 	struct nft_ctx *nft;
 	unsigned nflog_group; /* of the learning chains, when this context adds the base tables */
 	unsigned ipv6_idle_s; /* of the IPv6 gate's entries */
-	bool has_base[2];     /* by enum fw_attach */
+	unsigned drop_log_group; /* samples of dropped frames; FW_NFLOG_GROUP_KEEP: the table's */
+	bool has_base[2];        /* by enum fw_attach */
 	bool has_inet_base;
 	char *known[KNOWN_TEMPLATES_MAX]; /* template ids known to exist; owned */
 	size_t n_known;
@@ -45,6 +46,11 @@ void fw_set_ipv6_idle(struct fw_ctx *ctx, unsigned idle_s)
 	ctx->ipv6_idle_s = idle_s ? idle_s : FW_IPV6_IDLE_DEFAULT_S;
 }
 
+void fw_set_drop_log_group(struct fw_ctx *ctx, unsigned group)
+{
+	ctx->drop_log_group = group;
+}
+
 int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 {
 	struct fw_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -53,6 +59,7 @@ int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	ctx->nflog_group = nflog_group;
 	ctx->ipv6_idle_s = FW_IPV6_IDLE_DEFAULT_S;
+	ctx->drop_log_group = FW_NFLOG_GROUP_KEEP;
 	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx->nft) {
 		free(ctx);
@@ -260,18 +267,37 @@ static void forget_kernel(struct fw_ctx *ctx)
  * (the default for a new table), so that re-adding the base tables never
  * moves the daemon's copies to another group.
  */
-static unsigned nflog_group(struct fw_ctx *ctx, enum fw_attach attach)
+static unsigned table_log_group(struct fw_ctx *ctx, enum fw_attach attach, const char *chain,
+				unsigned fallback)
 {
 	_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
 	unsigned group;
 	char cmd[64];
 
-	if (ctx->nflog_group != FW_NFLOG_GROUP_KEEP)
-		return ctx->nflog_group;
-	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " log-o", family(attach));
-	if (list_json(ctx, cmd, &l, NULL) >= 0 && fw_listing_log_group(l, "log-o", &group) == 1)
+	snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " %s", family(attach), chain);
+	if (list_json(ctx, cmd, &l, NULL) >= 0 && fw_listing_log_group(l, chain, &group) == 1)
 		return group;
-	return FW_NFLOG_GROUP_DEFAULT;
+	return fallback;
+}
+
+/*
+ * The groups of a base table: the configured ones, or with
+ * FW_NFLOG_GROUP_KEEP the ones the kernel's table already uses (the
+ * defaults for a new table), so that re-adding the base tables never moves
+ * the daemon's copies to another group.
+ */
+static struct fw_base_opts base_opts(struct fw_ctx *ctx, enum fw_attach attach)
+{
+	struct fw_base_opts o = { .nflog_group = ctx->nflog_group,
+				  .ipv6_idle_s = ctx->ipv6_idle_s,
+				  .drop_log_group = ctx->drop_log_group };
+
+	if (o.nflog_group == FW_NFLOG_GROUP_KEEP)
+		o.nflog_group = table_log_group(ctx, attach, "log-o", FW_NFLOG_GROUP_DEFAULT);
+	if (o.drop_log_group == FW_NFLOG_GROUP_KEEP)
+		o.drop_log_group =
+			table_log_group(ctx, attach, "drop-filter-o", FW_DROP_LOG_GROUP_DEFAULT);
+	return o;
 }
 
 static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)
@@ -296,14 +322,20 @@ static void add_bases(struct fw_ctx *ctx, struct strbuf *tx, size_t n,
 {
 	bool needs_base[2] = { false, false }, needs_inet = false;
 
+	struct fw_base_opts o;
+
 	for (size_t i = 0; i < n; i++) {
 		needs_base[ports[i]->attach] |= !ctx->has_base[ports[i]->attach];
 		needs_inet |= ports[i]->needs_inet && !ctx->has_inet_base;
 	}
-	if (needs_base[FW_ATTACH_BRIDGE])
-		fw_base_add(tx, nflog_group(ctx, FW_ATTACH_BRIDGE), ctx->ipv6_idle_s);
-	if (needs_base[FW_ATTACH_NETDEV])
-		fw_base_netdev_add(tx, nflog_group(ctx, FW_ATTACH_NETDEV));
+	if (needs_base[FW_ATTACH_BRIDGE]) {
+		o = base_opts(ctx, FW_ATTACH_BRIDGE);
+		fw_base_add(tx, &o);
+	}
+	if (needs_base[FW_ATTACH_NETDEV]) {
+		o = base_opts(ctx, FW_ATTACH_NETDEV);
+		fw_base_netdev_add(tx, &o);
+	}
 	if (needs_inet)
 		fw_base_inet_add(tx);
 }
@@ -668,6 +700,22 @@ int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *a
 	return r;
 }
 
+/*
+ * The port's drop counters go with its binding; on their own, after it:
+ * a table from before the counters has no such sets, and that must not
+ * fail the removal.
+ */
+static void forget_counters(struct fw_ctx *ctx, const struct fw_record *rec)
+{
+	struct strbuf tx;
+
+	strbuf_init(&tx);
+	fw_drops_forget(&tx, rec->attach, rec->port);
+	if (strbuf_error(&tx) >= 0)
+		(void)run(ctx, tx.buf, NULL, 0);
+	strbuf_fini(&tx);
+}
+
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
 		   struct err *err)
 {
@@ -678,6 +726,7 @@ int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_
 			       msg[0] ? msg : "transaction failed");
 	if (may_be_last)
 		collect_template(ctx, fw_record_template(rec), rec->template_del);
+	forget_counters(ctx, rec);
 	return 0;
 }
 
@@ -699,8 +748,10 @@ int fw_apply_guard(struct fw_ctx *ctx, const struct fw_guard *g, struct err *err
 			  NULL, 0);
 		return 0;
 	}
+	struct fw_base_opts o = base_opts(ctx, FW_ATTACH_BRIDGE);
+
 	strbuf_init(&tx);
-	fw_base_add(&tx, nflog_group(ctx, FW_ATTACH_BRIDGE), ctx->ipv6_idle_s);
+	fw_base_add(&tx, &o);
 	fw_guard_add(&tx, g);
 	if (run_tx(ctx, &tx, msg, sizeof(msg)) < 0)
 		return err_set(err, -EIO, "guard rules: nft: %s",

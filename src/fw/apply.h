@@ -30,6 +30,8 @@ int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
  */
 int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *addr, void *),
 		  void *userdata, struct err *err);
+/* The NFLOG group of the drop log's samples (0: none); FW_NFLOG_GROUP_KEEP: the table's. */
+void fw_set_drop_log_group(struct fw_ctx *ctx, unsigned group);
 /* The idle time of the IPv6 gate's entries (the base's refresh rule); 0: the default. */
 void fw_set_ipv6_idle(struct fw_ctx *ctx, unsigned idle_s);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);

@@ -23,7 +23,8 @@
  * The shared learning chains of one family's table. F stands for the
  * family, KO and KI for the port's key in frames from and to the VM.
  */
-static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned nflog_group)
+static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned nflog_group,
+			      unsigned drop_log_group)
 {
 	static const char *const modes[] = { "any", "dhcp" };
 	const char *f = fw_l2_layouts[attach].family, *ko = fw_l2_layouts[attach].key[SIDE_OUT],
@@ -64,10 +65,11 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 			    "add rule %s " FW_TABLE
 			    " dhcp-reply %s . ip saddr @learn-servers jump log-i\n",
 			    f, ki, f, ki);
+	fw_drops_base_add(sb, attach, drop_log_group);
 	strbuf_addf(sb,
 		    "add rule %s " FW_TABLE " dhcp-reply %s @learn-any-server accept\n"
 		    "add rule %s " FW_TABLE " dhcp-reply %s . ip saddr @learn-servers accept\n"
-		    "add rule %s " FW_TABLE " dhcp-reply drop\n",
+		    "add rule %s " FW_TABLE " dhcp-reply goto drop-rogue-dhcp-i\n",
 		    f, ki, f, ki, f);
 	for (int m = 0; m < 2; m++) {
 		const char *mode = modes[m];
@@ -81,7 +83,7 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 		/* only the VM's own MAC, and DHCP requests copied and passed */
 		strbuf_addf(sb,
 			    "add rule %s " FW_TABLE
-			    " learn-%s-o %s . ether saddr != @learn-mac drop\n"
+			    " learn-%s-o %s . ether saddr != @learn-mac goto drop-source-mac-o\n"
 			    "add rule %s " FW_TABLE
 			    " learn-%s-o ether type ip udp sport 68 udp dport 67 jump log-o\n"
 			    "add rule %s " FW_TABLE
@@ -105,8 +107,8 @@ static void add_learning_base(struct strbuf *sb, enum fw_attach attach, unsigned
 				    "%s . arp saddr ether @learn-mac accept\n",
 				    f, f, ko);
 		strbuf_addf(sb,
-			    "add rule %s " FW_TABLE " learn-%s-o drop\n"
-			    "add rule %s " FW_TABLE " learn-%s-i drop\n",
+			    "add rule %s " FW_TABLE " learn-%s-o goto drop-learning-o\n"
+			    "add rule %s " FW_TABLE " learn-%s-i goto drop-learning-i\n",
 			    f, mode, f, mode);
 	}
 }
@@ -137,11 +139,11 @@ static void add_learning6_base(struct strbuf *sb, unsigned idle_s)
 		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 jump log-o\n"
 		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 return\n"
 		    "add rule bridge " FW_TABLE " learn6-o jump log-o\n"
-		    "add rule bridge " FW_TABLE " learn6-o drop\n",
+		    "add rule bridge " FW_TABLE " learn6-o goto drop-learning-o\n",
 		    idle_s ? idle_s : FW_IPV6_IDLE_DEFAULT_S);
 }
 
-void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s)
+void fw_base_add(struct strbuf *sb, const struct fw_base_opts *o)
 {
 	/*
 	 * Priorities of ebtables' nat table, where libvirt puts its rules:
@@ -158,8 +160,8 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s)
 		       "add set bridge " FW_TABLE " l3-out-ports { type ifname; }\n");
 	for (int bit = 0; bit < 16; bit++)
 		strbuf_addf(sb, "add set bridge " FW_TABLE " l3-out-bit%d { type ifname; }\n", bit);
-	add_learning_base(sb, FW_ATTACH_BRIDGE, nflog_group);
-	add_learning6_base(sb, ipv6_idle_s);
+	add_learning_base(sb, FW_ATTACH_BRIDGE, o->nflog_group, o->drop_log_group);
+	add_learning6_base(sb, o->ipv6_idle_s);
 	/*
 	 * DHCP replies towards learning and snooping ports are copied where the
 	 * kernel knows where they entered (forward), or that the host sent them
@@ -180,7 +182,7 @@ void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s)
 		    " } log prefix \"vg-i\" group %u queue-threshold 1\n"
 		    "add rule bridge " FW_TABLE " log-host log prefix \"vg-i\" group %u "
 		    "queue-threshold 1\n",
-		    nflog_group, nflog_group);
+		    o->nflog_group, o->nflog_group);
 	strbuf_add(sb, "add chain bridge " FW_TABLE " prerouting { type filter hook prerouting "
 		       "priority -300; policy accept; }\n"
 		       "add chain bridge " FW_TABLE " forward { type filter hook forward "
@@ -247,21 +249,21 @@ void fw_guard_add(struct strbuf *sb, const struct fw_guard *g)
 	for (size_t i = 0; i < g->n_patterns; i++)
 		strbuf_addf(sb,
 			    "add rule bridge " FW_TABLE " guard-o iifname \"%s\" iifname != "
-			    "@out-ports drop\n"
+			    "@out-ports goto drop-unbound-o\n"
 			    "add rule bridge " FW_TABLE " guard-i oifname \"%s\" oifname != "
-			    "@in-ports drop\n",
+			    "@in-ports goto drop-unbound-i\n",
 			    g->patterns[i], g->patterns[i]);
 	strbuf_add(sb, "add rule bridge " FW_TABLE " guard-o iifname @unbound-ports iifname != "
-		       "@out-ports drop\n"
+		       "@out-ports goto drop-unbound-o\n"
 		       "add rule bridge " FW_TABLE " guard-i oifname @unbound-ports oifname != "
-		       "@in-ports drop\n");
+		       "@in-ports goto drop-unbound-i\n");
 }
 
-void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group)
+void fw_base_netdev_add(struct strbuf *sb, const struct fw_base_opts *o)
 {
 	/* No hooks of its own: each macvtap port brings its two (fw_add_hook_chains). */
 	strbuf_add(sb, "add table netdev " FW_TABLE "\n");
-	add_learning_base(sb, FW_ATTACH_NETDEV, nflog_group);
+	add_learning_base(sb, FW_ATTACH_NETDEV, o->nflog_group, o->drop_log_group);
 }
 
 void fw_base_inet_add(struct strbuf *sb)

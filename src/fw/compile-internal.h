@@ -76,6 +76,9 @@ struct builder {
 	bool *made_chain[SIDE_L2_MAX];
 };
 
+/* drops.c: the counting drop chains of one layer-2 table */
+void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_log_group);
+
 static inline const char *side_family(const struct builder *b, enum side side)
 {
 	return side < SIDE_L2_MAX ? fw_l2_layouts[b->attach].family : fw_sides[side].family;

@@ -234,7 +234,12 @@ static int compile_drop(const char *port, enum fw_attach attach, const char *id,
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
-	add_special_dispatch(&add, &del, attach, port, "drop", "drop");
+	if (strcmp(id, FW_TEMPLATE_QUARANTINE) == 0)
+		add_special_dispatch(&add, &del, attach, port, "goto drop-quarantine-o",
+				     "goto drop-quarantine-i");
+	else
+		add_special_dispatch(&add, &del, attach, port, "goto drop-blocked-o",
+				     "goto drop-blocked-i");
 	return finish_special(p, &add, &del, 2, ret, err);
 }
 

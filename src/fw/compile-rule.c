@@ -503,7 +503,11 @@ int fw_emit_rule_on_side(struct builder *b, size_t index, enum side side, const 
 	}
 	if (is_l3 && (ret = add_l3_extras(b, ir, side, &l3)) < 0)
 		return ret;
-	strbuf_add(&b->rules, verdict(r->action, side));
+	if (side < SIDE_L2_MAX &&
+	    (r->action == FILTER_ACTION_DROP || r->action == FILTER_ACTION_REJECT))
+		fw_drop_verdict(&b->rules, fw_drop_reason_of(ir->filter->name), side == SIDE_OUT);
+	else
+		strbuf_add(&b->rules, verdict(r->action, side));
 	if (is_l3)
 		add_comment(&b->rules, &r->attrs[FILTER_ATTR_COMMENT]);
 	strbuf_addc(&b->rules, '\n');

@@ -61,7 +61,12 @@ struct fw_port {
  * safe to run again); its learning chains copy frames to nflog_group. An
  * allocation failure is left in sb (strbuf_error).
  */
-void fw_base_add(struct strbuf *sb, unsigned nflog_group, unsigned ipv6_idle_s);
+struct fw_base_opts {
+	unsigned nflog_group;    /* where learning copies frames */
+	unsigned ipv6_idle_s;    /* an unused learned IPv6 address lapses; 0: the default */
+	unsigned drop_log_group; /* where samples of dropped frames go; 0: none */
+};
+void fw_base_add(struct strbuf *sb, const struct fw_base_opts *o);
 
 /* How long an IPv6 address a port learned stays in the gate unused, unless configured. */
 #define FW_IPV6_IDLE_DEFAULT_S 3600
@@ -84,7 +89,37 @@ struct fw_guard {
 /* Appends the statements that replace the guard rules (needs the base). */
 void fw_guard_add(struct strbuf *sb, const struct fw_guard *g);
 /* The same for the netdev table of macvtap ports (FW_ATTACH_NETDEV). */
-void fw_base_netdev_add(struct strbuf *sb, unsigned nflog_group);
+void fw_base_netdev_add(struct strbuf *sb, const struct fw_base_opts *o);
+
+/* The NFLOG group of the drop log, unless configured otherwise. */
+#define FW_DROP_LOG_GROUP_DEFAULT 3711
+
+/*
+ * Why a frame was dropped: each reason is a counter per port in the kernel
+ * (set cnt-REASON of each layer-2 table, drops.c).
+ */
+enum fw_drop_reason {
+	FW_DROP_SOURCE_MAC,      /* no-mac-spoofing; a learning VM's frame from another MAC */
+	FW_DROP_SOURCE_IP,       /* no-ip-spoofing, no-ipv6-spoofing, no-ipv6-source-spoofing */
+	FW_DROP_ARP_SPOOFING,    /* no-arp-*-spoofing, no-other-rarp-traffic */
+	FW_DROP_NDP_SPOOFING,    /* no-ndp-spoofing */
+	FW_DROP_OTHER_ETHERTYPE, /* no-other-l2-traffic */
+	FW_DROP_ROGUE_DHCP, /* no-dhcp-server, no-dhcpv6-server; untrusted replies to learners */
+	FW_DROP_ROGUE_RA,   /* no-ipv6-ra */
+	FW_DROP_FILTER,     /* any other filter's drop or reject */
+	FW_DROP_LEARNING,   /* a learning port's frame, before its address is in */
+	FW_DROP_BLOCKED,    /* learning failed: everything, until relearn */
+	FW_DROP_QUARANTINE, /* its MAC changed or it left its bridge */
+	FW_DROP_UNBOUND,    /* a port no binding covers (guard_ports, guard_bridge) */
+	_FW_DROP_MAX,
+};
+extern const char *const fw_drop_reason_names[_FW_DROP_MAX];
+/* The reason a drop rule of filter counts as (a built-in filter's, else FW_DROP_FILTER). */
+enum fw_drop_reason fw_drop_reason_of(const char *filter);
+/* Appends "goto drop-REASON-o" (is_out: from the VM) or "-i". */
+void fw_drop_verdict(struct strbuf *sb, enum fw_drop_reason reason, bool is_out);
+/* Appends the statements that delete port's counters (after its binding went). */
+void fw_drops_forget(struct strbuf *sb, enum fw_attach attach, const char *port);
 /* The same for the inet table of stateful rules; only needed by ports that have them. */
 void fw_base_inet_add(struct strbuf *sb);
 
