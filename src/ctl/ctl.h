@@ -64,6 +64,8 @@ enum ctl_verb {
 	CTL_VERB_BINDING_DUMPXML,
 	CTL_VERB_BINDING_RELEARN,
 	CTL_VERB_BINDING_VERIFY,
+	CTL_VERB_STATS,
+	CTL_VERB_METRICS,
 	_CTL_VERB_MAX,
 };
 
@@ -82,7 +84,8 @@ struct ctl_param {
 /*
  * A request. Strings are owned, NUL-free, at most CTL_STRING_MAX bytes;
  * NULL when the request did not carry them. Which args a verb takes:
- *   status, watch, filter.list, binding.list            none
+ *   status, watch, filter.list, binding.list, metrics   none
+ *   stats                                               optional port
  *   reload                                              optional on_failure
  *   filter.define                                       xml, optional on_failure
  *   filter.undefine, filter.dumpxml                     name

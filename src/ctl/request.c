@@ -87,6 +87,8 @@ static const struct verb_spec verbs[_CTL_VERB_MAX] = {
 	[CTL_VERB_BINDING_DUMPXML] = VERB("binding.dumpxml", args_port),
 	[CTL_VERB_BINDING_RELEARN] = VERB("binding.relearn", args_port),
 	[CTL_VERB_BINDING_VERIFY] = VERB("binding.verify", args_port_or_all),
+	[CTL_VERB_STATS] = VERB("stats", args_port_or_all),
+	[CTL_VERB_METRICS] = { .name = "metrics" },
 };
 
 static const char *const top_keys[] = { "version", "id", "verb", "args" };

@@ -214,6 +214,16 @@ static const char *add_enforced(struct control_ctx *ctx, struct ctl_obj *obj,
 }
 
 /* ctx: ask the kernel what it enforces (NULL: right after an apply that succeeded) */
+/* "dropped": {reason: frames, ...} with every reason, and "dropped_total". */
+static void add_dropped(struct ctl_obj *obj, const struct daemon_port_drops *pd)
+{
+	struct ctl_obj *by_reason = ctl_obj_add_obj(obj, "dropped");
+
+	for (int r = 0; r < _FW_DROP_MAX; r++)
+		ctl_obj_add_uint(by_reason, fw_drop_reason_names[r], pd ? pd->packets[r] : 0);
+	ctl_obj_add_uint(obj, "dropped_total", pd ? pd->total : 0);
+}
+
 static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine_port_info *p)
 {
 	struct ctl_obj *obj = ctl_obj_new();
@@ -228,6 +238,16 @@ static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine
 	ctl_obj_add_int(obj, "created_at", daemon_wall_time(p->created_at));
 	add_params(obj, &p->binding->ref.params);
 	add_learning(obj, p);
+	if (ctx) {
+		struct daemon_drops dr;
+		struct err err = { 0 };
+
+		/* the counters are a view: a failure to read them leaves them out */
+		if (daemon_drops_read(ctx->daemon, &dr, &err) >= 0) {
+			add_dropped(obj, daemon_drops_find(&dr, p->binding->portdev));
+			daemon_drops_fini(&dr);
+		}
+	}
 	return obj;
 }
 
@@ -516,6 +536,80 @@ static void do_binding_show(struct control_ctx *ctx, struct control_conn *conn,
 	reply_ok(conn, req->id, port_details(ctx, &info));
 }
 
+/*
+ * One item per port (or the one asked for): its dropped frames by reason.
+ * Every bound port, and every port the kernel counted drops for (a port no
+ * binding covers, dropped by the guard).
+ */
+static void do_stats(struct control_ctx *ctx, struct control_conn *conn,
+		     const struct ctl_request *req)
+{
+	struct list_ctx lc = { .conn = conn, .id = req->id };
+	const struct engine *e = daemon_engine(ctx->daemon);
+	struct engine_port_info info;
+	struct daemon_drops dr;
+	struct err err = { 0 };
+	int r = daemon_drops_read(ctx->daemon, &dr, &err);
+
+	if (r < 0) {
+		reply_result(conn, req->id, r, &err, NULL);
+		return;
+	}
+	if (req->port && !engine_port_find(e, req->port, &info) &&
+	    !daemon_drops_find(&dr, req->port)) {
+		err_set(&err, -ENOENT, "port %s is not bound and has dropped nothing", req->port);
+		reply_result(conn, req->id, -ENOENT, &err, NULL);
+		daemon_drops_fini(&dr);
+		return;
+	}
+	for (size_t i = 0; engine_port_get(e, i, &info); i++) {
+		struct ctl_obj *obj;
+
+		if (req->port && strcmp(req->port, info.binding->portdev) != 0)
+			continue;
+		obj = ctl_obj_new();
+		ctl_obj_add_string(obj, "port", info.binding->portdev);
+		ctl_obj_add_bool(obj, "bound", true);
+		add_dropped(obj, daemon_drops_find(&dr, info.binding->portdev));
+		send_item(&lc, obj);
+	}
+	for (size_t i = 0; i < dr.n; i++) {
+		struct ctl_obj *obj;
+
+		if (engine_port_find(e, dr.v[i].port, &info) ||
+		    (req->port && strcmp(req->port, dr.v[i].port) != 0))
+			continue;
+		obj = ctl_obj_new();
+		ctl_obj_add_string(obj, "port", dr.v[i].port);
+		ctl_obj_add_bool(obj, "bound", false);
+		add_dropped(obj, &dr.v[i]);
+		send_item(&lc, obj);
+	}
+	daemon_drops_fini(&dr);
+	send_count(&lc);
+}
+
+static void do_metrics(struct control_ctx *ctx, struct control_conn *conn,
+		       const struct ctl_request *req)
+{
+	struct ctl_obj *data;
+	struct strbuf sb;
+	struct err err = { 0 };
+	int r;
+
+	strbuf_init(&sb);
+	r = daemon_metrics_format(ctx->daemon, ctx->capture, &sb, &err);
+	if (r < 0) {
+		strbuf_fini(&sb);
+		reply_result(conn, req->id, r, &err, NULL);
+		return;
+	}
+	data = ctl_obj_new();
+	ctl_obj_add_string(data, "text", sb.buf ? sb.buf : "");
+	strbuf_fini(&sb);
+	reply_ok(conn, req->id, data);
+}
+
 /* One item per port (or the one asked for): the engine's state, and what the kernel enforces. */
 static void do_binding_verify(struct control_ctx *ctx, struct control_conn *conn,
 			      const struct ctl_request *req)
@@ -584,6 +678,8 @@ static const struct {
 	[CTL_VERB_BINDING_DUMPXML] = { do_binding_dumpxml, false },
 	[CTL_VERB_BINDING_RELEARN] = { do_binding_relearn, true },
 	[CTL_VERB_BINDING_VERIFY] = { do_binding_verify, false },
+	[CTL_VERB_STATS] = { do_stats, false },
+	[CTL_VERB_METRICS] = { do_metrics, false },
 };
 
 void control_handle_line(struct control_ctx *ctx, struct control_conn *conn, const char *line,
@@ -594,6 +690,7 @@ void control_handle_line(struct control_ctx *ctx, struct control_conn *conn, con
 	int r;
 
 	r = ctl_request_parse(line, len, &req, &err);
+	daemon_count_request(ctx->daemon, r < 0 ? -1 : (int)req.verb);
 	if (r < 0) {
 		log_debug("control: bad request: %s", err.msg);
 		reply_error(conn, req.id, r, err.msg);

@@ -420,8 +420,7 @@ void daemon_repair(struct daemon *d, const struct fw_damage *damage)
 		 n, r < 0 ? ", except: " : "", r < 0 ? err.msg : "");
 	ev.message = message;
 	log_info("%s: %s", engine_event_names[ev.type], message);
-	if (d->on_event)
-		d->on_event(&ev, d->userdata);
+	daemon_emit(d, &ev);
 }
 
 /* ---- start-up -------------------------------------------------------------- */
@@ -576,8 +575,10 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r >= 0)
 		r = fw_open(d->cfg.nflog_group, &d->fw, err);
-	if (r >= 0)
+	if (r >= 0) {
 		fw_set_ipv6_idle(d->fw, (unsigned)d->cfg.ipv6_idle_s);
+		fw_set_drop_log_group(d->fw, d->cfg.drop_log_group);
+	}
 	/* before any binding: a guarded port is dropped from the first moment */
 	if (r >= 0)
 		r = daemon_guard_start(d, err);

@@ -33,6 +33,10 @@ struct daemon_config {
 	unsigned nflog_group;    /* where learning copies frames */
 	size_t max_addrs;        /* learned addresses per port; 0: the engine's default */
 	int ipv6_idle_s;         /* a learned IPv6 address lapses unused this long; 0: default */
+	unsigned drop_log_group; /* samples of dropped frames; 0: none */
+	unsigned drop_log_rate;  /* dropped frames logged per second at most; 0: none */
+	const char *metrics_textfile; /* written every metrics_interval_s, or NULL */
+	unsigned metrics_interval_s;
 	uint8_t protected_addrs[DAEMON_PROTECTED_MAX][4]; /* nobody may learn or be given these */
 	size_t n_protected;
 	uint8_t protected6[DAEMON_PROTECTED_MAX][16];
@@ -55,6 +59,33 @@ struct daemon_event {
 typedef void (*daemon_event_fn)(const struct daemon_event *ev, void *userdata);
 
 struct daemon;
+struct learn_capture;
+
+/* One port's dropped frames, as the kernel counted them. */
+struct daemon_port_drops {
+	char port[16];
+	uint64_t packets[_FW_DROP_MAX], bytes[_FW_DROP_MAX];
+	uint64_t total; /* packets */
+};
+
+struct daemon_drops {
+	struct daemon_port_drops *v; /* owned, sorted by port */
+	size_t n;
+};
+
+/* The kernel's drop counters of every port that has dropped something; fini frees. */
+int daemon_drops_read(struct daemon *d, struct daemon_drops *ret, struct err *err);
+/* port's counts, borrowed from dr; NULL when it dropped nothing. */
+const struct daemon_port_drops *daemon_drops_find(const struct daemon_drops *dr, const char *port);
+void daemon_drops_fini(struct daemon_drops *dr);
+/* Every metric, in Prometheus' text format (capture may be NULL). */
+int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture, struct strbuf *sb,
+			  struct err *err);
+/* The same, written to path atomically (a temporary file renamed over it). */
+int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture, const char *path,
+			 struct err *err);
+/* A control request of verb (enum ctl_verb; -1: one that did not parse) came in. */
+void daemon_count_request(struct daemon *d, int verb);
 
 /*
  * Loads the filters and the store, then reconciles the kernel with the

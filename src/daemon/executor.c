@@ -67,8 +67,7 @@ static void emit(struct daemon *d, const struct engine_action *a)
 	}
 	log_info("%s%s%s: %s", engine_event_names[ev.type], ev.port ? " " : "",
 		 ev.port ? ev.port : "", ev.message);
-	if (d->on_event)
-		d->on_event(&ev, d->userdata);
+	daemon_emit(d, &ev);
 }
 
 static void store_open_batch(struct daemon *d)

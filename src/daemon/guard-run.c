@@ -43,8 +43,7 @@ static void emit(struct daemon *d, enum engine_event_type type, const char *port
 	struct daemon_event ev = { .type = type, .port = port, .message = message };
 
 	log_info("%s: %s: %s", engine_event_names[type], port, message);
-	if (d->on_event)
-		d->on_event(&ev, d->userdata);
+	daemon_emit(d, &ev);
 }
 
 static void set_unbound(struct daemon *d, struct guard_link *l, bool is_unbound, const char *why)

@@ -3,11 +3,24 @@
 #pragma once
 
 #include "conf/conf.h"
+#include "ctl/ctl.h"
 #include "daemon/daemon.h"
+#include "fw/compile.h"
 #include "util/strbuf.h"
 
 struct fw_ctx;
 struct store;
+struct learn_capture;
+
+#define DAEMON_LATENCY_BUCKETS 11
+
+/* stats.c: what the daemon counts since it started */
+struct daemon_counters {
+	uint64_t events[ENGINE_EVENT__MAX];
+	uint64_t latency_buckets[DAEMON_LATENCY_BUCKETS]; /* cumulative, as Prometheus' le */
+	uint64_t latency_count, latency_sum_us;
+	uint64_t requests[_CTL_VERB_MAX + 1]; /* by verb; the last: requests that did not parse */
+};
 
 /* A filter defined at run time: kept as its canonical XML, as stored. */
 struct defined_filter {
@@ -30,7 +43,12 @@ struct daemon {
 	struct guard_link *links; /* guard-run.c: every link seen */
 	size_t n_links;
 	unsigned ticks_to_gate_check; /* ticks until the IPv6 gate is listed again */
+	struct daemon_counters counters;
 };
+
+/* stats.c */
+/* Counts ev and hands it to the daemon's event callback: every event goes through here. */
+void daemon_emit(struct daemon *d, const struct daemon_event *ev);
 
 /* guard-run.c: ports no binding covers (guard_ports, guard_bridge, auto_bind) */
 int daemon_guard_start(struct daemon *d, struct err *err);

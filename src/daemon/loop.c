@@ -77,6 +77,8 @@ struct loop {
 	int *dump_seen; /* ifindexes listed by the running dump */
 	size_t n_dump_seen;
 	bool is_dump_pending; /* a dump was requested and its end not yet reconciled */
+	unsigned ticks_since_metrics;
+	bool has_warned_metrics;
 	struct learn_capture *capture;
 	uv_poll_t capture_poll;
 	uv_timer_t tick;
@@ -551,8 +553,19 @@ static void nft_poll_cb(uv_poll_t *h, int status, int events)
 static void tick_cb(uv_timer_t *t)
 {
 	struct loop *l = t->data;
+	struct err err = { 0 };
 
 	daemon_tick(l->daemon);
+	/* the first tick writes, then one in every metrics_interval_s */
+	if (!l->cfg->metrics_textfile || l->ticks_since_metrics++ % l->cfg->metrics_interval_s != 0)
+		return;
+	if (daemon_metrics_write(l->daemon, l->capture, l->cfg->metrics_textfile, &err) < 0) {
+		if (!l->has_warned_metrics)
+			log_warn("%s (said once until it works again)", err.msg);
+		l->has_warned_metrics = true;
+	} else {
+		l->has_warned_metrics = false;
+	}
 }
 
 /* ---- signals, watchdog ------------------------------------------------- */

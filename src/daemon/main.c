@@ -147,6 +147,41 @@ static int config_set(struct options *o, const char *key, const char *value, str
 				       "max_addresses '%s' (addresses a port may learn, 1-4096)",
 				       value);
 		o->cfg.max_addrs = (size_t)v;
+	} else if (strcmp(key, "drop_log_group") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 0 || v > 65535)
+			return err_set(
+				err, -EINVAL,
+				"drop_log_group '%s' (the NFLOG group of dropped frames' samples, "
+				"1-65535, 0: none)",
+				value);
+		o->cfg.drop_log_group = (unsigned)v;
+	} else if (strcmp(key, "drop_log_rate") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 0 || v > 100000)
+			return err_set(
+				err, -EINVAL,
+				"drop_log_rate '%s' (dropped frames logged per second, 0-100000)",
+				value);
+		o->cfg.drop_log_rate = (unsigned)v;
+	} else if (strcmp(key, "metrics_textfile") == 0) {
+		if (value[0] != '/' || strlen(value) < 6 ||
+		    strcmp(value + strlen(value) - 5, ".prom") != 0)
+			return err_set(
+				err, -EINVAL,
+				"metrics_textfile '%s' (an absolute path ending in .prom, in "
+				"node_exporter's textfile directory)",
+				value);
+		o->cfg.metrics_textfile = keep(o, value);
+	} else if (strcmp(key, "metrics_interval") == 0) {
+		long v = strtol(value, &end, 10);
+
+		if (*end || v < 1 || v > 3600)
+			return err_set(err, -EINVAL, "metrics_interval '%s' (seconds, 1-3600)",
+				       value);
+		o->cfg.metrics_interval_s = (unsigned)v;
 	} else if (strcmp(key, "ipv6_idle_timeout") == 0) {
 		long v = strtol(value, &end, 10);
 
@@ -165,7 +200,8 @@ static int config_set(struct options *o, const char *key, const char *value, str
 			"unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
 			"socket, log_level, learn_timeout, nflog_group, max_addresses, "
 			"ipv6_idle_timeout, protected_addresses, guard_ports, guard_bridge, trusted_ports, "
-			"auto_bind)",
+			"auto_bind, drop_log_group, drop_log_rate, metrics_textfile, "
+			"metrics_interval)",
 			key);
 	}
 	return 0;
@@ -290,6 +326,9 @@ int main(int argc, char **argv)
 	file.level = LOG_LEVEL_INFO;
 	file.cfg.learn_timeout_s = 300;
 	file.cfg.nflog_group = FW_NFLOG_GROUP_DEFAULT;
+	file.cfg.drop_log_group = FW_DROP_LOG_GROUP_DEFAULT;
+	file.cfg.drop_log_rate = 10;
+	file.cfg.metrics_interval_s = 15;
 	if (read_config(&file, &err) < 0) {
 		fprintf(stderr, "vifguardd: %s\n", err.msg);
 		return 1;

@@ -686,6 +686,49 @@ int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
 	return 0;
 }
 
+struct drop_walk {
+	fw_drop_fn *fn;
+	void *userdata;
+	enum fw_drop_reason reason;
+};
+
+static void drop_counted(const char *port, uint64_t packets, uint64_t bytes, void *userdata)
+{
+	const struct drop_walk *w = userdata;
+
+	w->fn(port, w->reason, packets, bytes, w->userdata);
+}
+
+int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err *err)
+{
+	struct drop_walk walk = { .fn = fn, .userdata = userdata };
+	int n = 0;
+
+	for (int attach = 0; attach < 2; attach++)
+		for (int r = 0; r < _FW_DROP_MAX; r++) {
+			_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+			char set[32], cmd[96];
+			int k;
+
+			snprintf(set, sizeof(set), "cnt-%s", fw_drop_reason_names[r]);
+			snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " %s",
+				 family((enum fw_attach)attach), set);
+			k = list_json(ctx, cmd, &l, err);
+			if (k == -ENOENT)
+				continue; /* no such table (no macvtap), or one from before counters
+					   */
+			if (k < 0)
+				return k;
+			walk.reason = (enum fw_drop_reason)r;
+			k = fw_listing_for_each_counter(l, set, drop_counted, &walk);
+			if (k < 0)
+				return err_set(err, k, "%s: nft lists it in an unexpected form",
+					       cmd);
+			n += k;
+		}
+	return n;
+}
+
 int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *addr, void *),
 		  void *userdata, struct err *err)
 {

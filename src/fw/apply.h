@@ -24,6 +24,16 @@ struct fw_ctx;
 #define FW_NFLOG_GROUP_KEEP UINT_MAX
 int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
 /*
+ * Calls fn with every port's count of dropped frames for each reason that
+ * has one, in both layer-2 tables (a port counts in the table it is
+ * attached to; a quarantined one in the netdev table). Returns how many
+ * counts, or -errno with err filled.
+ */
+typedef void fw_drop_fn(const char *port, enum fw_drop_reason reason, uint64_t packets,
+			uint64_t bytes, void *userdata);
+int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err *err);
+
+/*
  * Calls fn with every (port, IPv6 address) the IPv6 gate holds: the
  * addresses learned and used within their idle time. Returns how many;
  * -ENOENT when there is no gate.

@@ -211,6 +211,40 @@ int fw_listing_has_key(const struct fw_listing *l, const char *set, const char *
 	return 0;
 }
 
+static bool counter_value(struct json_object *counter, const char *key, uint64_t *ret)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(counter, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	*ret = (uint64_t)json_object_get_int64(v);
+	return true;
+}
+
+int fw_listing_for_each_counter(const struct fw_listing *l, const char *set,
+				void (*fn)(const char *key, uint64_t packets, uint64_t bytes,
+					   void *userdata),
+				void *userdata)
+{
+	struct json_object *elem = elements(l, set);
+	size_t n = elem ? json_object_array_length(elem) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(elem, i), *inner, *val, *counter;
+		uint64_t packets, bytes;
+
+		if (!json_object_object_get_ex(e, "elem", &inner) ||
+		    !json_object_object_get_ex(inner, "val", &val) ||
+		    !json_object_is_type(val, json_type_string) ||
+		    !json_object_object_get_ex(inner, "counter", &counter) ||
+		    !counter_value(counter, "packets", &packets) ||
+		    !counter_value(counter, "bytes", &bytes))
+			return -EINVAL;
+		fn(json_object_get_string(val), packets, bytes, userdata);
+	}
+	return (int)n;
+}
+
 int fw_listing_for_each_pair(const struct fw_listing *l, const char *set,
 			     void (*fn)(const char *a, const char *b, void *userdata),
 			     void *userdata)

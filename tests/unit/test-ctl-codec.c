@@ -262,7 +262,7 @@ static void test_request_nul_and_utf8(void **state)
 	/* An escaped backslash before "u0000" is not an escape of it. */
 	expect_error(
 		"{\"version\":1,\"verb\":\"a\\\\u0000\"}", -ENOSYS,
-		"request: unknown verb 'a\\x5cu0000' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb 'a\\x5cu0000' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 	expect_error("{\"version\":1,\"verb\":\"\xff\"}", -EINVAL,
 		     "request: not UTF-8 (byte 0xff at byte 21)");
 	expect_error("{\"version\":1,\"verb\":\"\xc0\x80\"}", -EINVAL,
@@ -274,7 +274,7 @@ static void test_request_nul_and_utf8(void **state)
 	/* Valid multi-byte text passes through to the verb check, quoted safely. */
 	expect_error(
 		"{\"version\":1,\"verb\":\"st\xc3\xa4tus\"}", -ENOSYS,
-		"request: unknown verb 'st\\xc3\\xa4tus' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb 'st\\xc3\\xa4tus' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 }
 
 static void test_request_version(void **state)
@@ -348,22 +348,22 @@ static void test_request_verb(void **state)
 		     "request: verb: expected a string, got null");
 	expect_error(
 		"{\"version\":1,\"verb\":\"frobnicate\"}", -ENOSYS,
-		"request: unknown verb 'frobnicate' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb 'frobnicate' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 	expect_error(
 		"{\"version\":1,\"verb\":\"STATUS\"}", -ENOSYS,
-		"request: unknown verb 'STATUS' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb 'STATUS' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 	/* Long and hostile verbs are cut and escaped in the message. */
 	expect_error(
 		"{\"version\":1,\"verb\":\"\\n\\u001b[31m'x\"}", -ENOSYS,
-		"request: unknown verb '\\x0a\\x1b[31m\\x27x' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb '\\x0a\\x1b[31m\\x27x' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 	expect_error(
 		"{\"version\":1,\"verb\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 		-ENOSYS,
-		"request: unknown verb 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 	expect_error(
 		"{\"version\":1,\"verb\":\"\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\"}",
 		-ENOSYS,
-		"request: unknown verb '\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01...' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify)");
+		"request: unknown verb '\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01...' (known: status, reload, watch, filter.define, filter.undefine, filter.list, filter.dumpxml, binding.create, binding.delete, binding.list, binding.show, binding.dumpxml, binding.relearn, binding.verify, stats, metrics)");
 }
 
 static void test_request_keys_and_types(void **state)
