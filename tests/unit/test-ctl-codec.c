@@ -685,7 +685,7 @@ static void test_request_format_errors(void **state)
 	expect_format_error(&req, -EINVAL,
 			    "request: \"args.port\" missing (required by binding.show)");
 	req = (struct ctl_request){ .verb = _CTL_VERB_MAX };
-	expect_format_error(&req, -EINVAL, "request: verb 14 out of range");
+	expect_format_error(&req, -EINVAL, "request: verb 16 out of range");
 	req = (struct ctl_request){ .verb = CTL_VERB_STATUS, .id = CTL_ID_MAX + 1 };
 	expect_format_error(
 		&req, -EINVAL,
