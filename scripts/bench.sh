@@ -17,7 +17,8 @@
 #   4. learning (scripts/bench-learn.sh, its own namespaces): frame -> learned
 #      event and -> full rules in the kernel, and the event's own latency_us
 #      (NFLOG timestamp -> rules committed), any and dhcp mode, 100 rounds each,
-#      p50/p99; appended.
+#      p50/p99; appended. Then IPv6 (scripts/bench-learn6.sh): DAD -> learned, 100
+#      rounds, and a DHCPv6 REPLY (dhclient -6, dnsmasq) -> learned, 50 rounds; appended.
 #   5. many ports learning at once (scripts/bench-learn-many.sh, its own
 #      namespaces): 1000 ports of one daemon learn in the same second; time to
 #      the last, latency_us p50/p99, the daemon's RSS; appended.
@@ -315,6 +316,9 @@ log "daemon: scripts/bench-daemon.sh (appends to $OUT)"
 # ---------------------------------------------------------------- 4. learning
 log "learning: scripts/bench-learn.sh (appends to $OUT)"
 "$(dirname "$0")/bench-learn.sh" "$BUILD" || FAILED=1
+
+log "IPv6 learning: scripts/bench-learn6.sh (appends to $OUT)"
+"$(dirname "$0")/bench-learn6.sh" "$BUILD" || FAILED=1
 
 # ---------------------------------------------------------------- 5. many ports learning
 log "learning, 1000 ports at once: scripts/bench-learn-many.sh (appends to $OUT)"
