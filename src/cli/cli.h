@@ -79,6 +79,8 @@ int cmd_binding(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 /* The whole of path ("-": standard input); NULL, printed, when it cannot be read. */
 char *cli_read_input(const char *path);

@@ -90,6 +90,39 @@ static bool is_true(const struct ctl_value *obj, const char *key)
 	return ctl_value_find(obj, key, &v) == 0 && v && ctl_value_bool(v, &b) == 0 && b;
 }
 
+/*
+ * "source-mac=3 source-ip=4", the reasons of key (dropped_from_vm or
+ * dropped_to_vm) that counted, "-" when none did; returns their sum.
+ */
+static long long format_dropped(const struct ctl_value *data, const char *key, char *buf,
+				size_t size)
+{
+	const struct ctl_value *dropped = NULL, *v;
+	struct ctl_iter it;
+	const char *reason;
+	long long sum = 0;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (ctl_value_find(data, key, &dropped) == 0 && dropped) {
+		ctl_value_iter_init(&it, dropped);
+		while (ctl_value_iter_next(&it, &reason, &v)) {
+			int64_t n = 0;
+			int k;
+
+			if (ctl_value_int(v, &n) < 0 || n == 0 || len >= size)
+				continue;
+			sum += n;
+			k = snprintf(buf + len, size - len, "%s%s=%lld", len ? " " : "", reason,
+				     (long long)n);
+			len += k > 0 ? (size_t)k : 0;
+		}
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+	return sum;
+}
+
 static int print_item(const struct ctl_value *item, void *userdata)
 {
 	struct out *o = userdata;
@@ -121,6 +154,16 @@ static int print_item(const struct ctl_value *item, void *userdata)
 		printf("%-15s %-9s %-8s %s\n", str(item, "port"), str(item, "intended"),
 		       is_true(item, "enforced") ? "yes" : "no",
 		       strcmp(str(item, "problem"), "-") ? str(item, "problem") : "");
+	} else if (strcmp(o->kind, "stats") == 0) {
+		char from[512], to[512];
+		long long n_from = format_dropped(item, "dropped_from_vm", from, sizeof(from));
+		long long n_to = format_dropped(item, "dropped_to_vm", to, sizeof(to));
+
+		if (o->is_first)
+			printf("%-15s %-5s %9s %9s  %s\n", "PORT", "BOUND", "FROM-VM", "TO-VM",
+			       "BY REASON (from the VM; to it)");
+		printf("%-15s %-5s %9lld %9lld  %s; %s\n", str(item, "port"),
+		       is_true(item, "bound") ? "yes" : "no", n_from, n_to, from, to);
 	} else if (strcmp(o->kind, "filter") == 0) {
 		if (o->is_first)
 			printf("%-36s %-26s %-12s %-8s %s\n", "UUID", "NAME", "CHAIN", "BINDINGS",
@@ -276,6 +319,14 @@ static void show_binding(const struct ctl_value *data)
 	if (strcmp(str(data, "note"), "-") != 0)
 		printf("note:      %s\n", str(data, "note"));
 	show_learning(data);
+	if (ctl_value_find(data, "dropped_from_vm", &values) == 0 && values) {
+		char from[512], to[512];
+		long long n_from = format_dropped(data, "dropped_from_vm", from, sizeof(from));
+		long long n_to = format_dropped(data, "dropped_to_vm", to, sizeof(to));
+
+		printf("dropped:   %lld frames from the VM (%s), %lld to it (%s)\n", n_from, from,
+		       n_to, to);
+	}
 	if (ctl_value_find(data, "params", &params) < 0 || !params)
 		return;
 	ctl_value_iter_init(&it, params);
@@ -620,6 +671,41 @@ int cmd_status(int argc, char **argv)
 	if (r == CLI_EXIT_NOT_RUNNING && is_json)
 		puts("{\"running\":false}");
 	return r;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct ctl_request req = { .id = 1, .verb = CTL_VERB_STATS };
+	bool is_json = take_json_flag(&argc, argv);
+	struct out o = { .is_json = is_json, .is_first = true, .kind = "stats" };
+
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return cli_usage_error("stats", "stats: unknown option '%s'", argv[i]);
+	if (argc > 2)
+		return cli_usage_error("stats", "stats takes at most one PORT");
+	req.port = argc == 2 ? argv[1] : NULL;
+	if (client_call(&req, print_item, &o, NULL) < 0)
+		return listing_failed(&o);
+	if (is_json)
+		puts(o.is_first ? "[]" : "]");
+	else if (o.is_first)
+		printf("no bindings, and no port dropped anything\n");
+	return CLI_EXIT_OK;
+}
+
+static void show_metrics(const struct ctl_value *data)
+{
+	fputs(str(data, "text"), stdout);
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+	struct ctl_request req = { .verb = CTL_VERB_METRICS };
+
+	if (argc != 1)
+		return cli_usage_error("metrics", "metrics takes no arguments");
+	return call_and_show(&req, false, show_metrics);
 }
 
 int cmd_reload(int argc, char **argv)

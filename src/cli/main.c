@@ -157,6 +157,28 @@ static const char status_usage[] =
 	"\n"
 	"  -j, --json              print one JSON object ({\"running\":false} with no daemon)\n";
 
+static const char stats_usage[] =
+	"Usage: vifguardctl stats [PORT] [-j]\n"
+	"\n"
+	"Says how many frames each port dropped, and why, as the kernel counted them. The\n"
+	"reasons: source-mac, source-ip, arp-spoofing, ndp-spoofing, other-ethertype,\n"
+	"rogue-dhcp, rogue-ra (the built-in filter that dropped the frame), filter (any\n"
+	"other filter's drop), learning (before its address was learned), blocked,\n"
+	"quarantine, unbound (a port no binding covers, dropped by the guard). Every bound\n"
+	"port is listed, and every other port that dropped something. A port's counters\n"
+	"start at zero when it is bound and go with its binding.\n"
+	"\n"
+	"  -j, --json              print an array of objects: port, bound, dropped_from_vm\n"
+	"                          and dropped_to_vm (each reason: frames), dropped_total\n";
+
+static const char metrics_usage[] =
+	"Usage: vifguardctl metrics\n"
+	"\n"
+	"Prints the daemon's metrics in Prometheus' text format: dropped frames and bytes by\n"
+	"port and reason, bindings by state, learning events and latency, learning copies\n"
+	"and capture overruns, control requests by verb. vifguardd also writes them to\n"
+	"metrics_textfile (vifguardd.conf) for node_exporter's textfile collector.\n";
+
 static const char reload_usage[] =
 	"Usage: vifguardctl reload [--keep-old-rules] [-j]\n"
 	"\n"
@@ -224,6 +246,9 @@ const struct cli_command cli_commands[] = {
 	{ "filter", cmd_filter, "define, undefine, list, dump filters (daemon)", filter_usage },
 	{ "watch", cmd_watch, "stream the daemon's events", watch_usage },
 	{ "status", cmd_status, "is the daemon running, and with what", status_usage },
+	{ "stats", cmd_stats, "how many frames each port dropped, and why", stats_usage },
+	{ "metrics", cmd_metrics, "the daemon's metrics, in Prometheus' text format",
+	  metrics_usage },
 	{ "reload", cmd_reload, "make the daemon re-read its filter directories", reload_usage },
 	{ "libvirt-hook", cmd_libvirt_hook, "the libvirt hook: bind a domain's ports as it starts",
 	  libvirt_hook_usage, .defers_config = true },
@@ -373,6 +398,9 @@ int main(int argc, char **argv)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	if (config_path && !*config_path)
 		return cli_usage_error(NULL, "--config needs a FILE");
+	/* "COMMAND --help" for every command, those without options of their own too */
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+		return cli_print_help(c->name);
 	cli_config_path = config_path;
 	if (!c->defers_config && client_read_config(config_path) < 0)
 		return CLI_EXIT_FAILURE;

@@ -214,14 +214,22 @@ static const char *add_enforced(struct control_ctx *ctx, struct ctl_obj *obj,
 }
 
 /* ctx: ask the kernel what it enforces (NULL: right after an apply that succeeded) */
-/* "dropped": {reason: frames, ...} with every reason, and "dropped_total". */
+/*
+ * "dropped_from_vm" and "dropped_to_vm": {reason: frames, ...} with every
+ * reason; "dropped_total": both directions.
+ */
 static void add_dropped(struct ctl_obj *obj, const struct daemon_port_drops *pd)
 {
-	struct ctl_obj *by_reason = ctl_obj_add_obj(obj, "dropped");
+	static const char *const keys[2] = { "dropped_from_vm", "dropped_to_vm" };
 
-	for (int r = 0; r < _FW_DROP_MAX; r++)
-		ctl_obj_add_uint(by_reason, fw_drop_reason_names[r], pd ? pd->packets[r] : 0);
-	ctl_obj_add_uint(obj, "dropped_total", pd ? pd->total : 0);
+	for (int dir = 0; dir < 2; dir++) {
+		struct ctl_obj *by_reason = ctl_obj_add_obj(obj, keys[dir]);
+
+		for (int r = 0; r < _FW_DROP_MAX; r++)
+			ctl_obj_add_uint(by_reason, fw_drop_reason_names[r],
+					 pd ? pd->packets[dir][r] : 0);
+	}
+	ctl_obj_add_uint(obj, "dropped_total", pd ? pd->total[0] + pd->total[1] : 0);
 }
 
 static struct ctl_obj *port_details(struct control_ctx *ctx, const struct engine_port_info *p)

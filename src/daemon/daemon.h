@@ -64,8 +64,9 @@ struct learn_capture;
 /* One port's dropped frames, as the kernel counted them. */
 struct daemon_port_drops {
 	char port[16];
-	uint64_t packets[_FW_DROP_MAX], bytes[_FW_DROP_MAX];
-	uint64_t total; /* packets */
+	/* [0]: frames the VM sent, [1]: frames to it */
+	uint64_t packets[2][_FW_DROP_MAX], bytes[2][_FW_DROP_MAX];
+	uint64_t total[2]; /* packets */
 };
 
 struct daemon_drops {

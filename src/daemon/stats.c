@@ -59,7 +59,7 @@ struct drops_read {
 	bool is_enomem;
 };
 
-static void add_count(const char *port, enum fw_drop_reason reason, uint64_t packets,
+static void add_count(const char *port, enum fw_drop_reason reason, bool is_to_vm, uint64_t packets,
 		      uint64_t bytes, void *userdata)
 {
 	struct drops_read *rd = userdata;
@@ -84,9 +84,9 @@ static void add_count(const char *port, enum fw_drop_reason reason, uint64_t pac
 		strcpy(p->port, port);
 	}
 	/* a port counts in both tables when it was quarantined (netdev) and bound (bridge) */
-	p->packets[reason] += packets;
-	p->bytes[reason] += bytes;
-	p->total += packets;
+	p->packets[is_to_vm][reason] += packets;
+	p->bytes[is_to_vm][reason] += bytes;
+	p->total[is_to_vm] += packets;
 }
 
 int daemon_drops_read(struct daemon *d, struct daemon_drops *ret, struct err *err)
@@ -149,23 +149,27 @@ static void add_drops(struct strbuf *sb, const struct daemon_drops *dr)
 	static const char *const names[2] = { "vifguard_dropped_packets_total",
 					      "vifguard_dropped_bytes_total" };
 	static const char *const helps[2] = {
-		"Frames vifguard dropped, by port and reason (kernel counters).",
-		"Bytes of the frames vifguard dropped, by port and reason.",
+		"Frames vifguard dropped, by port, reason and direction (kernel counters).",
+		"Bytes of the frames vifguard dropped, by port, reason and direction.",
 	};
 
 	for (int k = 0; k < 2; k++) {
 		family_head(sb, names[k], "counter", helps[k]);
 		for (size_t i = 0; i < dr->n; i++)
-			for (int r = 0; r < _FW_DROP_MAX; r++) {
-				uint64_t v = k ? dr->v[i].bytes[r] : dr->v[i].packets[r];
+			for (int dir = 0; dir < 2; dir++)
+				for (int r = 0; r < _FW_DROP_MAX; r++) {
+					const struct daemon_port_drops *p = &dr->v[i];
+					uint64_t v = k ? p->bytes[dir][r] : p->packets[dir][r];
 
-				if (!dr->v[i].packets[r])
-					continue;
-				strbuf_addf(sb, "%s{port=\"", names[k]);
-				add_label_value(sb, dr->v[i].port);
-				strbuf_addf(sb, "\",reason=\"%s\"} %llu\n", fw_drop_reason_names[r],
-					    (unsigned long long)v);
-			}
+					if (!p->packets[dir][r])
+						continue;
+					strbuf_addf(sb, "%s{port=\"", names[k]);
+					add_label_value(sb, p->port);
+					strbuf_addf(sb, "\",reason=\"%s\",direction=\"%s\"} %llu\n",
+						    fw_drop_reason_names[r],
+						    dir ? "to_vm" : "from_vm",
+						    (unsigned long long)v);
+				}
 	}
 }
 

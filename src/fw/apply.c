@@ -690,13 +690,14 @@ struct drop_walk {
 	fw_drop_fn *fn;
 	void *userdata;
 	enum fw_drop_reason reason;
+	bool is_to_vm;
 };
 
 static void drop_counted(const char *port, uint64_t packets, uint64_t bytes, void *userdata)
 {
 	const struct drop_walk *w = userdata;
 
-	w->fn(port, w->reason, packets, bytes, w->userdata);
+	w->fn(port, w->reason, w->is_to_vm, packets, bytes, w->userdata);
 }
 
 int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err *err)
@@ -705,12 +706,15 @@ int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err
 	int n = 0;
 
 	for (int attach = 0; attach < 2; attach++)
-		for (int r = 0; r < _FW_DROP_MAX; r++) {
+		for (int r = 0; r < 2 * _FW_DROP_MAX; r++) {
 			_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
 			char set[32], cmd[96];
 			int k;
 
-			snprintf(set, sizeof(set), "cnt-%s", fw_drop_reason_names[r]);
+			walk.reason = (enum fw_drop_reason)(r / 2);
+			walk.is_to_vm = r % 2;
+			snprintf(set, sizeof(set), "cnt-%s-%s", fw_drop_reason_names[walk.reason],
+				 walk.is_to_vm ? "i" : "o");
 			snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " %s",
 				 family((enum fw_attach)attach), set);
 			k = list_json(ctx, cmd, &l, err);
@@ -719,7 +723,6 @@ int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err
 					   */
 			if (k < 0)
 				return k;
-			walk.reason = (enum fw_drop_reason)r;
 			k = fw_listing_for_each_counter(l, set, drop_counted, &walk);
 			if (k < 0)
 				return err_set(err, k, "%s: nft lists it in an unexpected form",

@@ -29,8 +29,8 @@ int fw_open(unsigned nflog_group, struct fw_ctx **ret, struct err *err);
  * attached to; a quarantined one in the netdev table). Returns how many
  * counts, or -errno with err filled.
  */
-typedef void fw_drop_fn(const char *port, enum fw_drop_reason reason, uint64_t packets,
-			uint64_t bytes, void *userdata);
+typedef void fw_drop_fn(const char *port, enum fw_drop_reason reason, bool is_to_vm,
+			uint64_t packets, uint64_t bytes, void *userdata);
 int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err *err);
 
 /*

@@ -96,7 +96,8 @@ void fw_base_netdev_add(struct strbuf *sb, const struct fw_base_opts *o);
 
 /*
  * Why a frame was dropped: each reason is a counter per port in the kernel
- * (set cnt-REASON of each layer-2 table, drops.c).
+ * and direction (sets cnt-REASON-o, frames from the VM, and cnt-REASON-i,
+ * frames to it, of each layer-2 table: drops.c).
  */
 enum fw_drop_reason {
 	FW_DROP_SOURCE_MAC,      /* no-mac-spoofing; a learning VM's frame from another MAC */

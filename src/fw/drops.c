@@ -2,7 +2,7 @@
 /*
  * Why a frame was dropped, counted in the kernel. Every drop of the layer-2
  * tables goes to one shared chain per reason and side, drop-REASON-o/-i,
- * which counts it in an element of the set cnt-REASON keyed by the port (a
+ * which counts it in an element of the set cnt-REASON-o|i keyed by the port (a
  * dynamic set with a counter per element: no rule and no counter object per
  * port, one hash update per dropped frame and nothing for a frame that
  * passes), copies a sample to the drop log's NFLOG group (at most
@@ -78,19 +78,19 @@ void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_l
 	for (int r = 0; r < _FW_DROP_MAX; r++) {
 		const char *name = fw_drop_reason_names[r];
 
-		strbuf_addf(sb,
-			    "add set %s " FW_TABLE
-			    " cnt-%s { type ifname; size 65535; flags dynamic; counter; }\n",
-			    f, name);
+		/* by direction: what a guest sent is the attack; what reached it, the context */
 		for (int side = SIDE_OUT; side <= SIDE_IN; side++) {
 			const char *key = fw_l2_layouts[attach].key[side];
 			const char *s = side == SIDE_OUT ? "o" : "i";
 
 			strbuf_addf(sb,
+				    "add set %s " FW_TABLE " cnt-%s-%s { type ifname; size 65535; "
+				    "flags dynamic; counter; }\n"
 				    "add chain %s " FW_TABLE " drop-%s-%s\n"
 				    "flush chain %s " FW_TABLE " drop-%s-%s\n"
-				    "add rule %s " FW_TABLE " drop-%s-%s update @cnt-%s { %s }\n",
-				    f, name, s, f, name, s, f, name, s, name, key);
+				    "add rule %s " FW_TABLE
+				    " drop-%s-%s update @cnt-%s-%s { %s }\n",
+				    f, name, s, f, name, s, f, name, s, f, name, s, name, s, key);
 			if (drop_log_group)
 				strbuf_addf(sb,
 					    "add rule %s " FW_TABLE
@@ -108,8 +108,10 @@ void fw_drops_forget(struct strbuf *sb, enum fw_attach attach, const char *port)
 
 	/* added first: the element exists only once the port dropped something */
 	for (int r = 0; r < _FW_DROP_MAX; r++)
-		strbuf_addf(sb,
-			    "add element %s " FW_TABLE " cnt-%s { \"%s\" }\n"
-			    "delete element %s " FW_TABLE " cnt-%s { \"%s\" }\n",
-			    f, fw_drop_reason_names[r], port, f, fw_drop_reason_names[r], port);
+		for (int side = 0; side < 2; side++)
+			strbuf_addf(sb,
+				    "add element %s " FW_TABLE " cnt-%s-%s { \"%s\" }\n"
+				    "delete element %s " FW_TABLE " cnt-%s-%s { \"%s\" }\n",
+				    f, fw_drop_reason_names[r], side ? "i" : "o", port, f,
+				    fw_drop_reason_names[r], side ? "i" : "o", port);
 }
