@@ -553,6 +553,7 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 				      .nflog_group = cfg->nflog_group,
 				      .max_addrs = cfg->max_addrs,
 				      .ipv6_idle_s = cfg->ipv6_idle_s,
+				      .is_uncounted = cfg->is_uncounted,
 				      .protected_addrs = (const uint8_t(*)[4])cfg->protected_addrs,
 				      .n_protected = cfg->n_protected,
 				      .protected6 = (const uint8_t(*)[16])cfg->protected6,

@@ -34,6 +34,7 @@ struct daemon_config {
 	size_t max_addrs;        /* learned addresses per port; 0: the engine's default */
 	int ipv6_idle_s;         /* a learned IPv6 address lapses unused this long; 0: default */
 	unsigned drop_log_group; /* samples of dropped frames; 0: none */
+	bool is_uncounted;       /* drop_counters = no: drops are not counted per reason */
 	unsigned drop_log_rate;  /* dropped frames logged per second at most; 0: none */
 	const char *metrics_textfile; /* written every metrics_interval_s, or NULL */
 	unsigned metrics_interval_s;

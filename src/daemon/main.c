@@ -147,6 +147,10 @@ static int config_set(struct options *o, const char *key, const char *value, str
 				       "max_addresses '%s' (addresses a port may learn, 1-4096)",
 				       value);
 		o->cfg.max_addrs = (size_t)v;
+	} else if (strcmp(key, "drop_counters") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return err_set(err, -EINVAL, "drop_counters '%s' (yes or no)", value);
+		o->cfg.is_uncounted = strcmp(value, "no") == 0;
 	} else if (strcmp(key, "drop_log_group") == 0) {
 		long v = strtol(value, &end, 10);
 
@@ -200,7 +204,7 @@ static int config_set(struct options *o, const char *key, const char *value, str
 			"unknown key '%s' (accepted: filter_dir, builtin_dir, state_dir, "
 			"socket, log_level, learn_timeout, nflog_group, max_addresses, "
 			"ipv6_idle_timeout, protected_addresses, guard_ports, guard_bridge, trusted_ports, "
-			"auto_bind, drop_log_group, drop_log_rate, metrics_textfile, "
+			"auto_bind, drop_counters, drop_log_group, drop_log_rate, metrics_textfile, "
 			"metrics_interval)",
 			key);
 	}

@@ -274,6 +274,7 @@ struct engine_config {
 	size_t max_addrs; /* learned addresses per port and family; 0: ENGINE_MAX_ADDRS_DEFAULT */
 	/* an IPv6 address taught by DAD or traffic lapses unused this long; 0: the default */
 	int ipv6_idle_s;
+	bool is_uncounted; /* drop_counters = no: templates drop without counting */
 	/* addresses nobody may learn or be given (the bridge's, routers'): borrowed for engine_new
 	 */
 	const uint8_t (*protected_addrs)[4];

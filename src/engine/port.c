@@ -154,10 +154,13 @@ static int add_gate(const struct engine *e, const struct engine_port *p, struct 
 }
 
 /* The port's full rules, its DHCP leases as element timeouts. */
-static int compile_full(const struct engine_port *p, const struct instance *inst, int64_t now,
-			struct fw_port **ret, struct err *err)
+static int compile_full(const struct engine *e, const struct engine_port *p,
+			const struct instance *inst, int64_t now, struct fw_port **ret,
+			struct err *err)
 {
-	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
+	struct fw_compile_opts opts = { .attach = p->attach,
+					.port_id = p->port_id,
+					.is_uncounted = e->cfg.is_uncounted };
 	size_t n = p->n_addrs + p->n_addrs6;
 	char(*texts)[IP_TEXT_MAX] = n ? calloc(n, sizeof(*texts)) : NULL;
 	struct fw_lease *leases = n ? calloc(n, sizeof(*leases)) : NULL;
@@ -247,11 +250,13 @@ static int take_filter_given(const struct engine *e, struct engine_port *p,
  * learn only adds elements: a template holds no address, one stands in.
  * Best effort: when this fails, the learn creates the template itself.
  */
-static void prepare_template(const struct filter_set *set, const struct engine_port *p,
-			     struct fw_port *learning)
+static void prepare_template(const struct engine *e, const struct filter_set *set,
+			     const struct engine_port *p, struct fw_port *learning)
 {
 	_cleanup_(instance_freep) struct instance *inst = NULL;
-	struct fw_compile_opts opts = { .attach = p->attach, .port_id = p->port_id };
+	struct fw_compile_opts opts = { .attach = p->attach,
+					.port_id = p->port_id,
+					.is_uncounted = e->cfg.is_uncounted };
 	struct filter_params stand_in = { 0 };
 	struct fw_port *full = NULL;
 	struct err err = { 0 };
@@ -362,7 +367,7 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 			p->filter_given = NULL;
 			p->n_filter_given = 0;
 		}
-		r = compile_full(p, inst, now, ret, err);
+		r = compile_full(e, p, inst, now, ret, err);
 		if (r >= 0 && ((p->learns && p->n_addrs && fw_port_add_snoop(*ret) < 0) ||
 			       add_gate(e, p, *ret) < 0)) {
 			*ret = fw_port_free(*ret);
@@ -387,7 +392,7 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 				p->learn_mode == LEARN_MODE_DHCP, (const uint8_t(*)[4])p->servers,
 				p->n_servers, ret, err);
 	if (r >= 0)
-		prepare_template(set, p, *ret);
+		prepare_template(e, set, p, *ret);
 	if (r >= 0 && add_gate(e, p, *ret) < 0) {
 		*ret = fw_port_free(*ret);
 		r = err_set(err, -ENOMEM, "out of memory");

@@ -72,6 +72,7 @@ struct builder {
 	unsigned n_sets;
 	unsigned n_rules, n_elements, n_dispatch;
 	bool has_l3;
+	bool is_uncounted;
 	bool *has_chain[SIDE_L2_MAX]; /* per side, per instance chain: the chain has rules there */
 	bool *made_chain[SIDE_L2_MAX];
 };

@@ -503,7 +503,7 @@ int fw_emit_rule_on_side(struct builder *b, size_t index, enum side side, const 
 	}
 	if (is_l3 && (ret = add_l3_extras(b, ir, side, &l3)) < 0)
 		return ret;
-	if (side < SIDE_L2_MAX &&
+	if (side < SIDE_L2_MAX && !b->is_uncounted &&
 	    (r->action == FILTER_ACTION_DROP || r->action == FILTER_ACTION_REJECT))
 		fw_drop_verdict(&b->rules, fw_drop_reason_of(ir->filter->name), side == SIDE_OUT);
 	else

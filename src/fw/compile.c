@@ -424,6 +424,7 @@ int fw_compile(const struct instance *inst, const char *port, const struct fw_co
 		.attach = opts->attach,
 		.port = port,
 		.port_id = opts->port_id,
+		.is_uncounted = opts->is_uncounted,
 		.err = err,
 	};
 	int r;

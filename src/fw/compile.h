@@ -146,6 +146,7 @@ struct fw_compile_opts {
 	unsigned port_id;
 	const struct fw_lease *leases; /* borrowed, n_leases; may be NULL */
 	size_t n_leases;
+	bool is_uncounted; /* drops are plain drops, not counted per reason (drop_counters = no) */
 };
 
 /*
