@@ -129,6 +129,8 @@ static void add_learning6_base(struct strbuf *sb, unsigned idle_s)
 		    "flags dynamic,timeout; }\n"
 		    "add chain bridge " FW_TABLE " learn6-o\n"
 		    "flush chain bridge " FW_TABLE " learn6-o\n"
+		    /* DHCPv6 first: a REPLY teaches only for an exchange the daemon saw start */
+		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 jump log-o\n"
 		    "add rule bridge " FW_TABLE
 		    " learn6-o iifname . ip6 saddr @addr6 update @addr6 "
 		    "{ iifname . ip6 saddr timeout %us } return\n"
@@ -136,7 +138,6 @@ static void add_learning6_base(struct strbuf *sb, unsigned idle_s)
 		    "nd-neighbor-solicit jump log-o\n"
 		    "add rule bridge " FW_TABLE " learn6-o ip6 saddr :: icmpv6 type "
 		    "nd-neighbor-solicit return\n"
-		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 jump log-o\n"
 		    "add rule bridge " FW_TABLE " learn6-o udp sport 546 udp dport 547 return\n"
 		    "add rule bridge " FW_TABLE " learn6-o jump log-o\n"
 		    "add rule bridge " FW_TABLE " learn6-o goto drop-learning-o\n",
