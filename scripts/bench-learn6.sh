@@ -23,13 +23,9 @@
 #      (the REPLY is copied at the bridge's forward hook). One round takes ~1.5 s:
 #      dhclient waits a random delay before its SOLICIT and collects ADVERTISEs for
 #      a second (dnsmasq's preference is 0), hence fewer rounds than DAD.
-#      VM2 and GW know each other's link-local address (permanent neighbours), so
-#      VM2 sends no NA: its link-local address is never learned, and its SOLICIT and
-#      REQUEST reach the daemon through the gate's new-source path. (A guest whose
-#      link-local address was learned has its DHCPv6 client messages returned by the
-#      gate before they are copied: a known bug at the time of writing, see
-#      tests/integration/test-learn6.sh TODO_GATE; this setup measures the learn
-#      itself either way.)
+#      VM2 and GW know each other's link-local address (permanent neighbours): no
+#      neighbour discovery in the exchange (VM2's first NA from its link-local
+#      address, not yet learned in a fresh binding, would be dropped and retried).
 #   Each measure: p50, p99 (nearest rank), max, min; one warm-up round per mode is
 #   not counted; the binding is deleted between rounds. Every round goes to
 #   BUILD_DIR/bench-learn6-rows.tsv.

@@ -88,22 +88,6 @@ ping6_from() {
 events_count() {
 	grep -c -- "$1" "$TMPD/events"
 }
-# todo_eq DESCRIPTION EXPECTED ACTUAL: expect_eq for a check a known daemon bug fails
-# ($TODO_GATE says which); TAP "# TODO": reported, not counted as a failure (meson
-# reports it as an unexpected pass once the bug is fixed: then empty TODO_GATE here;
-# TODO_GATE= in the environment checks a fixed daemon without editing this)
-TODO_GATE=${TODO_GATE-"TODO the gate learn6-o returns for known sources before it copies DHCPv6 client messages"}
-todo_eq() {
-	if [ -z "$TODO_GATE" ]; then
-		expect_eq "$@"
-		return
-	fi
-	TESTS_RUN=$((TESTS_RUN + 1))
-	if [ "$2" = "$3" ]; then echo "ok $TESTS_RUN - $1 # $TODO_GATE"; else
-		echo "not ok $TESTS_RUN - $1 # $TODO_GATE"
-		echo "# expected '$2', got '$3'"
-	fi
-}
 diag() {
 	echo "# ---- daemon log (without control requests)"
 	grep -v 'control: ' "$TMPD/daemon.log" | tail -n 80 | sed 's/^/# /'
@@ -241,10 +225,10 @@ stop_server
 case "$LEASE" in 2001:db8:2::1[0-9a-f][0-9a-f]) ok "dhclient -6 took a lease from dnsmasq ($LEASE)" ;;
 *) not_ok "dhclient -6 took a lease from dnsmasq"; LEASE=none
 	sed 's/^/# /' "$TMPD/dh6.log" "$TMPD/dhclient.log" "$TMPD/dnsmasq6.log" ;; esac
-todo_eq "the leased address is learned" yes "$(has vnet1 "$LEASE")"
-todo_eq "its source is dhcpv6" dhcpv6 "$(source_of vnet1 "$LEASE")"
+expect_eq "the leased address is learned" yes "$(has vnet1 "$LEASE")"
+expect_eq "its source is dhcpv6" dhcpv6 "$(source_of vnet1 "$LEASE")"
 in_ns "$VM1" ip addr add 2001:db8:2::77/64 dev eth0 nodad
-todo_eq "ping6 -I the leased address passes" pass "$(ping6_from "$VM1" "$LEASE" 2001:db8:2::fe)"
+expect_eq "ping6 -I the leased address passes" pass "$(ping6_from "$VM1" "$LEASE" 2001:db8:2::fe)"
 mode_dhcp=$(ignored mode-dhcp)
 expect_eq "ping6 -I a static global address (2001:db8:2::77) is dropped" fail \
 	"$(ping6_from "$VM1" 2001:db8:2::77 2001:db8:2::fe)"
@@ -253,14 +237,7 @@ expect_eq "control: its frames reached the daemon, refused in dhcp mode" yes \
 expect_eq "and it is not learned" no "$(has_now vnet1 2001:db8:2::77)"
 
 # ---- a neighbour's forged DHCPv6 REPLY ---------------------------------------------------
-# vnet1 bound again (dhcp mode), after vm1's link-local DAD: vm1's SOLICIT then comes
-# from a source the gate does not know, which it copies whatever the order of its rules
-# (see TODO_GATE), so the daemon has vm1's exchange. vm1 asks with no server; its
-# SOLICIT (xid, DUID) is sniffed on its eth0.
-check "vnet1 bound again, dhcp mode" sh -c "
-	ip netns exec $HOST $CTL --socket $TMPD/control.sock binding delete vnet1 >/dev/null &&
-	ip netns exec $HOST $CTL --socket $TMPD/control.sock binding create --port vnet1 \
-		--mac $VM1_MAC --filter no-ipv6-spoofing --param CTRL_IP_LEARNING=dhcp"
+# vm1 asks again, with no server: its SOLICIT (xid, DUID) is sniffed on its eth0
 rm -f "$TMPD/sniff.err"
 in_ns "$VM1" python3 "$DHCPV6" sniff eth0 6 >"$TMPD/solicit" 2>"$TMPD/sniff.err" &
 sniff=$!
