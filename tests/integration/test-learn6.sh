@@ -2,7 +2,7 @@
 # IPv6 learning with real guests' software: a binding whose filter needs IPV6
 # and gives none learns the guest's addresses continuously.
 #   - DAD: a static address and the link-local one, source dad; ping6 passes.
-#   - SLAAC from a real radvd, with privacy (temporary) addresses: the stable
+#   - SLAAC (vm2) from a real radvd, with privacy (temporary) addresses: the stable
 #     and the temporary address are learned, and a rotated temporary one too.
 #   - DHCPv6 from a real dnsmasq to a real dhclient -6, CTRL_IP_LEARNING=dhcp:
 #     the leased address is learned (source dhcpv6); a static global address is
