@@ -601,9 +601,10 @@ static int dispatch_verdict(struct fw_ctx *ctx, const char *port, enum fw_attach
 /* The verdict rec's dispatch must give the frames from the port. */
 static void wanted_verdict(const struct fw_record *rec, char *buf, size_t size)
 {
-	if (strcmp(rec->template_id, FW_TEMPLATE_BLOCKED) == 0 ||
-	    strcmp(rec->template_id, FW_TEMPLATE_QUARANTINE) == 0)
-		snprintf(buf, size, "drop");
+	if (strcmp(rec->template_id, FW_TEMPLATE_BLOCKED) == 0)
+		snprintf(buf, size, "goto drop-%s-o", fw_drop_reason_names[FW_DROP_BLOCKED]);
+	else if (strcmp(rec->template_id, FW_TEMPLATE_QUARANTINE) == 0)
+		snprintf(buf, size, "goto drop-%s-o", fw_drop_reason_names[FW_DROP_QUARANTINE]);
 	else
 		snprintf(buf, size, "jump %s-o", rec->template_id);
 }

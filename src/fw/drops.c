@@ -107,6 +107,10 @@ void fw_drops_forget(struct strbuf *sb, enum fw_attach attach, const char *port)
 	const char *f = fw_l2_layouts[attach].family;
 
 	/* added first: the element exists only once the port dropped something */
+	strbuf_addf(sb,
+		    "add element %s " FW_TABLE " drop-log-rate { \"%s\" }\n"
+		    "delete element %s " FW_TABLE " drop-log-rate { \"%s\" }\n",
+		    f, port, f, port);
 	for (int r = 0; r < _FW_DROP_MAX; r++)
 		for (int side = 0; side < 2; side++)
 			strbuf_addf(sb,
