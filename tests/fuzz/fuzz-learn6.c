@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/frame.h"
 #include "learn/frame6.h"
+#include "learn/policy6.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,6 +66,44 @@ static void dhcpv6(const uint8_t *buf, size_t len)
 	(void)learn_dhcpv6_msg_name(d.msg_type);
 }
 
+/* The layers together, and the policy on them from both sides of a port that has seen exchanges. */
+static void frame_and_policy(const uint8_t *data, size_t size)
+{
+	static const uint8_t vm_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	static const uint8_t owned[1][16] = { { 0xfe, 0x80, [15] = 1 } };
+	struct learn_xids xids = { 0 };
+	struct learn_frame f;
+	struct learn6_decision d;
+
+	memset(&f, 0, sizeof(f));
+	if (learn_frame6_parse(data, size, &f.v6) < 0)
+		return;
+	f.l3 = LEARN_L3_IPV6;
+	f.has_src_mac = true;
+	memcpy(f.src_mac, vm_mac, 6);
+	/* the exchange ids a fuzzed REPLY most likely carries */
+	for (uint32_t xid = 0; xid < LEARN_XIDS_MAX; xid++)
+		learn_xids_record(&xids, xid, (const uint8_t[4]){ 0 }, 0)->duid_hash =
+			learn6_duid_hash(f.v6.dhcp.client_id, f.v6.dhcp.client_id_len);
+	for (int mode = 0; mode < 2; mode++)
+		for (int dir = 0; dir < 2; dir++) {
+			struct learn6_port port = { .mode = (enum learn_mode)mode,
+						    .xids = &xids,
+						    .addrs = owned,
+						    .n_addrs = 1 };
+
+			memcpy(port.vm_mac, vm_mac, 6);
+			if (learn6_decide(&port, (enum learn_dir)dir, &f, &d) != (int)d.verdict ||
+			    d.verdict >= _LEARN_VERDICT_MAX || d.reason >= _LEARN_DROP_MAX ||
+			    d.n_items > LEARN6_ITEMS_MAX)
+				abort();
+			for (size_t i = 0; i < d.n_items; i++)
+				if (d.items[i].verdict != LEARN_VERDICT_REMOVE &&
+				    learn6_addr_check(d.items[i].addr) != LEARN_DROP_NONE)
+					abort();
+		}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t zero[16];
@@ -96,5 +136,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	icmpv6(zero, zero, data, size);
 	dhcpv6(data, size);
+	frame_and_policy(data, size);
 	return 0;
 }
