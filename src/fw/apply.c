@@ -690,15 +690,16 @@ int fw_port_id_allocate(struct fw_ctx *ctx, const char *port, unsigned want,
 struct drop_walk {
 	fw_drop_fn *fn;
 	void *userdata;
-	enum fw_drop_reason reason;
-	bool is_to_vm;
 };
 
-static void drop_counted(const char *port, uint64_t packets, uint64_t bytes, void *userdata)
+static void drop_counted(const char *port, uint64_t key, uint64_t packets, uint64_t bytes,
+			 void *userdata)
 {
 	const struct drop_walk *w = userdata;
 
-	w->fn(port, w->reason, w->is_to_vm, packets, bytes, w->userdata);
+	/* a key of another version's layout is not counted as something it is not */
+	if (key < 2 * _FW_DROP_MAX)
+		w->fn(port, (enum fw_drop_reason)(key / 2), key % 2, packets, bytes, w->userdata);
 }
 
 int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err *err)
@@ -706,30 +707,23 @@ int fw_list_drops(struct fw_ctx *ctx, fw_drop_fn *fn, void *userdata, struct err
 	struct drop_walk walk = { .fn = fn, .userdata = userdata };
 	int n = 0;
 
-	for (int attach = 0; attach < 2; attach++)
-		for (int r = 0; r < 2 * _FW_DROP_MAX; r++) {
-			_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
-			char set[32], cmd[96];
-			int k;
+	for (int attach = 0; attach < 2; attach++) {
+		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+		char cmd[96];
+		int k;
 
-			walk.reason = (enum fw_drop_reason)(r / 2);
-			walk.is_to_vm = r % 2;
-			snprintf(set, sizeof(set), "cnt-%s-%s", fw_drop_reason_names[walk.reason],
-				 walk.is_to_vm ? "i" : "o");
-			snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " %s",
-				 family((enum fw_attach)attach), set);
-			k = list_json(ctx, cmd, &l, err);
-			if (k == -ENOENT)
-				continue; /* no such table (no macvtap), or one from before counters
-					   */
-			if (k < 0)
-				return k;
-			k = fw_listing_for_each_counter(l, set, drop_counted, &walk);
-			if (k < 0)
-				return err_set(err, k, "%s: nft lists it in an unexpected form",
-					       cmd);
-			n += k;
-		}
+		snprintf(cmd, sizeof(cmd), "list set %s " FW_TABLE " " FW_DROP_SET,
+			 family((enum fw_attach)attach));
+		k = list_json(ctx, cmd, &l, err);
+		if (k == -ENOENT)
+			continue; /* no such table (no macvtap), or one from before counters */
+		if (k < 0)
+			return k;
+		k = fw_listing_for_each_counter(l, FW_DROP_SET, drop_counted, &walk);
+		if (k < 0)
+			return err_set(err, k, "%s: nft lists it in an unexpected form", cmd);
+		n += k;
+	}
 	return n;
 }
 

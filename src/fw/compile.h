@@ -95,9 +95,9 @@ void fw_base_netdev_add(struct strbuf *sb, const struct fw_base_opts *o);
 #define FW_DROP_LOG_GROUP_DEFAULT 3711
 
 /*
- * Why a frame was dropped: each reason is a counter per port in the kernel
- * and direction (sets cnt-REASON-o, frames from the VM, and cnt-REASON-i,
- * frames to it, of each layer-2 table: drops.c).
+ * Why a frame was dropped: each reason is a counter in the kernel per port
+ * and direction (the element PORT . FW_DROP_KEY(reason, is_to_vm) of set
+ * FW_DROP_SET of each layer-2 table: drops.c).
  */
 enum fw_drop_reason {
 	FW_DROP_SOURCE_MAC,      /* no-mac-spoofing; a learning VM's frame from another MAC */
@@ -115,6 +115,8 @@ enum fw_drop_reason {
 	_FW_DROP_MAX,
 };
 extern const char *const fw_drop_reason_names[_FW_DROP_MAX];
+#define FW_DROP_SET                   "drops"
+#define FW_DROP_KEY(reason, is_to_vm) ((unsigned)(reason)*2u + ((is_to_vm) ? 1u : 0u))
 /* The reason a drop rule of filter counts as (a built-in filter's, else FW_DROP_FILTER). */
 enum fw_drop_reason fw_drop_reason_of(const char *filter);
 /* Appends "goto drop-REASON-o" (is_out: from the VM) or "-i". */

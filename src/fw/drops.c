@@ -2,11 +2,13 @@
 /*
  * Why a frame was dropped, counted in the kernel. Every drop of the layer-2
  * tables goes to one shared chain per reason and side, drop-REASON-o/-i,
- * which counts it in an element of the set cnt-REASON-o|i keyed by the port (a
- * dynamic set with a counter per element: no rule and no counter object per
- * port, one hash update per dropped frame and nothing for a frame that
- * passes), copies a sample to the drop log's NFLOG group (at most
- * DROP_LOG_RATE per port) and drops it.
+ * which counts it in an element of the set "drops" keyed by the port and
+ * FW_DROP_KEY(reason, direction) (a dynamic set with a counter per element:
+ * no rule and no counter object per port, one hash update per dropped frame
+ * and nothing for a frame that passes; one set, so one listing reads every
+ * count), copies a sample to the drop log's NFLOG group (at most
+ * DROP_LOG_RATE per port) and drops it. Counting is best effort: a full set
+ * fails the update, and the next rule drops all the same.
  */
 #include "fw/compile.h"
 
@@ -73,8 +75,10 @@ void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_l
 	strbuf_addf(sb,
 		    "add set %s " FW_TABLE
 		    " drop-log-rate { type ifname; size 65535; flags dynamic,timeout; timeout 60s; "
-		    "}\n",
-		    f);
+		    "}\n"
+		    "add set %s " FW_TABLE " " FW_DROP_SET
+		    " { typeof iifname . meta mark; size 262144; flags dynamic; counter; }\n",
+		    f, f);
 	for (int r = 0; r < _FW_DROP_MAX; r++) {
 		const char *name = fw_drop_reason_names[r];
 
@@ -84,13 +88,12 @@ void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_l
 			const char *s = side == SIDE_OUT ? "o" : "i";
 
 			strbuf_addf(sb,
-				    "add set %s " FW_TABLE " cnt-%s-%s { type ifname; size 65535; "
-				    "flags dynamic; counter; }\n"
 				    "add chain %s " FW_TABLE " drop-%s-%s\n"
 				    "flush chain %s " FW_TABLE " drop-%s-%s\n"
-				    "add rule %s " FW_TABLE
-				    " drop-%s-%s update @cnt-%s-%s { %s }\n",
-				    f, name, s, f, name, s, f, name, s, f, name, s, name, s, key);
+				    "add rule %s " FW_TABLE " drop-%s-%s update @" FW_DROP_SET
+				    " { %s . 0x%08x }\n",
+				    f, name, s, f, name, s, f, name, s, key,
+				    FW_DROP_KEY(r, side == SIDE_IN));
 			if (drop_log_group)
 				strbuf_addf(sb,
 					    "add rule %s " FW_TABLE
@@ -112,10 +115,11 @@ void fw_drops_forget(struct strbuf *sb, enum fw_attach attach, const char *port)
 		    "delete element %s " FW_TABLE " drop-log-rate { \"%s\" }\n",
 		    f, port, f, port);
 	for (int r = 0; r < _FW_DROP_MAX; r++)
-		for (int side = 0; side < 2; side++)
+		for (int dir = 0; dir < 2; dir++)
 			strbuf_addf(sb,
-				    "add element %s " FW_TABLE " cnt-%s-%s { \"%s\" }\n"
-				    "delete element %s " FW_TABLE " cnt-%s-%s { \"%s\" }\n",
-				    f, fw_drop_reason_names[r], side ? "i" : "o", port, f,
-				    fw_drop_reason_names[r], side ? "i" : "o", port);
+				    "add element %s " FW_TABLE " " FW_DROP_SET
+				    " { \"%s\" . 0x%08x }\n"
+				    "delete element %s " FW_TABLE " " FW_DROP_SET
+				    " { \"%s\" . 0x%08x }\n",
+				    f, port, FW_DROP_KEY(r, dir), f, port, FW_DROP_KEY(r, dir));
 }

@@ -222,8 +222,8 @@ static bool counter_value(struct json_object *counter, const char *key, uint64_t
 }
 
 int fw_listing_for_each_counter(const struct fw_listing *l, const char *set,
-				void (*fn)(const char *key, uint64_t packets, uint64_t bytes,
-					   void *userdata),
+				void (*fn)(const char *name, uint64_t number, uint64_t packets,
+					   uint64_t bytes, void *userdata),
 				void *userdata)
 {
 	struct json_object *elem = elements(l, set);
@@ -231,16 +231,26 @@ int fw_listing_for_each_counter(const struct fw_listing *l, const char *set,
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(elem, i), *inner, *val, *counter;
+		struct json_object *concat, *name = NULL, *number = NULL;
 		uint64_t packets, bytes;
 
-		if (!json_object_object_get_ex(e, "elem", &inner) ||
-		    !json_object_object_get_ex(inner, "val", &val) ||
-		    !json_object_is_type(val, json_type_string) ||
+		if (json_object_object_get_ex(e, "elem", &inner) &&
+		    json_object_object_get_ex(inner, "val", &val) &&
+		    json_object_object_get_ex(val, "concat", &concat) &&
+		    json_object_is_type(concat, json_type_array) &&
+		    json_object_array_length(concat) == 2) {
+			name = json_object_array_get_idx(concat, 0);
+			number = json_object_array_get_idx(concat, 1);
+		}
+		if (!json_object_is_type(name, json_type_string) ||
+		    !json_object_is_type(number, json_type_int) ||
+		    json_object_get_int64(number) < 0 ||
 		    !json_object_object_get_ex(inner, "counter", &counter) ||
 		    !counter_value(counter, "packets", &packets) ||
 		    !counter_value(counter, "bytes", &bytes))
 			return -EINVAL;
-		fn(json_object_get_string(val), packets, bytes, userdata);
+		fn(json_object_get_string(name), (uint64_t)json_object_get_int64(number), packets,
+		   bytes, userdata);
 	}
 	return (int)n;
 }

@@ -53,13 +53,13 @@ int fw_listing_mark_ids(const struct fw_listing *l, const char *map, const char 
 			struct fw_port_ids *ids, unsigned *ret_except);
 
 /*
- * Calls fn with the key, packets and bytes of every element of set, a set
- * of interface names with a counter per element (cnt-REASON); returns how
- * many, or -EINVAL when an element is of another form.
+ * Calls fn with the key (an interface name and a number), packets and
+ * bytes of every element of set, a set with a counter per element (drops);
+ * returns how many, or -EINVAL when an element is of another form.
  */
 int fw_listing_for_each_counter(const struct fw_listing *l, const char *set,
-				void (*fn)(const char *key, uint64_t packets, uint64_t bytes,
-					   void *userdata),
+				void (*fn)(const char *name, uint64_t number, uint64_t packets,
+					   uint64_t bytes, void *userdata),
 				void *userdata);
 
 /*
