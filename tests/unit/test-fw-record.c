@@ -321,6 +321,60 @@ static void test_listing_map_verdict(void **state)
 	assert_int_equal(fw_listing_has_key(l, "out-ports", "vnet2"), 1);
 }
 
+/* nft 1.0.6's own listing of the drops set (a counter per element) and of addr6 */
+static const char drops_set[] =
+	"{\"nftables\": [" META ", {\"set\": {\"family\": \"bridge\", \"name\": \"drops\", "
+	"\"table\": \"vifguard\", \"type\": [\"ifname\", \"mark\"], \"handle\": 9, \"size\": "
+	"262144, \"flags\": [\"dynamic\"], \"elem\": [{\"elem\": {\"val\": {\"concat\": [\"vnet1\", "
+	"3]}, \"counter\": {\"packets\": 7, \"bytes\": 350}}}, {\"elem\": {\"val\": {\"concat\": "
+	"[\"vnet2\", 8]}, \"counter\": {\"packets\": 1, \"bytes\": 60}}}], \"stmt\": "
+	"[{\"counter\": null}]}}]}\n";
+static const char addr6_set[] =
+	"{\"nftables\": [" META ", {\"set\": {\"family\": \"bridge\", \"name\": \"addr6\", "
+	"\"table\": \"vifguard\", \"type\": [\"ifname\", \"ipv6_addr\"], \"handle\": 1, \"size\": "
+	"65535, \"flags\": [\"timeout\"], \"elem\": [{\"elem\": {\"val\": {\"concat\": [\"vnet1\", "
+	"\"fe80::1\"]}, \"timeout\": 60, \"expires\": 59}}]}}]}\n";
+
+struct seen_counts {
+	char text[256];
+	size_t len;
+};
+
+static void note_count(const char *name, uint64_t number, uint64_t packets, uint64_t bytes,
+		       void *userdata)
+{
+	struct seen_counts *s = userdata;
+
+	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len, "%s/%llu/%llu/%llu ",
+				   name, (unsigned long long)number, (unsigned long long)packets,
+				   (unsigned long long)bytes);
+}
+
+static void note_pair(const char *a, const char *b, void *userdata)
+{
+	note_count(a, 0, 0, 0, userdata);
+	note_count(b, 0, 0, 0, userdata);
+}
+
+static void test_listing_counters_and_pairs(void **state)
+{
+	_cleanup_(fw_listing_freep) struct fw_listing *drops = parse(drops_set);
+	_cleanup_(fw_listing_freep) struct fw_listing *addr6 = parse(addr6_set);
+	struct seen_counts seen = { 0 };
+
+	(void)state;
+	assert_int_equal(fw_listing_for_each_counter(drops, "drops", note_count, &seen), 2);
+	assert_string_equal(seen.text, "vnet1/3/7/350 vnet2/8/1/60 ");
+	seen = (struct seen_counts){ 0 };
+	assert_int_equal(fw_listing_for_each_pair(addr6, "addr6", note_pair, &seen), 1);
+	assert_string_equal(seen.text, "vnet1/0/0/0 fe80::1/0/0/0 ");
+	/* each in the other's form: refused, not misread */
+	assert_int_equal(fw_listing_for_each_counter(addr6, "addr6", note_count, &seen), -EINVAL);
+	assert_int_equal(fw_listing_for_each_pair(drops, "drops", note_pair, &seen), -EINVAL);
+	/* no such set: nothing */
+	assert_int_equal(fw_listing_for_each_counter(drops, "other", note_count, &seen), 0);
+}
+
 static void test_listing_chain_verdict(void **state)
 {
 	_cleanup_(fw_listing_freep) struct fw_listing *l = parse(hook_chain);
@@ -426,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_ids_pick),
 		cmocka_unit_test(test_listing_map_verdict),
 		cmocka_unit_test(test_listing_chain_verdict),
+		cmocka_unit_test(test_listing_counters_and_pairs),
 		cmocka_unit_test(test_listing_has_key),
 		cmocka_unit_test(test_listing_mark_ids),
 		cmocka_unit_test(test_listing_chains_and_log),
