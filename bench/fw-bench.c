@@ -14,6 +14,7 @@
  *
  *   fw-bench [--tsv] [--stateful N] [N...]     the table (default N: 1 100 1000)
  *   fw-bench --bind PREFIX FIRST COUNT         bind PREFIX<FIRST>.. with clean-traffic
+ *   fw-bench --uncounted ...                   drops not counted (drop_counters = no)
  *                                              in the current namespace (for scripts)
  */
 #include <errno.h>
@@ -109,6 +110,9 @@ static void report(void *userdata, const struct conf_message *m)
 		fprintf(stderr, "fw-bench: %s\n", m->text);
 }
 
+/* --uncounted: templates drop without counting, as with drop_counters = no */
+static bool is_uncounted;
+
 /* Port k of a run: vnetK (or PREFIXK), MAC 52:54:00:xx:xx:xx and IP 10.x.y.1 made from k. */
 static int make_binding(const char *filter, const char *prefix, unsigned k, bool with_ip,
 			struct binding **ret)
@@ -168,7 +172,9 @@ static int bind_port(const struct filter_set *set, struct fw_ctx *ctx, const cha
 	if (!instance_is_complete(inst))
 		return err_set(err, -EINVAL, "port %s: filter '%s' has unresolved variables",
 			       b->portdev, filter);
-	r = fw_compile(inst, b->portdev, &(struct fw_compile_opts){ .port_id = k }, &p, err);
+	r = fw_compile(inst, b->portdev,
+		       &(struct fw_compile_opts){ .port_id = k, .is_uncounted = is_uncounted }, &p,
+		       err);
 	if (r < 0)
 		return r;
 	t1 = now_ns();
@@ -449,8 +455,9 @@ static int bind_range(const struct filter_set *set, const char *prefix, unsigned
 			template_id = strdup(rec->template_id);
 	}
 	total = now_ns() - t0;
-	printf("bound %u ports %s%u..%s%u with clean-traffic (template %s): %.1f ms, median %.3f ms\n",
-	       count, prefix, first, prefix, first + count - 1, template_id ? template_id : "-",
+	printf("bound %u ports %s%u..%s%u with clean-traffic%s (template %s): %.1f ms, median %.3f ms\n",
+	       count, prefix, first, prefix, first + count - 1, is_uncounted ? ", uncounted" : "",
+	       template_id ? template_id : "-",
 	       ms(total), ms(median(times, count)));
 	return 0;
 }
@@ -473,7 +480,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: fw-bench [--tsv] [--stateful N] [N...]   (N: 1..%u; default "
 		"1 100 1000, stateful 1000; --stateful 0 skips it)\n"
-		"       fw-bench --bind PREFIX FIRST COUNT\n",
+		"       fw-bench --bind PREFIX FIRST COUNT\n"
+		"       --uncounted: drops not counted per reason (drop_counters = no)\n",
 		BENCH_PORTS_MAX);
 	return 2;
 }
@@ -484,6 +492,7 @@ int main(int argc, char **argv)
 		{ "tsv", no_argument, NULL, 't' },
 		{ "stateful", required_argument, NULL, 's' },
 		{ "bind", no_argument, NULL, 'b' },
+		{ "uncounted", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -494,7 +503,7 @@ int main(int argc, char **argv)
 	size_t n_sizes = 3;
 	int opt, r, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, "ts:bh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ts:buh", options, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			is_tsv = true;
@@ -505,6 +514,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			is_bind = true;
+			break;
+		case 'u':
+			is_uncounted = true;
 			break;
 		default:
 			return usage();

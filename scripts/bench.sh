@@ -29,6 +29,10 @@
 #      macvtap bindings and 100 learning rounds on one; appended.
 #   8. the guard (scripts/bench-guard.sh, its own namespaces): how long a port
 #      joining a guarded bridge passes frames before it is dropped; appended.
+#   9. drop counters (scripts/bench-counters.sh, its own namespaces): forwarding
+#      ratio at 1000 ports with counting templates beside uncounted ones
+#      (drop_counters = no), and the per-frame cost of a counted drop against a
+#      plain one (forged-frame flood, sender CPU ns/frame); appended.
 #
 #   ns $VM1 (eth0 52:54:00:aa:00:01 10.200.0.1) ── vnet1 ┐
 #                                                        ├─ br0  (ns $HOST: the rules)
@@ -346,4 +350,6 @@ log "macvtap ports: scripts/bench-macvtap.sh (appends to $OUT)"
 "$(dirname "$0")/bench-macvtap.sh" "$BUILD" || FAILED=1
 log "the guard: scripts/bench-guard.sh (appends to $OUT)"
 "$(dirname "$0")/bench-guard.sh" "$BUILD" || FAILED=1
+log "drop counters: scripts/bench-counters.sh (appends to $OUT)"
+"$(dirname "$0")/bench-counters.sh" "$BUILD" || FAILED=1
 [ "$FAILED" = 0 ]

@@ -47,6 +47,8 @@ libvirt-daemon:test-libvirt-lxc_runs_the_real_libvirtd_(9.0)
 libvirt-daemon-driver-lxc:test-libvirt-lxc_starts_real_LXC_domains_(its_hook_runs_ours)
 libvirt-clients:test-libvirt-lxc_drives_libvirtd_with_virsh
 containernetworking-plugins:test-cni_chains_the_real_bridge_and_host-local_plugins_(/usr/lib/cni)_before_ours
+prometheus-node-exporter:test-stats_scrapes_the_real_node_exporter_reading_the_metrics_textfile
+prometheus:test-stats_promtool_check_metrics
 "
 fuzz_pkgs="
 clang:libFuzzer_targets
