@@ -25,7 +25,7 @@
 #      the whole per-frame cost: socket, veth, bridge hook, rules, drop. The
 #      counting's cost is the median of the per-pair differences, counted
 #      minus plain in the same round, in ns per frame (wall-clock pps beside it). The counted
-#      port's cnt-source-ip-o element must equal the frames sent: counted
+#      port's source-ip element of the drops set must equal the frames sent: counted
 #      exactly at full rate. A third flood a round (rotated order) breaks the
 #      cost down: vm1 again with the drop chain's log-sample rule deleted by
 #      hand (the set counter alone), put back right after.
@@ -184,9 +184,11 @@ for r in $(seq "$RUNS"); do
 done
 
 # ---------------------------------------------------------------- 2. the drop path
-cnt_of() { # cnt_of SET PORT: the packets of PORT's element, 0 without one
-	in_ns "$HOST" nft list set bridge vifguard "$1" |
-		sed -n "s/.*\"$2\" counter packets \\([0-9]*\\) .*/\\1/p" | head -n 1 | grep . || echo 0
+# source-ip, from the VM: its key in the drops set is reason 1 * 2 + direction 0
+SOURCE_IP_KEY=0x00000002
+cnt_of() { # cnt_of KEY PORT: the packets of PORT's element KEY in the drops set, 0 without one
+	in_ns "$HOST" nft list set bridge vifguard drops |
+		sed -n "s/.*\"$2\" \. $1 counter packets \\([0-9]*\\) .*/\\1/p" | head -n 1 | grep . || echo 0
 }
 # drop K: vmK floods forged frames for $DROP_SECS s on CPU 0; prints "pps packets cpu_s"
 drop() {
@@ -202,14 +204,14 @@ chain_rules() { in_ns "$HOST" nft -a list chain bridge vifguard drop-source-ip-o
 log_handle=$(chain_rules | sed -n 's/.*log prefix.*# handle \([0-9]*\)$/\1/p')
 [ -n "$log_handle" ] || { log "no drop-log rule in drop-source-ip-o"; chain_rules >&2; exit 1; }
 log_rule=$(chain_rules | sed -n 's/^[[:space:]]*\(.*log prefix.*\) # handle [0-9]*$/\1/p')
-update_handle=$(chain_rules | sed -n 's/.*update @cnt-source-ip-o.*# handle \([0-9]*\)$/\1/p')
+update_handle=$(chain_rules | sed -n 's/.*update @drops.*# handle \([0-9]*\)$/\1/p')
 log_off() { in_ns "$HOST" nft delete rule bridge vifguard drop-source-ip-o handle "$log_handle"; }
 log_on() {
 	in_ns "$HOST" nft add rule bridge vifguard drop-source-ip-o position "$update_handle" "$log_rule"
 	log_handle=$(chain_rules | sed -n 's/.*log prefix.*# handle \([0-9]*\)$/\1/p')
 }
-c0=$(cnt_of cnt-source-ip-o vnet1)
-u0=$(cnt_of cnt-source-ip-o vnet3)
+c0=$(cnt_of $SOURCE_IP_KEY vnet1)
+u0=$(cnt_of $SOURCE_IP_KEY vnet3)
 sent_c=0
 : >"$TMPD/drop"
 for r in $(seq "$DROP_RUNS"); do
@@ -231,8 +233,8 @@ for r in $(seq "$DROP_RUNS"); do
 	echo "$r $res_1 $res_3 $res_0" >>"$TMPD/drop"
 done
 chain_rules | grep -q 'log prefix' || { log "the drop-log rule was not put back"; FAILED=1; }
-counted_c=$(($(cnt_of cnt-source-ip-o vnet1) - c0))
-counted_u=$(($(cnt_of cnt-source-ip-o vnet3) - u0))
+counted_c=$(($(cnt_of $SOURCE_IP_KEY vnet1) - c0))
+counted_u=$(($(cnt_of $SOURCE_IP_KEY vnet3) - u0))
 [ "$counted_c" = "$sent_c" ] || { log "vnet1 counted $counted_c of the $sent_c forged frames sent"; FAILED=1; }
 [ "$counted_u" = 0 ] || { log "vnet3 (uncounted) counted $counted_u"; FAILED=1; }
 # the forged frames must really be dropped: nothing of them reached vm2/vm4 (no receiver
@@ -283,7 +285,7 @@ print("   counting costs, per dropped frame: CPU %+.0f ns (rounds: %s), wall %+.
       % (med(dc), " ".join("%+.0f" % x for x in dc), med(dw), " ".join("%+.0f" % x for x in dw)))
 print("   = %.1f %% of the whole per-frame cost of a plain drop (CPU)" % (100 * med(dc) / med(cpu_u)))
 dn = [a - b for a, b in zip(cpu_n, cpu_u)]
-print("   of which the set counter alone (update @cnt-*, the drop-log rule taken out): CPU %+.0f ns"
+print("   of which the set counter alone (update @drops, the drop-log rule taken out): CPU %+.0f ns"
       " (rounds: %s); the drop-log rule (rate-limit set + log): %+.0f ns"
       % (med(dn), " ".join("%+.0f" % x for x in dn), med(a - b for a, b in zip(cpu_c, cpu_n))))
 PY
@@ -294,7 +296,7 @@ PY
 	echo "   forwarding: 64-byte UDP, median of $RUNS rounds of ${SECS} s per case; unfiltered = the"
 	echo "   table dormant, measured beside it; ratio = median of the per-round ratios; br_netfilter: $BRNF"
 	cat "$TMPD/summary"
-	echo "   exact at full rate: vnet1's cnt-source-ip-o rose by $counted_c for $sent_c frames sent; vnet3's by $counted_u"
+	echo "   exact at full rate: vnet1's source-ip count rose by $counted_c for $sent_c frames sent; vnet3's by $counted_u"
 	echo "   (the counted drop also checks the per-port drop-log rate limit; its NFLOG sample is at most 5/s)"
 } | tee -a "$OUT"
 [ "$FAILED" = 0 ]

@@ -341,7 +341,8 @@ int port_compile(const struct engine *e, const struct filter_set *set, struct en
 
 	if (p->is_quarantined) {
 		*ret_state = ENGINE_PORT_QUARANTINED;
-		return fw_compile_quarantine(p->binding->portdev, ret, err);
+		return fw_compile_quarantine(p->binding->portdev, p->attach == FW_ATTACH_BRIDGE,
+					     ret, err);
 	}
 	if (p->is_blocked) {
 		*ret_state = ENGINE_PORT_FAILED;

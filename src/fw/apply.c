@@ -604,9 +604,17 @@ static void wanted_verdict(const struct fw_record *rec, char *buf, size_t size)
 	if (strcmp(rec->template_id, FW_TEMPLATE_BLOCKED) == 0)
 		snprintf(buf, size, "goto drop-%s-o", fw_drop_reason_names[FW_DROP_BLOCKED]);
 	else if (strcmp(rec->template_id, FW_TEMPLATE_QUARANTINE) == 0)
-		snprintf(buf, size, "goto drop-%s-o", fw_drop_reason_names[FW_DROP_QUARANTINE]);
+		snprintf(buf, size, "goto drop-%s-", fw_drop_reason_names[FW_DROP_QUARANTINE]);
 	else
 		snprintf(buf, size, "jump %s-o", rec->template_id);
+}
+
+/* A quarantine's egress verdict depends on the kind of port (fw_compile_quarantine). */
+static bool is_wanted(const struct fw_record *rec, const char *verdict, const char *want)
+{
+	if (strcmp(rec->template_id, FW_TEMPLATE_QUARANTINE) == 0)
+		return strncmp(verdict, want, strlen(want)) == 0;
+	return strcmp(verdict, want) == 0;
 }
 
 bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
@@ -615,7 +623,7 @@ bool fw_port_present(struct fw_ctx *ctx, const struct fw_record *rec)
 
 	wanted_verdict(rec, want, sizeof(want));
 	return dispatch_verdict(ctx, rec->port, rec->attach, verdict, sizeof(verdict), NULL) == 1 &&
-	       strcmp(verdict, want) == 0;
+	       is_wanted(rec, verdict, want);
 }
 
 int fw_port_owner(struct fw_ctx *ctx, const char *port, enum fw_owner *ret, struct err *err)
@@ -742,19 +750,23 @@ int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *a
 }
 
 /*
- * The port's drop counters go with its binding; on their own, after it:
- * a table from before the counters has no such sets, and that must not
- * fail the removal.
+ * The port's drop counters go with its binding; on their own, after it,
+ * one table at a time: a table that does not exist (no macvtap, no
+ * quarantine ever) or is from before the counters must not fail the
+ * removal.
  */
 static void forget_counters(struct fw_ctx *ctx, const struct fw_record *rec)
 {
-	struct strbuf tx;
+	/* both tables: a quarantine counts a bridge port in the netdev table */
+	for (int attach = 0; attach < 2; attach++) {
+		struct strbuf tx;
 
-	strbuf_init(&tx);
-	fw_drops_forget(&tx, rec->attach, rec->port);
-	if (strbuf_error(&tx) >= 0)
-		(void)run(ctx, tx.buf, NULL, 0);
-	strbuf_fini(&tx);
+		strbuf_init(&tx);
+		fw_drops_forget(&tx, (enum fw_attach)attach, rec->port);
+		if (strbuf_error(&tx) >= 0)
+			(void)run(ctx, tx.buf, NULL, 0);
+		strbuf_fini(&tx);
+	}
 }
 
 int fw_remove_port(struct fw_ctx *ctx, const struct fw_record *rec, bool may_be_last,
@@ -854,7 +866,7 @@ int fw_verify_port(struct fw_ctx *ctx, const struct fw_record *rec, char *proble
 			 "the kernel does not dispatch the port's frames to any rules");
 		return 0;
 	}
-	if (strcmp(verdict, want) != 0) {
+	if (!is_wanted(rec, verdict, want)) {
 		snprintf(problem, size, "the kernel sends the port's frames to '%s', not '%s'",
 			 verdict, want);
 		return 0;

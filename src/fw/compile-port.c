@@ -222,8 +222,10 @@ const char *fw_port_template(const struct fw_port *p)
 	return p->prepared_id ? p->prepared_id : p->template_id;
 }
 
+/* verdict_o: frames from the VM (the out-ports map, a macvtap's egress); verdict_i: to it. */
 static int compile_drop(const char *port, enum fw_attach attach, const char *id,
-			struct fw_port **ret, struct err *err)
+			const char *verdict_o, const char *verdict_i, struct fw_port **ret,
+			struct err *err)
 {
 	struct fw_port *p = NULL;
 	struct strbuf add, del;
@@ -234,25 +236,32 @@ static int compile_drop(const char *port, enum fw_attach attach, const char *id,
 		return r;
 	strbuf_init(&add);
 	strbuf_init(&del);
-	if (strcmp(id, FW_TEMPLATE_QUARANTINE) == 0)
-		add_special_dispatch(&add, &del, attach, port, "goto drop-quarantine-o",
-				     "goto drop-quarantine-i");
-	else
-		add_special_dispatch(&add, &del, attach, port, "goto drop-blocked-o",
-				     "goto drop-blocked-i");
+	add_special_dispatch(&add, &del, attach, port, verdict_o, verdict_i);
 	return finish_special(p, &add, &del, 2, ret, err);
 }
 
 int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port **ret,
 		       struct err *err)
 {
-	return compile_drop(port, attach, FW_TEMPLATE_BLOCKED, ret, err);
+	return compile_drop(port, attach, FW_TEMPLATE_BLOCKED, "goto drop-blocked-o",
+			    "goto drop-blocked-i", ret, err);
 }
 
-int fw_compile_quarantine(const char *port, struct fw_port **ret, struct err *err)
+int fw_compile_quarantine(const char *port, bool is_bridge_port, struct fw_port **ret,
+			  struct err *err)
 {
-	/* hooks on the device itself see its frames wherever it is, on a bridge or not */
-	return compile_drop(port, FW_ATTACH_NETDEV, FW_TEMPLATE_QUARANTINE, ret, err);
+	/*
+	 * Hooks on the device itself see its frames wherever it is, on a bridge
+	 * or not. A macvtap's egress carries the VM's frames; a tap's or veth's
+	 * egress carries frames to the VM, its ingress the VM's: the counts
+	 * follow (drop-quarantine-tap-o/-i key on the device the hook has).
+	 */
+	if (is_bridge_port)
+		return compile_drop(port, FW_ATTACH_NETDEV, FW_TEMPLATE_QUARANTINE,
+				    "goto drop-quarantine-tap-i", "goto drop-quarantine-tap-o", ret,
+				    err);
+	return compile_drop(port, FW_ATTACH_NETDEV, FW_TEMPLATE_QUARANTINE,
+			    "goto drop-quarantine-o", "goto drop-quarantine-i", ret, err);
 }
 
 /*

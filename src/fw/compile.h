@@ -192,7 +192,8 @@ int fw_compile_blocked(const char *port, enum fw_attach attach, struct fw_port *
  * A quarantined port: every frame dropped in both directions by netdev
  * hooks on the port itself, whether it is on a bridge or not.
  */
-int fw_compile_quarantine(const char *port, struct fw_port **ret, struct err *err);
+int fw_compile_quarantine(const char *port, bool is_bridge_port, struct fw_port **ret,
+			  struct err *err);
 /* The name of a macvtap port's egress chain (FW_ATTACH_NETDEV); caller frees; NULL: no memory. */
 char *fw_hook_chain_name(const char *port);
 /*

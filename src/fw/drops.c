@@ -68,6 +68,37 @@ void fw_drop_verdict(struct strbuf *sb, enum fw_drop_reason reason, bool is_out)
 	strbuf_addf(sb, "goto drop-%s-%s", fw_drop_reason_names[reason], is_out ? "o" : "i");
 }
 
+/*
+ * A quarantined tap or veth is dropped by netdev hooks on it, which see
+ * its frames the other way round from a macvtap's: the VM's at ingress
+ * (iifname), frames to it at egress (oifname).
+ */
+static void add_quarantine_tap(struct strbuf *sb, unsigned drop_log_group)
+{
+	static const struct {
+		const char *side, *key;
+		bool is_to_vm;
+	} sides[] = { { "o", "iifname", false }, { "i", "oifname", true } };
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *s = sides[i].side, *key = sides[i].key;
+
+		strbuf_addf(sb,
+			    "add chain netdev " FW_TABLE " drop-quarantine-tap-%s\n"
+			    "flush chain netdev " FW_TABLE " drop-quarantine-tap-%s\n"
+			    "add rule netdev " FW_TABLE
+			    " drop-quarantine-tap-%s update @" FW_DROP_SET " { %s . 0x%08x }\n",
+			    s, s, s, key, FW_DROP_KEY(FW_DROP_QUARANTINE, sides[i].is_to_vm));
+		if (drop_log_group)
+			strbuf_addf(sb,
+				    "add rule netdev " FW_TABLE
+				    " drop-quarantine-tap-%s add @drop-log-rate { %s " DROP_LOG_RATE
+				    " } log prefix \"vgd quarantine %s\" group %u\n",
+				    s, key, s, drop_log_group);
+		strbuf_addf(sb, "add rule netdev " FW_TABLE " drop-quarantine-tap-%s drop\n", s);
+	}
+}
+
 void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_log_group)
 {
 	const char *f = fw_l2_layouts[attach].family;
@@ -103,6 +134,8 @@ void fw_drops_base_add(struct strbuf *sb, enum fw_attach attach, unsigned drop_l
 			strbuf_addf(sb, "add rule %s " FW_TABLE " drop-%s-%s drop\n", f, name, s);
 		}
 	}
+	if (attach == FW_ATTACH_NETDEV)
+		add_quarantine_tap(sb, drop_log_group);
 }
 
 void fw_drops_forget(struct strbuf *sb, enum fw_attach attach, const char *port)

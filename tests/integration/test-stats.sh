@@ -89,17 +89,6 @@ counted() {
 	expect_eq "$desc: $port's from-VM counters move by '${want:-nothing}'" "$want" \
 		"$(delta "$TMPD/before" "$TMPD/after")"
 }
-# todo_eq DESCRIPTION EXPECTED ACTUAL REASON: a TAP TODO case (a known daemon bug): reported, not
-# failed; "ok ... # TODO" once it is fixed says the TODO can go
-todo_eq() {
-	TESTS_RUN=$((TESTS_RUN + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok $TESTS_RUN - $1 # TODO $4"
-	else
-		echo "not ok $TESTS_RUN - $1 # TODO $4"
-		echo "# expected '$2', got '$3'"
-	fi
-}
 # field PORT KEY: one top-level key of PORT's stats object
 field() {
 	vg stats "$1" -j 2>/dev/null | python3 -c '
@@ -247,11 +236,9 @@ expect_eq "quarantined: vm1's own frames are dropped" 0 "$(own_ip)"
 expect_eq "quarantined: a forged source IP is dropped" 0 "$(forged_ip)"
 sleep 0.1
 snap vnet1 >"$TMPD/after"
-# BUG: the quarantine's netdev hooks count a veth/tap port's frames the other way round
-# (ingress -> drop-quarantine-i, "to the VM"): right for a macvtap, not for a tap
-todo_eq "quarantined: both counted as quarantine, from the VM, exactly" "quarantine=+$((2 * N))" \
-	"$(delta "$TMPD/before" "$TMPD/after")" \
-	"a tap/veth port's quarantine counts its frames as dropped_to_vm"
+# a veth's netdev hooks see the VM's frames at ingress (a macvtap's at egress)
+expect_eq "quarantined: both counted as quarantine, from the VM, exactly" "quarantine=+$((2 * N))" \
+	"$(delta "$TMPD/before" "$TMPD/after")"
 expect_eq "quarantined: counted as quarantine, one direction or the other" "$((2 * N))" \
 	"$(python3 -c 'import sys
 d = lambda p: dict(l.split() for l in open(p))
@@ -304,9 +291,8 @@ check "vm1 bound with clean-traffic again" sh -c "ip netns exec $HOST $CTL --soc
 	$TMPD/control.sock binding create --port vnet1 --mac $VM1_MAC --filter clean-traffic \
 	--param IP=$VM1_IP"
 snap vnet1 >"$TMPD/before"
-# BUG: the netdev table's quarantine counters outlive the binding (fw_drops_forget)
-todo_eq "rebound after its quarantine: every counter zero" 0 "$(field vnet1 dropped_total)" \
-	"cnt-quarantine-o/-i of the netdev table keep the port's element after binding delete"
+# the netdev table's quarantine counts go with the binding too
+expect_eq "rebound after its quarantine: every counter zero" 0 "$(field vnet1 dropped_total)"
 expect_eq "uncounted: forged source MAC dropped" 0 "$(forged_mac)"
 expect_eq "uncounted: forged source IP dropped" 0 "$(forged_ip)"
 expect_eq "uncounted: ARP spoofing dropped" 0 "$(forged_arp)"
