@@ -191,7 +191,12 @@ static void add_ipv6(struct line *l, const struct learn_frame6 *v6)
 	ipv6_format(v6->ip.dst, dst);
 	line_add(l, " %s -> %s", src, dst);
 	if (v6->is_icmpv6) {
-		line_add(l, " icmpv6 %s", learn_icmpv6_type_name(v6->icmp.type));
+		const char *name = learn_icmpv6_type_name(v6->icmp.type);
+
+		if (strcmp(name, "other") == 0)
+			line_add(l, " icmpv6 type %u", v6->icmp.type);
+		else
+			line_add(l, " icmpv6 %s", name);
 		if (v6->icmp.is_nd &&
 		    (v6->icmp.type == LEARN_ICMPV6_NS || v6->icmp.type == LEARN_ICMPV6_NA ||
 		     v6->icmp.type == LEARN_ICMPV6_REDIRECT)) {

@@ -185,7 +185,8 @@ struct learn_frame {
  * One record as libpcap delivers it from the device "nflog:N" (DLT_NFLOG):
  * the nfgenmsg header (family, version 0, resource id), then netlink TLVs in
  * host byte order. Uses NFULA_PACKET_HDR (ethertype), NFULA_IFINDEX_* ,
- * NFULA_HWADDR (source MAC), NFULA_VLAN (a tag the NIC/stack already
+ * NFULA_HWADDR (source MAC; else NFULA_L2HDR's, at least an Ethernet header,
+ * which the bridge family has at every hook), NFULA_VLAN (a tag the NIC/stack already
  * stripped), NFULA_TIMESTAMP, NFULA_PREFIX (at most LEARN_PREFIX_MAX bytes
  * with its NUL, printable ASCII, else the record is malformed) and
  * NFULA_PAYLOAD (the packet from its network header; at a netdev egress hook

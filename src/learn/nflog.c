@@ -38,6 +38,7 @@
 #define NFULA_PAYLOAD            9
 #define NFULA_PREFIX             10
 #define NFULA_VLAN               20
+#define NFULA_L2HDR              21
 #define NFULA_VLAN_PROTO         1
 #define NFULA_VLAN_TCI           2
 
@@ -51,7 +52,7 @@
 	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_TIMESTAMP) | BIT(NFULA_IFINDEX_INDEV) | \
 	 BIT(NFULA_IFINDEX_OUTDEV) | BIT(NFULA_IFINDEX_PHYSINDEV) |                \
 	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) |  \
-	 BIT(NFULA_PREFIX) | BIT(NFULA_VLAN))
+	 BIT(NFULA_PREFIX) | BIT(NFULA_VLAN) | BIT(NFULA_L2HDR))
 
 struct nflog_attrs {
 	uint32_t seen; /* BIT(type) of the attributes in NFLOG_USED seen so far */
@@ -62,6 +63,8 @@ struct nflog_attrs {
 	uint32_t ifindex[NFULA_IFINDEX_PHYSOUTDEV + 1];
 	bool has_src_mac;
 	uint8_t src_mac[6];
+	bool has_l2_src_mac; /* from NFULA_L2HDR */
+	uint8_t l2_src_mac[6];
 	bool has_vlan;
 	uint16_t vlan_tci;
 	bool has_prefix;
@@ -199,6 +202,13 @@ static int attr_take(struct nflog_attrs *a, uint16_t type, struct cursor v)
 		return 0;
 	case NFULA_PREFIX:
 		return prefix_parse(v, a);
+	case NFULA_L2HDR:
+		/* the bridge family's Ethernet header (its tags too, when in band): dst, src, ...
+		 */
+		if (v.rem < 14 || !cursor_skip(&v, 6))
+			return -LEARN_DROP_BAD_NFLOG;
+		a->has_l2_src_mac = cursor_bytes(&v, a->l2_src_mac, 6);
+		return 0;
 	case NFULA_VLAN:
 		return vlan_parse(v, a);
 	default:
@@ -257,6 +267,11 @@ int learn_nflog_parse_header(const uint8_t *buf, size_t len, struct learn_frame 
 	f.timestamp_us = a.timestamp_us;
 	f.has_src_mac = a.has_src_mac;
 	memcpy(f.src_mac, a.src_mac, 6);
+	/* the kernel gives NFULA_HWADDR only with an input device: not at postrouting */
+	if (!f.has_src_mac && a.has_l2_src_mac) {
+		f.has_src_mac = true;
+		memcpy(f.src_mac, a.l2_src_mac, 6);
+	}
 	f.has_prefix = a.has_prefix;
 	memcpy(f.prefix, a.prefix, sizeof(f.prefix));
 	if (a.has_vlan)

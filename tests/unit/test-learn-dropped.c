@@ -339,7 +339,28 @@ static void test_malformed(void **state)
 	assert_string_equal(line, "from the guest: 52:54:00:12:34:56 vlan 100 802.1q "
 				  "(malformed: too-many-vlans)");
 
-	/* no HWADDR: no MAC to name */
+	/* at postrouting: no HWADDR, the MAC from the bridge's L2 header */
+	uint8_t l2rec[NFLOG_CAP], t[32];
+	size_t tl;
+
+	n = fx_nflog_build(&(const struct fx_nflog){ .family = 7,
+						     .hw_protocol = 0x0800,
+						     .physoutdev = 9,
+						     .payload = fx_icmp_echo + 14,
+						     .payload_len = sizeof(fx_icmp_echo) - 14,
+						     .prefix = "vgd filter i" },
+			   l2rec, sizeof(l2rec));
+	/* the L2HDR TLV goes before PAYLOAD, the last one */
+	tl = fx_tlv(t, 0, 21, fx_icmp_echo, 14);
+	memcpy(rec, l2rec, n - (4 + 36));
+	memcpy(rec + n - (4 + 36), t, tl);
+	memcpy(rec + n - (4 + 36) + tl, l2rec + n - (4 + 36), 4 + 36);
+	assert_int_equal(learn_dropped_parse(rec, n + tl, reasons, _FW_DROP_MAX, &d), 0);
+	learn_dropped_format(&d, line, sizeof(line));
+	assert_string_equal(line, "to the guest: 52:54:00:12:34:56 ipv4 192.168.122.77 -> "
+				  "192.168.122.1 icmp");
+
+	/* no HWADDR nor L2HDR: no MAC to name */
 	const struct fx_nflog nomac = {
 		.family = 7,
 		.hw_protocol = 0x0800,

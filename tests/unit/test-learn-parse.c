@@ -817,6 +817,37 @@ static void test_nflog_prefix(void **state)
 	(void)state;
 }
 
+/* NFULA_L2HDR: the source MAC when NFULA_HWADDR is not there (postrouting has no indev). */
+static void test_nflog_l2hdr(void **state)
+{
+	uint8_t rec[NFLOG_CAP], t[64], eth[14];
+	struct learn_frame f;
+	size_t n;
+
+	memcpy(eth, fx_icmp_echo, 14); /* dst the gateway, src the VM, IPv4 */
+	n = nflog_with(rec, t, fx_tlv(t, 0, 21, eth, 14), true);
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_true(f.has_src_mac);
+	assert_memory_equal(f.src_mac, fx_vm_mac, 6);
+
+	/* HWADDR wins when both are there */
+	n = fx_tlv(t, 0, 8, (const uint8_t[]){ 0, 6, 0, 0, 0x52, 0x54, 0, 0x66, 0x66, 0x66, 0, 0 },
+		   12);
+	n = fx_tlv(t, n, 21, eth, 14);
+	n = nflog_with(rec, t, n, true);
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_memory_equal(f.src_mac, fx_other_mac, 6);
+
+	/* shorter than an Ethernet header; twice */
+	n = nflog_with(rec, t, fx_tlv(t, 0, 21, eth, 13), true);
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+	n = fx_tlv(t, 0, 21, eth, 14);
+	n = fx_tlv(t, n, 21, eth, 14);
+	n = nflog_with(rec, t, n, true);
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+	(void)state;
+}
+
 static void test_nflog_header(void **state)
 {
 	uint8_t rec[NFLOG_CAP], body[28];
@@ -1036,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_nflog_rejects),
 		cmocka_unit_test(test_nflog_prefix),
 		cmocka_unit_test(test_nflog_header),
+		cmocka_unit_test(test_nflog_l2hdr),
 		cmocka_unit_test(test_nflog_tlv_cap),
 		cmocka_unit_test(test_nflog_payload_drops),
 		cmocka_unit_test(test_drop_names),
