@@ -53,7 +53,6 @@ void daemon_drop_record(struct daemon *d, const uint8_t *record, size_t len)
 
 	r = learn_dropped_parse(record, len, fw_drop_reason_names, _FW_DROP_MAX, &dr);
 	if (r < 0) {
-		d->n_drop_log_bad++;
 		log_debug("drop log: a record that is no drop sample (%s)", learn_drop_name(-r));
 		return;
 	}

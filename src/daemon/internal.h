@@ -46,7 +46,6 @@ struct daemon {
 	unsigned ticks_to_gate_check; /* ticks until the IPv6 gate is listed again */
 	struct daemon_counters counters;
 	struct ratelimit drop_log_lines; /* droplog.c: the log's share of the dropped events */
-	uint64_t n_drop_log_bad;         /* drop-log records that were no drop sample */
 };
 
 /* stats.c */

@@ -505,21 +505,32 @@ static void record_cb(const uint8_t *record, size_t len, void *userdata)
 	daemon_learn_record(userdata, record, len);
 }
 
+/*
+ * Reads what is queued on c, up to CAPTURE_BUDGET records, so that a flood
+ * on one capture cannot starve the loop's other sources; 0 or -EIO with err.
+ */
+static int capture_drain(struct learn_capture *c, learn_record_fn fn, void *userdata,
+			 struct err *err)
+{
+	int n, total = 0;
+
+	do {
+		n = learn_capture_dispatch(c, CAPTURE_BUDGET - total, fn, userdata, err);
+		total += n > 0 ? n : 0;
+	} while (n > 0 && total < CAPTURE_BUDGET);
+	return n < 0 ? n : 0;
+}
+
 static void capture_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct loop *l = h->data;
 	struct err err = { 0 };
-	int n, total = 0;
-
 	/* one dispatch is one datagram, one record each (queue-threshold 1): read what is
 	 * queued, up to the budget, so that a burst is applied in one transaction */
-	do {
-		n = learn_capture_dispatch(l->capture, CAPTURE_BUDGET - total, record_cb, l->daemon,
-					   &err);
-		total += n > 0 ? n : 0;
-	} while (n > 0 && total < CAPTURE_BUDGET);
+	int r = capture_drain(l->capture, record_cb, l->daemon, &err);
+
 	daemon_learn_flush(l->daemon);
-	if (n < 0)
+	if (r < 0)
 		log_err("%s", err.msg);
 }
 
@@ -534,15 +545,8 @@ static void drop_capture_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct loop *l = h->data;
 	struct err err = { 0 };
-	int n, total = 0;
 
-	/* the same budget as learning: a flood of samples cannot starve the other sources */
-	do {
-		n = learn_capture_dispatch(l->drop_capture, CAPTURE_BUDGET - total, drop_record_cb,
-					   l->daemon, &err);
-		total += n > 0 ? n : 0;
-	} while (n > 0 && total < CAPTURE_BUDGET);
-	if (n < 0)
+	if (capture_drain(l->drop_capture, drop_record_cb, l->daemon, &err) < 0)
 		log_err("drop log: %s", err.msg);
 }
 
