@@ -795,7 +795,7 @@ static void test_nflog_prefix(void **state)
 	expect_prefix("", 0, NULL);
 	expect_prefix("vgd", 3, NULL);
 	expect_prefix("vgd\0x", 6, NULL);
-	expect_prefix("vgd\x1b[31m", 10, NULL);
+	expect_prefix("vgd\x1b[31m", 9, NULL);
 	expect_prefix("vgd\x7f", 5, NULL);
 	expect_prefix("vgd \xc3\xa9", 7, NULL);
 	expect_prefix("vgd\n", 5, NULL);
