@@ -171,7 +171,7 @@ check "the daemon starts with drop_log_group = 0" daemon_start --config "$TMPD/n
 check "the drop chains have no log statement" sh -c \
 	"! ip netns exec $HOST nft list chain bridge vifguard drop-source-mac-o | grep -q log"
 check "and still count" sh -c \
-	"ip netns exec $HOST nft list chain bridge vifguard drop-source-mac-o | grep -q 'update @cnt-source-mac'"
+	"ip netns exec $HOST nft list chain bridge vifguard drop-source-mac-o | grep -q 'update @drops'"
 watch_start
 count0=$(dropped_total vnet1)
 COUNT=5 send ipv4 --smac "$FORGED_MAC" --sip "$VM1_IP" --dip "$VM2_IP"
