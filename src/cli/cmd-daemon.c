@@ -171,9 +171,13 @@ static int print_item(const struct ctl_value *item, void *userdata)
 		printf("%-36s %-26s %-12s %-8lld %s\n", str(item, "uuid"), str(item, "name"),
 		       str(item, "chain"), num(item, "bindings"), str(item, "origin"));
 	} else {
-		printf("%-16s %-15s %s\n", str(item, "type"),
+		const char *reason = str(item, "reason");
+		bool has_reason = strcmp(reason, "-") != 0;
+
+		/* dropped: "source-ip from the guest: 52:54:00:..." */
+		printf("%-16s %-15s %s%s%s\n", str(item, "type"),
 		       strcmp(str(item, "port"), "-") ? str(item, "port") : "",
-		       str(item, "message"));
+		       has_reason ? reason : "", has_reason ? " " : "", str(item, "message"));
 	}
 	o->is_first = false;
 	fflush(stdout);

@@ -144,7 +144,8 @@ static const char watch_usage[] =
 	"Usage: vifguardctl watch [-j]\n"
 	"\n"
 	"Prints the daemon's events as they happen (bindings created and deleted, ports\n"
-	"gone or renamed, filters defined, reloads, learning), until interrupted.\n"
+	"gone or renamed, filters defined, reloads, learning, samples of dropped frames),\n"
+	"until interrupted.\n"
 	"\n"
 	"  -j, --json              print one JSON object per event, one per line\n";
 

@@ -726,6 +726,8 @@ char *control_event_line(const struct daemon_event *ev, size_t *ret_len)
 		ctl_obj_add_string(obj, "filter", ev->filter);
 	if (ev->address)
 		ctl_obj_add_string(obj, "address", ev->address);
+	if (ev->reason)
+		ctl_obj_add_string(obj, "reason", ev->reason);
 	if (ev->has_latency) {
 		ctl_obj_add_int(obj, "latency_us", ev->latency_us);
 		ctl_obj_add_string(obj, "latency_from", ev->latency_from);

@@ -559,11 +559,13 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 				      .protected6 = (const uint8_t(*)[16])cfg->protected6,
 				      .n_protected6 = cfg->n_protected6 };
 	struct filter_set *filters = NULL;
+	struct err sync_err = { 0 };
 	int r;
 
 	if (!d)
 		return err_set(err, -ENOMEM, "out of memory");
 	d->cfg = *cfg;
+	ratelimit_init(&d->drop_log_lines, cfg->drop_log_rate);
 	d->on_event = on_event;
 	d->userdata = userdata;
 	engine_actions_init(&d->learned);
@@ -580,6 +582,9 @@ int daemon_new(const struct daemon_config *cfg, daemon_event_fn on_event, void *
 		fw_set_ipv6_idle(d->fw, (unsigned)d->cfg.ipv6_idle_s);
 		fw_set_drop_log_group(d->fw, d->cfg.drop_log_group);
 	}
+	/* tables of a run with another drop_log_group would log where nobody reads */
+	if (r >= 0 && fw_drops_sync(d->fw, &sync_err) < 0)
+		log_warn("%s", sync_err.msg);
 	/* before any binding: a guarded port is dropped from the first moment */
 	if (r >= 0)
 		r = daemon_guard_start(d, err);

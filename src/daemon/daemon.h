@@ -51,6 +51,7 @@ struct daemon_event {
 	const char *filter; /* or NULL */
 	const char *message;
 	const char *address; /* the address a learning event is about, or NULL */
+	const char *reason;  /* dropped: why (fw_drop_reason_names), or NULL */
 	/* learned: from the kernel's timestamp of the frame to the full rules committed */
 	bool has_latency;
 	int64_t latency_us;
@@ -150,6 +151,12 @@ int daemon_binding_dumpxml(struct daemon *d, const char *port, char **ret, struc
  */
 void daemon_learn_record(struct daemon *d, const uint8_t *record, size_t len);
 void daemon_learn_flush(struct daemon *d);
+/*
+ * One record of the drop log's capture (drop_log_group): a sample of a frame
+ * the kernel dropped, decoded into a dropped event for watchers and, at most
+ * drop_log_rate a second, a line in the log.
+ */
+void daemon_drop_record(struct daemon *d, const uint8_t *record, size_t len);
 /* Lease ends and learning timeouts, on the monotonic clock. */
 void daemon_tick(struct daemon *d);
 /* Starts learning again: forgets the learned addresses, back to the learning rules. */

@@ -37,6 +37,14 @@ static struct guard_link *find(struct daemon *d, int ifindex)
 	return NULL;
 }
 
+const struct link_info *daemon_link_find(const struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_links; i++)
+		if (d->links[i].info.ifindex == ifindex)
+			return &d->links[i].info;
+	return NULL;
+}
+
 static void emit(struct daemon *d, enum engine_event_type type, const char *port,
 		 const char *message)
 {

@@ -6,6 +6,7 @@
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
 #include "fw/compile.h"
+#include "util/ratelimit.h"
 #include "util/strbuf.h"
 
 struct fw_ctx;
@@ -44,11 +45,15 @@ struct daemon {
 	size_t n_links;
 	unsigned ticks_to_gate_check; /* ticks until the IPv6 gate is listed again */
 	struct daemon_counters counters;
+	struct ratelimit drop_log_lines; /* droplog.c: the log's share of the dropped events */
 };
 
 /* stats.c */
 /* Counts ev and hands it to the daemon's event callback: every event goes through here. */
 void daemon_emit(struct daemon *d, const struct daemon_event *ev);
+
+/* guard-run.c: every link the watcher reported, by ifindex; NULL when none */
+const struct link_info *daemon_link_find(const struct daemon *d, int ifindex);
 
 /* guard-run.c: ports no binding covers (guard_ports, guard_bridge, auto_bind) */
 int daemon_guard_start(struct daemon *d, struct err *err);

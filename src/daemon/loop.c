@@ -81,6 +81,8 @@ struct loop {
 	bool has_warned_metrics;
 	struct learn_capture *capture;
 	uv_poll_t capture_poll;
+	struct learn_capture *drop_capture; /* the drop log's samples; NULL: drop_log_group 0 */
+	uv_poll_t drop_capture_poll;
 	uv_timer_t tick;
 	struct fw_watch *nft; /* foreign changes to our tables */
 	uv_poll_t nft_poll;
@@ -503,22 +505,49 @@ static void record_cb(const uint8_t *record, size_t len, void *userdata)
 	daemon_learn_record(userdata, record, len);
 }
 
+/*
+ * Reads what is queued on c, up to CAPTURE_BUDGET records, so that a flood
+ * on one capture cannot starve the loop's other sources; 0 or -EIO with err.
+ */
+static int capture_drain(struct learn_capture *c, learn_record_fn fn, void *userdata,
+			 struct err *err)
+{
+	int n, total = 0;
+
+	do {
+		n = learn_capture_dispatch(c, CAPTURE_BUDGET - total, fn, userdata, err);
+		total += n > 0 ? n : 0;
+	} while (n > 0 && total < CAPTURE_BUDGET);
+	return n < 0 ? n : 0;
+}
+
 static void capture_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct loop *l = h->data;
 	struct err err = { 0 };
-	int n, total = 0;
-
 	/* one dispatch is one datagram, one record each (queue-threshold 1): read what is
 	 * queued, up to the budget, so that a burst is applied in one transaction */
-	do {
-		n = learn_capture_dispatch(l->capture, CAPTURE_BUDGET - total, record_cb, l->daemon,
-					   &err);
-		total += n > 0 ? n : 0;
-	} while (n > 0 && total < CAPTURE_BUDGET);
+	int r = capture_drain(l->capture, record_cb, l->daemon, &err);
+
 	daemon_learn_flush(l->daemon);
-	if (n < 0)
+	if (r < 0)
 		log_err("%s", err.msg);
+}
+
+/* ---- the drop log ------------------------------------------------------- */
+
+static void drop_record_cb(const uint8_t *record, size_t len, void *userdata)
+{
+	daemon_drop_record(userdata, record, len);
+}
+
+static void drop_capture_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct loop *l = h->data;
+	struct err err = { 0 };
+
+	if (capture_drain(l->drop_capture, drop_record_cb, l->daemon, &err) < 0)
+		log_err("drop log: %s", err.msg);
 }
 
 /* ---- the tables -------------------------------------------------------- */
@@ -623,6 +652,7 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
 
 static int setup(struct loop *l, const struct daemon_config *cfg, struct err *err)
 {
+	struct err drop_err = { 0 };
 	int r;
 
 	/* opened first: a change during the start-up is seen too */
@@ -653,6 +683,15 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	uv_poll_init(&l->uv, &l->capture_poll, learn_capture_fd(l->capture));
 	l->capture_poll.data = l;
 	uv_poll_start(&l->capture_poll, UV_READABLE, capture_poll_cb);
+	/* the drop log only explains: without it every port is still filtered and counted */
+	if (cfg->drop_log_group &&
+	    learn_capture_open(cfg->drop_log_group, &l->drop_capture, &drop_err) < 0)
+		log_warn("drop log: %s; no dropped events", drop_err.msg);
+	if (l->drop_capture) {
+		uv_poll_init(&l->uv, &l->drop_capture_poll, learn_capture_fd(l->drop_capture));
+		l->drop_capture_poll.data = l;
+		uv_poll_start(&l->drop_capture_poll, UV_READABLE, drop_capture_poll_cb);
+	}
 	uv_timer_init(&l->uv, &l->tick);
 	l->tick.data = l;
 	uv_timer_start(&l->tick, tick_cb, TICK_MS, TICK_MS);
@@ -705,6 +744,7 @@ int loop_run(const struct daemon_config *cfg, struct err *err)
 	link_watch_close(l->link);
 	fw_watch_close(l->nft);
 	learn_capture_close(l->capture);
+	learn_capture_close(l->drop_capture);
 	daemon_free(l->daemon);
 	free(l->dump_seen);
 	free(l);

@@ -221,7 +221,15 @@ static int read_config(struct options *o, struct err *err)
 	int r = conf_keyfile_read(o->config_path, set_from_file, o, err);
 
 	/* no file at the default place: the defaults */
-	return r == -ENOENT && !o->is_config_explicit ? 0 : r;
+	if (r == -ENOENT && !o->is_config_explicit)
+		r = 0;
+	/* one group, two captures: the second bind fails, and learning would read the samples */
+	if (r >= 0 && o->cfg.drop_log_group && o->cfg.drop_log_group == o->cfg.nflog_group)
+		return err_set(err, -EINVAL,
+			       "drop_log_group %u is nflog_group too: the drop log needs a group "
+			       "of its own",
+			       o->cfg.drop_log_group);
+	return r;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)

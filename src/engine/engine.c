@@ -38,6 +38,7 @@ const char *const engine_event_names[ENGINE_EVENT__MAX] = {
 	[ENGINE_EVENT_RULES_RESTORED] = "rules-restored",
 	[ENGINE_EVENT_QUARANTINED] = "quarantined",
 	[ENGINE_EVENT_QUARANTINE_LIFTED] = "quarantine-lifted",
+	[ENGINE_EVENT_DROPPED] = "dropped",
 };
 
 /* ---- actions ------------------------------------------------------------ */

@@ -62,6 +62,8 @@ enum engine_event_type {
 	ENGINE_EVENT_RULES_RESTORED,
 	ENGINE_EVENT_QUARANTINED,
 	ENGINE_EVENT_QUARANTINE_LIFTED,
+	ENGINE_EVENT_DROPPED, /* a sample of a dropped frame: the daemon's drop log, not the engine
+			       */
 	ENGINE_EVENT__MAX,
 };
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fw/compile-internal.h"
 #include "fw/listing.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -298,6 +299,39 @@ static struct fw_base_opts base_opts(struct fw_ctx *ctx, enum fw_attach attach)
 		o.drop_log_group =
 			table_log_group(ctx, attach, "drop-filter-o", FW_DROP_LOG_GROUP_DEFAULT);
 	return o;
+}
+
+int fw_drops_sync(struct fw_ctx *ctx, struct err *err)
+{
+	struct strbuf tx;
+	char msg[ERR_MSG_MAX / 2];
+	int r = 0;
+
+	if (ctx->drop_log_group == FW_NFLOG_GROUP_KEEP)
+		return 0;
+	strbuf_init(&tx);
+	for (int attach = FW_ATTACH_BRIDGE; attach <= FW_ATTACH_NETDEV; attach++) {
+		_cleanup_(fw_listing_freep) struct fw_listing *l = NULL;
+		unsigned group = 0;
+		char cmd[64];
+
+		/* no table, or one from before the drop chains: the next base add writes them */
+		snprintf(cmd, sizeof(cmd), "list chain %s " FW_TABLE " drop-filter-o",
+			 family((enum fw_attach)attach));
+		if (list_json(ctx, cmd, &l, NULL) < 0)
+			continue;
+		if (fw_listing_log_group(l, "drop-filter-o", &group) != 1)
+			group = 0;
+		if (group != ctx->drop_log_group)
+			fw_drops_base_add(&tx, (enum fw_attach)attach, ctx->drop_log_group);
+	}
+	if (strbuf_error(&tx) < 0)
+		r = err_set(err, -ENOMEM, "out of memory");
+	else if (tx.len && run(ctx, tx.buf, msg, sizeof(msg)) < 0)
+		r = err_set(err, -EIO, "nft: the drop log's chains: %s",
+			    msg[0] ? msg : "transaction failed");
+	strbuf_fini(&tx);
+	return r;
 }
 
 static bool is_in(const struct fw_port *const *ports, size_t n, const char *template_id)

@@ -42,6 +42,12 @@ int fw_list_addr6(struct fw_ctx *ctx, void (*fn)(const char *port, const char *a
 		  void *userdata, struct err *err);
 /* The NFLOG group of the drop log's samples (0: none); FW_NFLOG_GROUP_KEEP: the table's. */
 void fw_set_drop_log_group(struct fw_ctx *ctx, unsigned group);
+/*
+ * Makes the drop chains of the layer-2 tables that exist log to the group set
+ * above (or not at all, 0), as after a restart with another drop_log_group:
+ * rewritten in one transaction only when they differ; counts are kept.
+ */
+int fw_drops_sync(struct fw_ctx *ctx, struct err *err);
 /* The idle time of the IPv6 gate's entries (the base's refresh rule); 0: the default. */
 void fw_set_ipv6_idle(struct fw_ctx *ctx, unsigned idle_s);
 struct fw_ctx *fw_close(struct fw_ctx *ctx);

@@ -58,6 +58,7 @@ static const char *const drop_names[_LEARN_DROP_MAX] = {
 	[LEARN_DROP_DHCPV6_CLIENT_ID] = "dhcpv6-client-id",
 	[LEARN_DROP_DHCPV6_STATUS] = "dhcpv6-status",
 	[LEARN_DROP_UNSPECIFIED_SOURCE] = "unspecified-source",
+	[LEARN_DROP_BAD_PREFIX] = "bad-prefix",
 };
 
 const char *learn_drop_name(enum learn_drop reason)

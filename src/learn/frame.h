@@ -30,6 +30,8 @@
 #define LEARN_ETHERTYPE_8021Q  0x8100
 #define LEARN_ETHERTYPE_8021AD 0x88a8
 #define LEARN_VLAN_MAX         2
+/* NFULA_PREFIX with its NUL; ours are "vgd REASON o|i", "vg-o", "vg-i" */
+#define LEARN_PREFIX_MAX       32
 
 #define LEARN_DHCP_SERVER_PORT 67
 #define LEARN_DHCP_CLIENT_PORT 68
@@ -105,6 +107,7 @@ enum learn_drop {
 	LEARN_DROP_DHCPV6_CLIENT_ID,   /* no client identifier, or not the one the VM sent */
 	LEARN_DROP_DHCPV6_STATUS,      /* the reply says the exchange failed */
 	LEARN_DROP_UNSPECIFIED_SOURCE, /* from :: and not DAD */
+	LEARN_DROP_BAD_PREFIX,         /* a drop-log record whose prefix is no drop sample's */
 	_LEARN_DROP_MAX,
 };
 
@@ -161,6 +164,8 @@ struct learn_frame {
 	bool has_timestamp;
 	int64_t timestamp_us;   /* NFULA_TIMESTAMP: when the kernel saw it, µs since the epoch */
 	bool is_timestamp_ours; /* no NFULA_TIMESTAMP: timestamp_us is the reader's receipt */
+	bool has_prefix;        /* NFULA_PREFIX (NFLOG only); "" when the rule gave none */
+	char prefix[LEARN_PREFIX_MAX]; /* printable ASCII, NUL-terminated */
 	bool has_src_mac;
 	uint8_t src_mac[6];
 	uint16_t ethertype;            /* the innermost one */
@@ -180,10 +185,13 @@ struct learn_frame {
  * One record as libpcap delivers it from the device "nflog:N" (DLT_NFLOG):
  * the nfgenmsg header (family, version 0, resource id), then netlink TLVs in
  * host byte order. Uses NFULA_PACKET_HDR (ethertype), NFULA_IFINDEX_* ,
- * NFULA_HWADDR (source MAC), NFULA_VLAN (a tag the NIC/stack already
- * stripped), NFULA_TIMESTAMP and NFULA_PAYLOAD (the packet from its network
- * header; at a netdev egress hook from its Ethernet header, because the
- * stack has not pulled it yet); skips the rest.
+ * NFULA_HWADDR (source MAC; else NFULA_L2HDR's, at least an Ethernet header,
+ * which the bridge family has at every hook), NFULA_VLAN (a tag the NIC/stack already
+ * stripped), NFULA_TIMESTAMP, NFULA_PREFIX (at most LEARN_PREFIX_MAX bytes
+ * with its NUL, printable ASCII, else the record is malformed) and
+ * NFULA_PAYLOAD (the packet from its network header; at a netdev egress hook
+ * from its Ethernet header, because the stack has not pulled it yet); skips
+ * the rest.
  *
  * indev/outdev: the PHYS variant when present. With br_netfilter built, the
  * kernel logs bridge-family packets with NFULA_IFINDEX_INDEV = the bridge and
@@ -195,6 +203,17 @@ struct learn_frame {
  * that tag's TCI and ethertype. Both count towards LEARN_VLAN_MAX.
  */
 int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret);
+/*
+ * The NFLOG layer alone, for records whose frame may be malformed (a sample
+ * of a dropped frame: that can be why it was dropped): everything the above
+ * fills but the layers from the network header on. ethertype is the
+ * record's (at a netdev egress hook the Ethernet header's; in-band VLAN tags
+ * not walked), l3 is LEARN_L3_OTHER. *ret_payload (borrowed from buf) and
+ * *ret_payload_len: the bytes from the network header on, for
+ * learn_l3_parse(). learn_nflog_parse() is this, then learn_l3_parse().
+ */
+int learn_nflog_parse_header(const uint8_t *buf, size_t len, struct learn_frame *ret,
+			     const uint8_t **ret_payload, size_t *ret_payload_len);
 
 /* An Ethernet II frame (capture on a macvtap lower device); indev/outdev 0. */
 int learn_eth_parse(const uint8_t *buf, size_t len, struct learn_frame *ret);

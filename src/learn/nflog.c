@@ -36,7 +36,9 @@
 #define NFULA_IFINDEX_PHYSOUTDEV 7
 #define NFULA_HWADDR             8
 #define NFULA_PAYLOAD            9
+#define NFULA_PREFIX             10
 #define NFULA_VLAN               20
+#define NFULA_L2HDR              21
 #define NFULA_VLAN_PROTO         1
 #define NFULA_VLAN_TCI           2
 
@@ -49,7 +51,8 @@
 #define NFLOG_USED                                                                 \
 	(BIT(NFULA_PACKET_HDR) | BIT(NFULA_TIMESTAMP) | BIT(NFULA_IFINDEX_INDEV) | \
 	 BIT(NFULA_IFINDEX_OUTDEV) | BIT(NFULA_IFINDEX_PHYSINDEV) |                \
-	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) | BIT(NFULA_VLAN))
+	 BIT(NFULA_IFINDEX_PHYSOUTDEV) | BIT(NFULA_HWADDR) | BIT(NFULA_PAYLOAD) |  \
+	 BIT(NFULA_PREFIX) | BIT(NFULA_VLAN) | BIT(NFULA_L2HDR))
 
 struct nflog_attrs {
 	uint32_t seen; /* BIT(type) of the attributes in NFLOG_USED seen so far */
@@ -60,8 +63,12 @@ struct nflog_attrs {
 	uint32_t ifindex[NFULA_IFINDEX_PHYSOUTDEV + 1];
 	bool has_src_mac;
 	uint8_t src_mac[6];
+	bool has_l2_src_mac; /* from NFULA_L2HDR */
+	uint8_t l2_src_mac[6];
 	bool has_vlan;
 	uint16_t vlan_tci;
+	bool has_prefix;
+	char prefix[LEARN_PREFIX_MAX];
 	struct cursor payload;
 };
 
@@ -138,6 +145,23 @@ static int vlan_parse(struct cursor c, struct nflog_attrs *a)
 	return 0;
 }
 
+/*
+ * The log statement's prefix: the kernel writes strlen + 1 bytes, so the
+ * value ends with its only NUL ("" without a prefix is a lone NUL). Only
+ * printable ASCII is kept: the text goes on into events and the journal.
+ */
+static int prefix_parse(struct cursor v, struct nflog_attrs *a)
+{
+	if (v.rem == 0 || v.rem > LEARN_PREFIX_MAX || v.p[v.rem - 1] != '\0')
+		return -LEARN_DROP_BAD_NFLOG;
+	for (size_t i = 0; i + 1 < v.rem; i++)
+		if (v.p[i] < 0x20 || v.p[i] > 0x7e)
+			return -LEARN_DROP_BAD_NFLOG;
+	memcpy(a->prefix, v.p, v.rem);
+	a->has_prefix = true;
+	return 0;
+}
+
 static int attr_take(struct nflog_attrs *a, uint16_t type, struct cursor v)
 {
 	uint16_t addrlen, pad;
@@ -176,10 +200,19 @@ static int attr_take(struct nflog_attrs *a, uint16_t type, struct cursor v)
 	case NFULA_PAYLOAD:
 		a->payload = v;
 		return 0;
+	case NFULA_PREFIX:
+		return prefix_parse(v, a);
+	case NFULA_L2HDR:
+		/* the bridge family's Ethernet header (its tags too, when in band): dst, src, ...
+		 */
+		if (v.rem < 14 || !cursor_skip(&v, 6))
+			return -LEARN_DROP_BAD_NFLOG;
+		a->has_l2_src_mac = cursor_bytes(&v, a->l2_src_mac, 6);
+		return 0;
 	case NFULA_VLAN:
 		return vlan_parse(v, a);
 	default:
-		return 0; /* mark, prefix, uid, seq, hw header, ct, ... */
+		return 0; /* mark, uid, seq, hw header, ct, ... */
 	}
 }
 
@@ -200,13 +233,14 @@ static int attrs_parse(struct cursor c, struct nflog_attrs *a)
 	return r;
 }
 
-int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
+int learn_nflog_parse_header(const uint8_t *buf, size_t len, struct learn_frame *ret,
+			     const uint8_t **ret_payload, size_t *ret_payload_len)
 {
 	struct cursor c = cursor_init(buf, len);
 	struct nflog_attrs a = { 0 };
 	struct learn_frame f = { 0 };
 	uint8_t family, version;
-	uint16_t res_id, ethertype;
+	uint16_t res_id;
 	int r;
 
 	if (!cursor_u8(&c, &family) || !cursor_u8(&c, &version) || !cursor_u16be(&c, &res_id))
@@ -233,15 +267,22 @@ int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
 	f.timestamp_us = a.timestamp_us;
 	f.has_src_mac = a.has_src_mac;
 	memcpy(f.src_mac, a.src_mac, 6);
+	/* the kernel gives NFULA_HWADDR only with an input device: not at postrouting */
+	if (!f.has_src_mac && a.has_l2_src_mac) {
+		f.has_src_mac = true;
+		memcpy(f.src_mac, a.l2_src_mac, 6);
+	}
+	f.has_prefix = a.has_prefix;
+	memcpy(f.prefix, a.prefix, sizeof(f.prefix));
 	if (a.has_vlan)
 		f.vlan[f.n_vlan++] = a.vlan_tci & 0x0fff;
 
-	ethertype = a.hw_protocol;
+	f.ethertype = a.hw_protocol;
 	if (family == NFPROTO_NETDEV && a.hook == NF_NETDEV_EGRESS) {
 		/* Not pulled yet: the payload starts with the Ethernet header. */
 		f.origin = LEARN_ORIGIN_NETDEV_EGRESS;
 		if (!cursor_skip(&a.payload, 6) || !cursor_bytes(&a.payload, f.src_mac, 6) ||
-		    !cursor_u16be(&a.payload, &ethertype))
+		    !cursor_u16be(&a.payload, &f.ethertype))
 			return -LEARN_DROP_TRUNCATED;
 		f.has_src_mac = true;
 	} else if (family == NFPROTO_NETDEV && a.hook == NF_NETDEV_INGRESS) {
@@ -249,7 +290,24 @@ int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
 	} else if (family == NFPROTO_NETDEV) {
 		return -LEARN_DROP_BAD_NFLOG;
 	}
-	r = learn_l3_parse(ethertype, a.payload.p, a.payload.rem, &f);
+	*ret = f;
+	*ret_payload = a.payload.p;
+	*ret_payload_len = a.payload.rem;
+	return 0;
+}
+
+int learn_nflog_parse(const uint8_t *buf, size_t len, struct learn_frame *ret)
+{
+	struct learn_frame f;
+	const uint8_t *payload;
+	size_t payload_len;
+	int r;
+
+	r = learn_nflog_parse_header(buf, len, &f, &payload, &payload_len);
+	if (r < 0)
+		return r;
+	/* learn_l3_parse() writes f only on success: *ret stays untouched otherwise */
+	r = learn_l3_parse(f.ethertype, payload, payload_len, &f);
 	if (r < 0)
 		return r;
 	*ret = f;

@@ -17,6 +17,11 @@ int64_t clock_mono_s(void)
 	return read_clock(CLOCK_MONOTONIC, 1);
 }
 
+int64_t clock_mono_us(void)
+{
+	return read_clock(CLOCK_MONOTONIC, 1000000);
+}
+
 int64_t clock_wall_s(void)
 {
 	return read_clock(CLOCK_REALTIME, 1);

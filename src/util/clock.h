@@ -10,6 +10,8 @@
 
 /* Seconds of CLOCK_MONOTONIC. */
 int64_t clock_mono_s(void);
+/* Microseconds of CLOCK_MONOTONIC: for rates within a second. */
+int64_t clock_mono_us(void);
 /* Unix time in seconds and microseconds. */
 int64_t clock_wall_s(void);
 int64_t clock_wall_us(void);

@@ -8,19 +8,31 @@
  * policy, run on it for a port that matches the frame as closely as possible
  * (its MAC, its xid, its server, its addresses), never learns an address
  * that is not learnable and never removes one the port does not have.
+ * As a drop-log record (learn_dropped_parse()): a port and a known reason
+ * when accepted, and a summary that is printable ASCII and fits any buffer.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/compile.h"
+#include "learn/dropped.h"
 #include "learn/frame.h"
 #include "learn/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The parsers' reasons: the malformed group, and IPv6's one (appended later). */
+static bool is_parser_drop(int r)
+{
+	return (-r >= LEARN_DROP_TRUNCATED && -r <= LEARN_DROP_BAD_OPTIONS) ||
+	       -r == LEARN_DROP_BAD_IPV6;
+}
+
 static void check_drop(int r, const void *out, const void *before, size_t n)
 {
-	if (r > 0 || (r < 0 && (-r < LEARN_DROP_TRUNCATED || -r > LEARN_DROP_BAD_OPTIONS)))
+	if (r > 0 || (r < 0 && !is_parser_drop(r)))
 		abort();
 	if (r < 0 && memcmp(out, before, n) != 0)
 		abort();
@@ -107,6 +119,39 @@ static void decide_all(const struct learn_frame *f)
 	}
 }
 
+static void check_dropped(const uint8_t *data, size_t size)
+{
+	struct learn_dropped d, before;
+	char line[LEARN_DROPPED_SUMMARY_MAX], cut[16];
+	int r;
+
+	memset(&before, 0xa5, sizeof(before));
+	d = before;
+	r = learn_dropped_parse(data, size, fw_drop_reason_names, _FW_DROP_MAX, &d);
+	if (r < 0 && -r == LEARN_DROP_BAD_PREFIX) {
+		if (memcmp(&d, &before, sizeof(d)) != 0)
+			abort();
+		return;
+	}
+	check_drop(r, &d, &before, sizeof(d));
+	if (r < 0)
+		return;
+	if (d.ifindex <= 0 || d.reason >= _FW_DROP_MAX || !d.frame.has_prefix ||
+	    (d.payload_result < 0 &&
+	     (!is_parser_drop(d.payload_result) || d.frame.l3 != LEARN_L3_OTHER)) ||
+	    d.payload_result > 0)
+		abort();
+	if (d.payload_result == 0)
+		check_frame(&d.frame);
+	learn_dropped_format(&d, line, sizeof(line));
+	for (const char *p = line; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			abort();
+	learn_dropped_format(&d, cut, sizeof(cut));
+	if (strlen(cut) >= sizeof(cut) || strncmp(cut, line, strlen(cut)) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct learn_frame f, before;
@@ -131,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_frame(&f);
 		decide_all(&f);
 	}
+
+	check_dropped(data, size);
 
 	memset(&d_before, 0x5a, sizeof(d_before));
 	d = d_before;

@@ -407,7 +407,8 @@ static size_t tlv_be32(uint8_t *out, size_t off, uint16_t type, uint32_t v)
 
 size_t fx_nflog_build(const struct fx_nflog *s, uint8_t *out, size_t cap)
 {
-	const uint8_t pkt_hdr[4] = { s->hw_protocol >> 8, s->hw_protocol, 3 /* hook */, 0 };
+	const uint8_t hook = s->hook || s->family == 5 ? s->hook : 3;
+	const uint8_t pkt_hdr[4] = { s->hw_protocol >> 8, s->hw_protocol, hook, 0 };
 	static const char prefix[] = "vifguard-learn";
 	size_t off = 4;
 
@@ -418,7 +419,9 @@ size_t fx_nflog_build(const struct fx_nflog *s, uint8_t *out, size_t cap)
 	out[2] = 0;
 	out[3] = 5;
 	off = fx_tlv(out, off, 1 /* NFULA_PACKET_HDR */, pkt_hdr, 4);
-	if (s->extras)
+	if (s->prefix)
+		off = fx_tlv(out, off, 10 /* NFULA_PREFIX */, s->prefix, strlen(s->prefix) + 1);
+	else if (s->extras)
 		off = fx_tlv(out, off, 10 /* NFULA_PREFIX */, prefix, sizeof(prefix));
 	if (s->indev)
 		off = tlv_be32(out, off, 4, s->indev);

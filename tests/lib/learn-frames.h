@@ -66,7 +66,9 @@ struct fx_nflog {
 	uint16_t vlan_tci;
 	const uint8_t *payload;
 	size_t payload_len;
-	bool extras; /* add prefix, hw type/len/header and timestamp, as the kernel does */
+	bool extras;        /* add prefix, hw type/len/header and timestamp, as the kernel does */
+	const char *prefix; /* NFULA_PREFIX with its NUL, instead of extras' "vifguard-learn" */
+	uint8_t hook;       /* NFULA_PACKET_HDR's; 0 means 3 (NF_BR_FORWARD) but for netdev (5) */
 };
 
 /* Appends one TLV (host-order header, value, padding to 4); returns the new offset. */

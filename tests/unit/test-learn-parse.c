@@ -646,6 +646,8 @@ static void test_nflog_vlans(void **state)
 	assert_int_equal(f.vlan[1], 6);
 }
 
+static const uint8_t macvtap_egress_arp[148];
+
 /* A record with the given TLVs after a valid PACKET_HDR (IPv4) and before a valid PAYLOAD. */
 static size_t nflog_with(uint8_t *rec, const uint8_t *tlvs, size_t n_tlvs, bool payload)
 {
@@ -741,6 +743,168 @@ static void test_nflog_rejects(void **state)
 	expect_nflog_drop(rec, n, LEARN_DROP_BAD_ETHERTYPE);
 }
 
+/* A record with a PREFIX TLV of these exact bytes (NUL included or not). */
+static size_t nflog_prefix(uint8_t *rec, const void *value, size_t len)
+{
+	uint8_t t[128];
+
+	return nflog_with(rec, t, fx_tlv(t, 0, 10, value, len), true);
+}
+
+static void expect_prefix(const void *value, size_t len, const char *expected)
+{
+	uint8_t rec[NFLOG_CAP];
+	struct learn_frame f;
+	size_t n = nflog_prefix(rec, value, len);
+
+	if (!expected) {
+		expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+		return;
+	}
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_true(f.has_prefix);
+	assert_string_equal(f.prefix, expected);
+}
+
+static void test_nflog_prefix(void **state)
+{
+	char longest[LEARN_PREFIX_MAX + 1];
+	uint8_t rec[NFLOG_CAP], t[128];
+	struct learn_frame f;
+	size_t n;
+
+	/* none; a drop sample's; the lone NUL of a rule without a prefix (the kernel's records) */
+	n = nflog_with(rec, NULL, 0, true);
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_false(f.has_prefix);
+	expect_prefix("vgd source-mac o", 17, "vgd source-mac o");
+	expect_prefix("", 1, "");
+	assert_int_equal(learn_nflog_parse(macvtap_egress_arp, sizeof(macvtap_egress_arp), &f), 0);
+	assert_true(f.has_prefix);
+	assert_string_equal(f.prefix, "");
+
+	/* the longest kept, NUL included: LEARN_PREFIX_MAX bytes; one more is malformed */
+	memset(longest, 'x', sizeof(longest));
+	longest[LEARN_PREFIX_MAX - 1] = '\0';
+	expect_prefix(longest, LEARN_PREFIX_MAX, longest);
+	longest[LEARN_PREFIX_MAX - 1] = 'x';
+	longest[LEARN_PREFIX_MAX] = '\0';
+	expect_prefix(longest, LEARN_PREFIX_MAX + 1, NULL);
+
+	/* empty, unterminated, a NUL inside, bytes that are not printable ASCII */
+	expect_prefix("", 0, NULL);
+	expect_prefix("vgd", 3, NULL);
+	expect_prefix("vgd\0x", 6, NULL);
+	expect_prefix("vgd\x1b[31m", 9, NULL);
+	expect_prefix("vgd\x7f", 5, NULL);
+	expect_prefix("vgd \xc3\xa9", 7, NULL);
+	expect_prefix("vgd\n", 5, NULL);
+	expect_prefix(" ~", 3, " ~");
+
+	/* twice */
+	n = fx_tlv(t, 0, 10, "a", 2);
+	n = fx_tlv(t, n, 10, "a", 2);
+	n = nflog_with(rec, t, n, true);
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+
+	/* cut inside the prefix TLV's header and inside its value */
+	memcpy(rec, (const uint8_t[]){ 7, 0, 0, 5 }, 4);
+	n = fx_tlv(rec, 4, 1, (const uint8_t[]){ 0x08, 0x00, 3, 0 }, 4);
+	n = fx_tlv(rec, n, 10, "vgd filter i", 13);
+	for (size_t cut = n - 16 - 3; cut < n - 3; cut++)
+		expect_nflog_drop(rec, cut,
+				  cut < n - 16 ? LEARN_DROP_BAD_NFLOG : LEARN_DROP_TRUNCATED);
+	(void)state;
+}
+
+/* NFULA_L2HDR: the source MAC when NFULA_HWADDR is not there (postrouting has no indev). */
+static void test_nflog_l2hdr(void **state)
+{
+	uint8_t rec[NFLOG_CAP], t[64], eth[14];
+	struct learn_frame f;
+	size_t n;
+
+	memcpy(eth, fx_icmp_echo, 14); /* dst the gateway, src the VM, IPv4 */
+	n = nflog_with(rec, t, fx_tlv(t, 0, 21, eth, 14), true);
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_true(f.has_src_mac);
+	assert_memory_equal(f.src_mac, fx_vm_mac, 6);
+
+	/* HWADDR wins when both are there */
+	n = fx_tlv(t, 0, 8, (const uint8_t[]){ 0, 6, 0, 0, 0x52, 0x54, 0, 0x66, 0x66, 0x66, 0, 0 },
+		   12);
+	n = fx_tlv(t, n, 21, eth, 14);
+	n = nflog_with(rec, t, n, true);
+	assert_int_equal(learn_nflog_parse(rec, n, &f), 0);
+	assert_memory_equal(f.src_mac, fx_other_mac, 6);
+
+	/* shorter than an Ethernet header; twice */
+	n = nflog_with(rec, t, fx_tlv(t, 0, 21, eth, 13), true);
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+	n = fx_tlv(t, 0, 21, eth, 14);
+	n = fx_tlv(t, n, 21, eth, 14);
+	n = nflog_with(rec, t, n, true);
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_NFLOG);
+	(void)state;
+}
+
+static void test_nflog_header(void **state)
+{
+	uint8_t rec[NFLOG_CAP], body[28];
+	const uint8_t *payload;
+	size_t n, payload_len;
+	struct learn_frame f, before;
+
+	/* a broken ARP body: the whole record fails, its header alone parses */
+	memcpy(body, fx_arp_request + 14, 28);
+	body[4] = 4; /* hlen */
+	const struct fx_nflog spec = {
+		.family = 7,
+		.hw_protocol = LEARN_ETHERTYPE_ARP,
+		.indev = 3,
+		.physindev = 7,
+		.src_mac = fx_other_mac,
+		.payload = body,
+		.payload_len = sizeof(body),
+		.prefix = "vgd arp-spoofing o",
+	};
+
+	n = fx_nflog_build(&spec, rec, sizeof(rec));
+	expect_nflog_drop(rec, n, LEARN_DROP_BAD_ARP);
+	assert_int_equal(learn_nflog_parse_header(rec, n, &f, &payload, &payload_len), 0);
+	assert_int_equal(f.indev, 7);
+	assert_int_equal(f.outdev, 0);
+	assert_true(f.has_src_mac);
+	assert_memory_equal(f.src_mac, fx_other_mac, 6);
+	assert_int_equal(f.ethertype, LEARN_ETHERTYPE_ARP);
+	assert_int_equal(f.l3, LEARN_L3_OTHER);
+	assert_string_equal(f.prefix, "vgd arp-spoofing o");
+	assert_ptr_equal(payload, rec + n - 28);
+	assert_int_equal(payload_len, 28);
+	assert_int_equal(learn_l3_parse(f.ethertype, payload, payload_len, &f),
+			 -LEARN_DROP_BAD_ARP);
+
+	/* the netdev egress header: the ethertype from the Ethernet header, the payload after it */
+	assert_int_equal(learn_nflog_parse_header(macvtap_egress_arp, sizeof(macvtap_egress_arp),
+						  &f, &payload, &payload_len),
+			 0);
+	assert_int_equal(f.origin, LEARN_ORIGIN_NETDEV_EGRESS);
+	assert_int_equal(f.ethertype, LEARN_ETHERTYPE_ARP);
+	assert_int_equal(payload_len, 64 - 4 - 14);
+
+	/* a malformed header leaves everything untouched */
+	memset(&before, 0xa5, sizeof(before));
+	f = before;
+	payload = NULL;
+	payload_len = 77;
+	assert_int_equal(learn_nflog_parse_header(rec, 3, &f, &payload, &payload_len),
+			 -LEARN_DROP_TRUNCATED);
+	assert_memory_equal(&f, &before, sizeof(f));
+	assert_null(payload);
+	assert_int_equal(payload_len, 77);
+	(void)state;
+}
+
 static void test_nflog_tlv_cap(void **state)
 {
 	uint8_t rec[NFLOG_CAP], t[64 * 8];
@@ -782,7 +946,7 @@ static void test_nflog_payload_drops(void **state)
  * to the VM (ingress hook 0, INDEV and HWADDR, payload from the network
  * header, here 46 zero bytes).
  */
-static const uint8_t macvtap_egress_arp[] = {
+static const uint8_t macvtap_egress_arp[148] = {
 	0x05, 0x00, 0x0e, 0xd7, 0x08, 0x00, 0x01, 0x00, 0x08, 0x06, 0x01, 0x00, 0x05, 0x00, 0x0a,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x04, 0x14, 0x00,
 	0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x6b, 0x0c, 0xab, 0xe7, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -901,6 +1065,9 @@ int main(void)
 		cmocka_unit_test(test_nflog_bridge_record),
 		cmocka_unit_test(test_nflog_vlans),
 		cmocka_unit_test(test_nflog_rejects),
+		cmocka_unit_test(test_nflog_prefix),
+		cmocka_unit_test(test_nflog_header),
+		cmocka_unit_test(test_nflog_l2hdr),
 		cmocka_unit_test(test_nflog_tlv_cap),
 		cmocka_unit_test(test_nflog_payload_drops),
 		cmocka_unit_test(test_drop_names),
