@@ -372,6 +372,13 @@ static void do_status(struct control_ctx *ctx, struct control_conn *conn,
 	add_learn_stats(data, engine_learn_stats(daemon_engine(ctx->daemon)),
 			daemon_nflog_group(ctx->daemon), ctx->capture);
 	add_repairs(data, daemon_repairs(ctx->daemon));
+	if (ctx->drop_capture) {
+		struct ctl_obj *dl = ctl_obj_add_obj(data, "drop_log");
+
+		ctl_obj_add_uint(dl, "capture_overruns", learn_capture_overruns(ctx->drop_capture));
+		ctl_obj_add_uint(dl, "capture_truncated",
+				 learn_capture_truncated(ctx->drop_capture));
+	}
 	reply_ok(conn, req->id, data);
 }
 
@@ -606,7 +613,7 @@ static void do_metrics(struct control_ctx *ctx, struct control_conn *conn,
 	int r;
 
 	strbuf_init(&sb);
-	r = daemon_metrics_format(ctx->daemon, ctx->capture, &sb, &err);
+	r = daemon_metrics_format(ctx->daemon, ctx->capture, ctx->drop_capture, &sb, &err);
 	if (r < 0) {
 		strbuf_fini(&sb);
 		reply_result(conn, req->id, r, &err, NULL);

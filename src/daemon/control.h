@@ -23,7 +23,8 @@ struct learn_capture;
 
 struct control_ctx {
 	struct daemon *daemon;
-	const struct learn_capture *capture; /* for status; may be NULL */
+	const struct learn_capture *capture;      /* for status; may be NULL */
+	const struct learn_capture *drop_capture; /* the drop log's; may be NULL */
 };
 
 /* Handles one request line; every request gets exactly one final reply. */

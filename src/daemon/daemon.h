@@ -82,10 +82,12 @@ int daemon_drops_read(struct daemon *d, struct daemon_drops *ret, struct err *er
 const struct daemon_port_drops *daemon_drops_find(const struct daemon_drops *dr, const char *port);
 void daemon_drops_fini(struct daemon_drops *dr);
 /* Every metric, in Prometheus' text format (capture may be NULL). */
-int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture, struct strbuf *sb,
+int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture,
+			  const struct learn_capture *drop_capture, struct strbuf *sb,
 			  struct err *err);
 /* The same, written to path atomically (a temporary file renamed over it). */
-int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture, const char *path,
+int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture,
+			 const struct learn_capture *drop_capture, const char *path,
 			 struct err *err);
 /* A control request of verb (enum ctl_verb; -1: one that did not parse) came in. */
 void daemon_count_request(struct daemon *d, int verb);

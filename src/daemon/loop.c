@@ -588,7 +588,8 @@ static void tick_cb(uv_timer_t *t)
 	/* the first tick writes, then one in every metrics_interval_s */
 	if (!l->cfg->metrics_textfile || l->ticks_since_metrics++ % l->cfg->metrics_interval_s != 0)
 		return;
-	if (daemon_metrics_write(l->daemon, l->capture, l->cfg->metrics_textfile, &err) < 0) {
+	if (daemon_metrics_write(l->daemon, l->capture, l->drop_capture, l->cfg->metrics_textfile,
+				 &err) < 0) {
 		if (!l->has_warned_metrics)
 			log_warn("%s (said once until it works again)", err.msg);
 		l->has_warned_metrics = true;
@@ -688,6 +689,7 @@ static int setup(struct loop *l, const struct daemon_config *cfg, struct err *er
 	    learn_capture_open(cfg->drop_log_group, &l->drop_capture, &drop_err) < 0)
 		log_warn("drop log: %s; no dropped events", drop_err.msg);
 	if (l->drop_capture) {
+		l->ctl.drop_capture = l->drop_capture;
 		uv_poll_init(&l->uv, &l->drop_capture_poll, learn_capture_fd(l->drop_capture));
 		l->drop_capture_poll.data = l;
 		uv_poll_start(&l->drop_capture_poll, UV_READABLE, drop_capture_poll_cb);

@@ -235,7 +235,8 @@ static void add_requests(struct strbuf *sb, const struct daemon_counters *c)
 			    (unsigned long long)c->requests[v]);
 }
 
-int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture, struct strbuf *sb,
+int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture,
+			  const struct learn_capture *drop_capture, struct strbuf *sb,
 			  struct err *err)
 {
 	struct daemon_drops dr;
@@ -252,17 +253,21 @@ int daemon_metrics_format(struct daemon *d, const struct learn_capture *capture,
 		    "Frames the kernel copied to the daemon for learning.");
 	strbuf_addf(sb, "vifguard_learning_records_total %llu\n",
 		    (unsigned long long)ls->n_records);
-	if (capture) {
-		family_head(sb, "vifguard_capture_overruns_total", "counter",
-			    "Learning copies lost because the daemon read them too late.");
-		strbuf_addf(sb, "vifguard_capture_overruns_total %llu\n",
+	family_head(sb, "vifguard_capture_overruns_total", "counter",
+		    "Copies lost because the daemon read them too late: learning copies, drop-log "
+		    "samples.");
+	if (capture)
+		strbuf_addf(sb, "vifguard_capture_overruns_total{capture=\"learning\"} %llu\n",
 			    (unsigned long long)learn_capture_overruns(capture));
-	}
+	if (drop_capture)
+		strbuf_addf(sb, "vifguard_capture_overruns_total{capture=\"drop-log\"} %llu\n",
+			    (unsigned long long)learn_capture_overruns(drop_capture));
 	add_requests(sb, &d->counters);
 	return strbuf_error(sb) < 0 ? err_set(err, -ENOMEM, "out of memory") : 0;
 }
 
-int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture, const char *path,
+int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture,
+			 const struct learn_capture *drop_capture, const char *path,
 			 struct err *err)
 {
 	_cleanup_free_ char *tmp = NULL;
@@ -271,7 +276,7 @@ int daemon_metrics_write(struct daemon *d, const struct learn_capture *capture, 
 	int fd, r;
 
 	strbuf_init(&sb);
-	r = daemon_metrics_format(d, capture, &sb, err);
+	r = daemon_metrics_format(d, capture, drop_capture, &sb, err);
 	if (r < 0) {
 		strbuf_fini(&sb);
 		return r;
