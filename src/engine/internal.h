@@ -170,6 +170,10 @@ struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine
 int port_servers6(struct engine_port *p, struct err *err);
 
 /* learning.c */
+/* The index of ip (family 4 or 6) in v[n], or -1. */
+ssize_t engine_addr_index(const struct engine_addr *v, size_t n, int family, const uint8_t *ip);
+/* Whether p's binding gives ip as a value of IP (family 4) or IPV6 (6). */
+bool engine_binding_gives(const struct engine_port *p, int family, const uint8_t *ip);
 /* Whether a DHCP or DHCPv6 reply that entered at from_ifindex may teach p. */
 bool engine_is_trusted_place(const struct engine *e, const struct engine_port *p, int from_ifindex);
 /* The port other than self that owns ip, learned (*ret_is_learned) or given; or NULL. */

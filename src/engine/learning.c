@@ -14,25 +14,39 @@
 
 #include "util/addr.h"
 
-static ssize_t addr_index(const struct engine_port *p, const uint8_t ip[4])
+ssize_t engine_addr_index(const struct engine_addr *v, size_t n, int family, const uint8_t *ip)
 {
-	for (size_t i = 0; i < p->n_addrs; i++)
-		if (memcmp(p->addrs[i].ip, ip, 4) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(v[i].ip, ip, family == 6 ? 16 : 4) == 0)
 			return (ssize_t)i;
 	return -1;
 }
 
-/* True when ip is among the values p's binding gives IP. */
-static bool ip_is_given(const struct engine_port *p, const uint8_t ip[4])
+bool engine_binding_gives(const struct engine_port *p, int family, const uint8_t *ip)
 {
-	const struct filter_var *given = filter_params_find(&p->binding->ref.params, "IP");
+	const struct filter_var *given =
+		filter_params_find(&p->binding->ref.params, family == 6 ? "IPV6" : "IP");
 
 	for (size_t k = 0; given && k < given->n_values; k++) {
-		uint8_t v[4];
+		uint8_t v[16];
 
-		if (ipv4_parse(given->values[k], v) == 0 && memcmp(v, ip, 4) == 0)
+		if (ip_parse(family, given->values[k], v) == 0 &&
+		    memcmp(v, ip, family == 6 ? 16 : 4) == 0)
 			return true;
 	}
+	return false;
+}
+
+static ssize_t addr_index(const struct engine_port *p, const uint8_t ip[4])
+{
+	return engine_addr_index(p->addrs, p->n_addrs, 4, ip);
+}
+
+/* True when ip is among the values p's binding gives IP, or a filter does. */
+static bool ip_is_given(const struct engine_port *p, const uint8_t ip[4])
+{
+	if (engine_binding_gives(p, 4, ip))
+		return true;
 	for (size_t k = 0; k < p->n_filter_given; k++)
 		if (memcmp(p->filter_given[k], ip, 4) == 0)
 			return true;

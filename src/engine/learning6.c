@@ -20,23 +20,7 @@ static void forget6(struct engine_port *p, size_t i, enum engine_event_type type
 
 static ssize_t addr6_index(const struct engine_port *p, const uint8_t ip[16])
 {
-	for (size_t i = 0; i < p->n_addrs6; i++)
-		if (memcmp(p->addrs6[i].ip, ip, 16) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-static bool ip6_is_given(const struct engine_port *p, const uint8_t ip[16])
-{
-	const struct filter_var *given = filter_params_find(&p->binding->ref.params, "IPV6");
-
-	for (size_t k = 0; given && k < given->n_values; k++) {
-		uint8_t v[16];
-
-		if (ipv6_parse(given->values[k], v) == 0 && memcmp(v, ip, 16) == 0)
-			return true;
-	}
-	return false;
+	return engine_addr_index(p->addrs6, p->n_addrs6, 6, ip);
 }
 
 struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine_port *self,
@@ -45,7 +29,7 @@ struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine
 	for (size_t i = 0; i < e->n_ports; i++) {
 		struct engine_port *p = e->ports[i];
 
-		if (p != self && (addr6_index(p, ip) >= 0 || ip6_is_given(p, ip)))
+		if (p != self && (addr6_index(p, ip) >= 0 || engine_binding_gives(p, 6, ip)))
 			return p;
 	}
 	return NULL;

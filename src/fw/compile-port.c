@@ -264,6 +264,21 @@ int fw_compile_quarantine(const char *port, bool is_bridge_port, struct fw_port 
 			    "goto drop-quarantine-o", "goto drop-quarantine-i", ret, err);
 }
 
+/* Makes add and del the port's element statements (they hold the old ones first). */
+static int take_elements(struct fw_port *p, struct strbuf *add, struct strbuf *del)
+{
+	if (strbuf_error(add) < 0 || strbuf_error(del) < 0) {
+		strbuf_fini(add);
+		strbuf_fini(del);
+		return -ENOMEM;
+	}
+	free(p->elements_add);
+	free(p->elements_del);
+	p->elements_add = strbuf_steal(add);
+	p->elements_del = strbuf_steal(del);
+	return 0;
+}
+
 /*
  * Puts the port in one of its table's ifname sets along with its other
  * elements, and takes it out with them. before (may be "") goes ahead of
@@ -280,15 +295,8 @@ static int add_to_set(struct fw_port *p, const char *before, const char *set)
 		    before, f, set, p->port);
 	strbuf_addf(&del, "%sdelete element %s " FW_TABLE " %s { \"%s\" }\n", p->elements_del, f,
 		    set, p->port);
-	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
-		strbuf_fini(&add);
-		strbuf_fini(&del);
+	if (take_elements(p, &add, &del) < 0)
 		return -ENOMEM;
-	}
-	free(p->elements_add);
-	free(p->elements_del);
-	p->elements_add = strbuf_steal(&add);
-	p->elements_del = strbuf_steal(&del);
 	return 0;
 }
 
@@ -349,15 +357,8 @@ int fw_port_add_learn6(struct fw_port *p, const char *const *addrs, size_t n, un
 			    "delete element bridge " FW_TABLE " addr6 { \"%s\" . %s }\n",
 			    p->port, addrs[i], p->port, addrs[i]);
 	}
-	if (strbuf_error(&add) < 0 || strbuf_error(&del) < 0) {
-		strbuf_fini(&add);
-		strbuf_fini(&del);
+	if (take_elements(p, &add, &del) < 0)
 		return -ENOMEM;
-	}
-	free(p->elements_add);
-	free(p->elements_del);
-	p->elements_add = strbuf_steal(&add);
-	p->elements_del = strbuf_steal(&del);
 	p->n_elements += (unsigned)n;
 	return 0;
 }
