@@ -18,20 +18,9 @@ import struct
 import sys
 import time
 
+from frames import checksum, mac  # frames.py beside this file
+
 ETH_P_ALL = 0x0003
-
-
-def mac(text):
-    return bytes(int(x, 16) for x in text.split(":"))
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def option(code, body):
