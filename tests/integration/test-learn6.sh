@@ -278,5 +278,30 @@ in_ns "$VM2" sysctl -qw net.ipv6.conf.eth0.temp_prefered_lft=86400
 kill "$radvd" 2>/dev/null
 wait "$radvd" 2>/dev/null
 
+# ---- a kill -9 restart: learned IPv6 addresses and their rules stay -------------------
+# one_ping NS SRC DST: pass when the very first echo is answered (no retransmission)
+one_ping() {
+	in_ns "$1" ping -6 -c 1 -W 1 -I "$2" "$3" >/dev/null 2>&1 && echo pass || echo fail
+}
+addrs_of() {
+	vg binding show "$1" --json 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(sorted(a["address"] for a in json.load(sys.stdin).get("addresses", []))))'
+}
+before=$(addrs_of vnet2)
+case " $before " in *" $SLAAC "*) ok "before: vnet2 has $SLAAC among its addresses" ;;
+*) not_ok "before: vnet2 has $SLAAC among its addresses"; echo "# $before" ;; esac
+daemon_stop KILL
+expect_eq "daemon killed: vm2's temporary address still passes, first packet" pass \
+	"$(one_ping "$VM2" "$TEMP2" 2001:db8:1::fe)"
+check "the daemon restarts" daemon_start
+expect_eq "restarted: vnet2 has the IPv6 addresses it had" "$before" "$(addrs_of vnet2)"
+expect_eq "restarted: its stable SLAAC address passes, first packet" pass \
+	"$(one_ping "$VM2" "$SLAAC" 2001:db8:1::fe)"
+in_ns "$VM2" ip addr add 2001:db8:1::bad/64 dev eth0 nodad
+expect_eq "restarted: a new source's first packet is still dropped (the gate)" fail \
+	"$(one_ping "$VM2" 2001:db8:1::bad 2001:db8:1::fe)"
+expect_eq "and it is learned from it" yes "$(has vnet2 2001:db8:1::bad)"
+
 [ "$TESTS_FAILED" = 0 ] || diag
 done_testing
