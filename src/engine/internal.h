@@ -170,6 +170,12 @@ struct engine_port *engine_ip6_owner(const struct engine *e, const struct engine
 int port_servers6(struct engine_port *p, struct err *err);
 
 /* learning.c */
+/* A claim of ip refused, with a conflict event, when owner or why (protected) is set: true. */
+bool engine_claim_refused(const struct engine_port *p, enum learn_source source, const char *ip,
+			  const struct engine_port *owner, const char *why,
+			  struct engine_actions *out);
+/* The learned event just made pending on p runs from the frame's timestamp. */
+void engine_stamp_learned(struct engine_port *p, const struct learn_frame *f);
 /* The index of ip (family 4 or 6) in v[n], or -1. */
 ssize_t engine_addr_index(const struct engine_addr *v, size_t n, int family, const uint8_t *ip);
 /* Whether p's binding gives ip as a value of IP (family 4) or IPV6 (6). */

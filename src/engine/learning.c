@@ -104,6 +104,31 @@ int engine_store_addr(const struct engine_port *p, const struct engine_addr *a,
 	return act.port ? engine_act(out, &act) : -ENOMEM;
 }
 
+bool engine_claim_refused(const struct engine_port *p, enum learn_source source, const char *ip,
+			  const struct engine_port *owner, const char *why,
+			  struct engine_actions *out)
+{
+	if (owner)
+		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
+				  p->binding->ref.filter,
+				  "%s claims %s, which belongs to port %s: refused",
+				  learn_source_name(source), ip, owner->binding->portdev);
+	else if (why)
+		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
+				  p->binding->ref.filter, "%s claims %s, %s: refused",
+				  learn_source_name(source), ip, why);
+	return owner || why;
+}
+
+void engine_stamp_learned(struct engine_port *p, const struct learn_frame *f)
+{
+	struct pending_event *ev = &p->events[p->n_events - 1];
+
+	ev->has_timestamp = f->has_timestamp || f->is_timestamp_ours;
+	ev->timestamp_us = f->timestamp_us;
+	ev->latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
+}
+
 static void learn_address(struct engine *e, struct engine_port *p, const struct learn_decision *dec,
 			  const struct learn_frame *f, int64_t now, struct engine_actions *out)
 {
@@ -117,19 +142,8 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 	int r;
 
 	ipv4_format(dec->addr, ip);
-	if (owner) {
-		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
-				  p->binding->ref.filter,
-				  "%s claims %s, which belongs to port %s: refused",
-				  learn_source_name(dec->source), ip, owner->binding->portdev);
+	if (engine_claim_refused(p, dec->source, ip, owner, why_refused, out))
 		return;
-	}
-	if (why_refused) {
-		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
-				  p->binding->ref.filter, "%s claims %s, %s: refused",
-				  learn_source_name(dec->source), ip, why_refused);
-		return;
-	}
 	memcpy(a.ip, dec->addr, 4);
 	memcpy(a.server, dec->server_id, 4);
 	lease_set(&a, dec, now);
@@ -146,13 +160,8 @@ static void learn_address(struct engine *e, struct engine_port *p, const struct 
 		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
 				       "learned %s from the VM's %s; full rules applied", ip,
 				       learn_source_name(dec->source));
-	if (r >= 0) {
-		struct pending_event *ev = &p->events[p->n_events - 1];
-
-		ev->has_timestamp = f->has_timestamp || f->is_timestamp_ours;
-		ev->timestamp_us = f->timestamp_us;
-		ev->latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
-	}
+	if (r >= 0)
+		engine_stamp_learned(p, f);
 	(void)engine_store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
 	p->is_settling = true;
 }

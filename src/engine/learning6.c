@@ -145,19 +145,8 @@ static void learn6(struct engine *e, struct engine_port *p, const struct learn6_
 	int r;
 
 	ipv6_format(it->addr, ip);
-	if (owner) {
-		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
-				  p->binding->ref.filter,
-				  "%s claims %s, which belongs to port %s: refused",
-				  learn_source_name(dec->source), ip, owner->binding->portdev);
+	if (engine_claim_refused(p, dec->source, ip, owner, why_refused, out))
 		return;
-	}
-	if (why_refused) {
-		(void)engine_emit(out, ENGINE_EVENT_CONFLICT, p->binding->portdev,
-				  p->binding->ref.filter, "%s claims %s, %s: refused",
-				  learn_source_name(dec->source), ip, why_refused);
-		return;
-	}
 	if (p->n_addrs6 >= e->cfg.max_addrs) {
 		(void)engine_emit(out, ENGINE_EVENT_LIMIT, p->binding->portdev,
 				  p->binding->ref.filter,
@@ -178,13 +167,8 @@ static void learn6(struct engine *e, struct engine_port *p, const struct learn6_
 		r = port_pending_event(p, ENGINE_EVENT_LEARNED, ip,
 				       "learned %s from the VM's %s; rules applied", ip,
 				       learn_source_name(dec->source));
-	if (r >= 0) {
-		struct pending_event *ev = &p->events[p->n_events - 1];
-
-		ev->has_timestamp = f->has_timestamp || f->is_timestamp_ours;
-		ev->timestamp_us = f->timestamp_us;
-		ev->latency_from = f->is_timestamp_ours ? "daemon" : "kernel";
-	}
+	if (r >= 0)
+		engine_stamp_learned(p, f);
 	(void)engine_store_addr(p, &a, ENGINE_ACT_STORE_ADDR, out);
 	p->is_settling = true;
 }
