@@ -457,8 +457,7 @@ static int bind_range(const struct filter_set *set, const char *prefix, unsigned
 	total = now_ns() - t0;
 	printf("bound %u ports %s%u..%s%u with clean-traffic%s (template %s): %.1f ms, median %.3f ms\n",
 	       count, prefix, first, prefix, first + count - 1, is_uncounted ? ", uncounted" : "",
-	       template_id ? template_id : "-",
-	       ms(total), ms(median(times, count)));
+	       template_id ? template_id : "-", ms(total), ms(median(times, count)));
 	return 0;
 }
 
@@ -489,12 +488,9 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "tsv", no_argument, NULL, 't' },
-		{ "stateful", required_argument, NULL, 's' },
-		{ "bind", no_argument, NULL, 'b' },
-		{ "uncounted", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "tsv", no_argument, NULL, 't' },  { "stateful", required_argument, NULL, 's' },
+		{ "bind", no_argument, NULL, 'b' }, { "uncounted", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	_cleanup_(filter_set_freep) struct filter_set *set = NULL;
 	_cleanup_free_ unsigned *sizes = NULL;

@@ -20,12 +20,8 @@ static const char *const verdict_names[_LEARN_VERDICT_MAX] = {
 };
 
 static const char *const source_names[_LEARN_SOURCE_MAX] = {
-	[LEARN_SOURCE_DHCP] = "dhcp",
-	[LEARN_SOURCE_ARP] = "arp",
-	[LEARN_SOURCE_IPV4] = "ipv4",
-	[LEARN_SOURCE_DHCPV6] = "dhcpv6",
-	[LEARN_SOURCE_DAD] = "dad",
-	[LEARN_SOURCE_IPV6] = "ipv6",
+	[LEARN_SOURCE_DHCP] = "dhcp",     [LEARN_SOURCE_ARP] = "arp", [LEARN_SOURCE_IPV4] = "ipv4",
+	[LEARN_SOURCE_DHCPV6] = "dhcpv6", [LEARN_SOURCE_DAD] = "dad", [LEARN_SOURCE_IPV6] = "ipv6",
 };
 
 const char *learn_verdict_name(enum learn_verdict verdict)

@@ -19,12 +19,9 @@
 
 /* As stored; the schema's CHECK constraint lists the same names. */
 static const char *const source_names[_STORE_SOURCE_MAX] = {
-	[STORE_SOURCE_DHCP] = "dhcp",
-	[STORE_SOURCE_ARP] = "arp",
-	[STORE_SOURCE_IPV4] = "ipv4",
-	[STORE_SOURCE_STATIC] = "static",
-	[STORE_SOURCE_DHCPV6] = "dhcpv6",
-	[STORE_SOURCE_DAD] = "dad",
+	[STORE_SOURCE_DHCP] = "dhcp",     [STORE_SOURCE_ARP] = "arp",
+	[STORE_SOURCE_IPV4] = "ipv4",     [STORE_SOURCE_STATIC] = "static",
+	[STORE_SOURCE_DHCPV6] = "dhcpv6", [STORE_SOURCE_DAD] = "dad",
 	[STORE_SOURCE_IPV6] = "ipv6",
 };
 
