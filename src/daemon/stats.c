@@ -19,6 +19,7 @@
 #include "learn/capture.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strmap.h"
 
 /* Upper bounds of the learning-latency histogram, in microseconds. */
 static const int64_t latency_bounds_us[DAEMON_LATENCY_BUCKETS] = {
@@ -56,6 +57,7 @@ static int cmp_port(const void *a, const void *b)
 
 struct drops_read {
 	struct daemon_drops *drops;
+	struct strmap by_port; /* port -> its index in drops: a listing is linear in its size */
 	bool is_enomem;
 };
 
@@ -66,15 +68,18 @@ static void add_count(const char *port, enum fw_drop_reason reason, bool is_to_v
 	struct daemon_drops *dr = rd->drops;
 	struct daemon_port_drops *p = NULL;
 
-	if (strlen(port) >= sizeof(p->port))
+	unsigned at;
+
+	if (rd->is_enomem || strlen(port) >= sizeof(p->port))
 		return;
-	for (size_t i = 0; i < dr->n && !p; i++)
-		if (strcmp(dr->v[i].port, port) == 0)
-			p = &dr->v[i];
-	if (!p) {
+	if (strmap_get(&rd->by_port, port, &at)) {
+		p = &dr->v[at];
+	} else {
 		struct daemon_port_drops *grown = realloc(dr->v, (dr->n + 1) * sizeof(*grown));
 
-		if (!grown) {
+		if (!grown || strmap_add(&rd->by_port, port, (unsigned)dr->n) < 0) {
+			if (grown)
+				dr->v = grown;
 			rd->is_enomem = true;
 			return;
 		}
@@ -96,6 +101,7 @@ int daemon_drops_read(struct daemon *d, struct daemon_drops *ret, struct err *er
 
 	*ret = (struct daemon_drops){ 0 };
 	r = fw_list_drops(d->fw, add_count, &rd, err);
+	strmap_fini(&rd.by_port);
 	if (r >= 0 && rd.is_enomem)
 		r = err_set(err, -ENOMEM, "out of memory");
 	if (r < 0) {

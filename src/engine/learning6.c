@@ -262,13 +262,24 @@ void engine_tick6(struct engine_port *p, int64_t now, struct engine_actions *out
 				"expired (its DHCPv6 valid lifetime ended without renewal)", out);
 }
 
-static bool is_present(const struct engine_addr6_present *v, size_t n, const char *port,
+static int cmp_present(const void *a, const void *b)
+{
+	const struct engine_addr6_present *x = a, *y = b;
+	int r = strcmp(x->port, y->port);
+
+	return r ? r : memcmp(x->ip, y->ip, 16);
+}
+
+static bool is_present(const struct engine_addr6_present *sorted, size_t n, const char *port,
 		       const uint8_t ip[16])
 {
-	for (size_t i = 0; i < n; i++)
-		if (memcmp(v[i].ip, ip, 16) == 0 && strcmp(v[i].port, port) == 0)
-			return true;
-	return false;
+	struct engine_addr6_present key = { 0 };
+
+	if (strlen(port) >= sizeof(key.port))
+		return false;
+	strcpy(key.port, port);
+	memcpy(key.ip, ip, 16);
+	return n && bsearch(&key, sorted, n, sizeof(*sorted), cmp_present);
 }
 
 /*
@@ -280,8 +291,16 @@ static bool is_present(const struct engine_addr6_present *v, size_t n, const cha
 int engine_addr6_present(struct engine *e, const struct engine_addr6_present *v, size_t n,
 			 int64_t now, struct engine_actions *out)
 {
+	/* a copy, sorted: every long-lived address is looked up at every listing */
+	struct engine_addr6_present *sorted = n ? malloc(n * sizeof(*sorted)) : NULL;
 	char why[96];
 
+	if (n && !sorted)
+		return engine_fail_input(out, -ENOMEM, NULL);
+	if (n) {
+		memcpy(sorted, v, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_present);
+	}
 	snprintf(why, sizeof(why), "lapsed: unused for %d s", e->cfg.ipv6_idle_s);
 	for (size_t i = 0; i < e->n_ports; i++) {
 		struct engine_port *p = e->ports[i];
@@ -293,9 +312,10 @@ int engine_addr6_present(struct engine *e, const struct engine_addr6_present *v,
 
 			if (a->source != LEARN_SOURCE_DHCPV6 &&
 			    now - a->refreshed_at >= e->cfg.ipv6_idle_s &&
-			    !is_present(v, n, p->binding->portdev, a->ip))
+			    !is_present(sorted, n, p->binding->portdev, a->ip))
 				forget6(p, k, ENGINE_EVENT_EXPIRED, why, out);
 		}
 	}
+	free(sorted);
 	return 0;
 }

@@ -1685,6 +1685,11 @@ static void test_ipv6_lapse(void **state)
 	memcpy(present.ip, fx6_vm_ll, 16);
 	run(fx, &listed);
 	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
+	/* no memory for the sorted copy: the listing fails, nothing is forgotten */
+	inject_failure(1);
+	assert_int_equal(run(fx, &listed), -ENOMEM);
+	inject_failure(0);
+	assert_int_equal(n_addrs6(fx, "vnet0"), 1);
 	/* not listed: it lapsed */
 	run(fx, &empty);
 	assert_non_null(strstr(find_event(fx, ENGINE_EVENT_EXPIRED)->message, "unused"));
