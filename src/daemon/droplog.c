@@ -17,20 +17,16 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-/* The port's name: a bound port's, else any link the watcher saw, else the kernel's. */
+/*
+ * The port's name: from the links the daemon saw (every link, a bound
+ * port's under its current name), else the kernel's.
+ */
 static void port_name(struct daemon *d, int ifindex, char name[IFNAMSIZ])
 {
-	struct engine_port_info info;
 	const struct link_info *seen;
 	struct link_info link;
 	struct err err = { 0 };
 
-	for (size_t i = 0; engine_port_get(d->engine, i, &info); i++) {
-		if (info.ifindex == ifindex) {
-			snprintf(name, IFNAMSIZ, "%s", info.binding->portdev);
-			return;
-		}
-	}
 	seen = daemon_link_find(d, ifindex);
 	if (seen) {
 		snprintf(name, IFNAMSIZ, "%s", seen->name);
